@@ -1,0 +1,27 @@
+#pragma once
+
+// A message as it travels between framing, the backends and the wire: bytes
+// plus the metadata that --json shows. MessageView borrows; Message owns.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ipc {
+
+struct MessageView {
+    std::string_view data;
+    std::string_view topic; // Empty when the source has none (plain stdin).
+    std::int64_t time_ns = 0; // Unix time of publication; 0 when unknown.
+};
+
+struct Message {
+    std::string data;
+    std::string topic;
+    std::int64_t time_ns = 0;
+
+    MessageView view() const { return { data, topic, time_ns }; }
+};
+
+}

@@ -1,0 +1,41 @@
+#pragma once
+
+// JSON Lines envelopes for --json: one object per line with "data" and its
+// metadata. Data that is not valid UTF-8 is base64 with "encoding":"base64".
+// The decoder is pure and fuzzed; it accepts any JSON object whose "data" is a
+// string, ignores unknown members, and refuses everything else with a reason.
+
+#include "ipc/core/message.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace ipc::framing {
+
+// Extra members for an envelope, such as {"id", "42"}: key, and the value as raw JSON.
+using JsonFields = std::vector<std::pair<std::string_view, std::string>>;
+
+// Appends one envelope line (with the trailing '\n') to out.
+// Member order: topic (when set), data, encoding (when base64), time (when set), then extra.
+void append_json(std::string& out, MessageView const& message, JsonFields const& extra = {});
+
+struct JsonEnvelope {
+    std::string data;
+    std::string topic; // Empty when absent.
+    std::int64_t time_ns = 0;
+};
+
+// Decodes one line (without its '\n'). On failure returns nullopt and sets
+// error to a short reason, e.g. "expected a JSON object" or "\"data\" is missing".
+std::optional<JsonEnvelope> parse_json(std::string_view line, std::string& error);
+
+// Helpers that are useful on their own (and tested on their own).
+bool is_utf8(std::string_view bytes);
+void append_base64(std::string& out, std::string_view bytes);
+std::optional<std::string> decode_base64(std::string_view text);
+void append_json_string(std::string& out, std::string_view utf8);
+
+}

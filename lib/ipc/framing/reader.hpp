@@ -1,0 +1,47 @@
+#pragma once
+
+// Reads messages from a file descriptor (stdin) in large chunks, in any
+// framing. Before a read that would block it calls the on_idle hook, so the
+// caller can flush what it has batched: pipelines get throughput and latency.
+
+#include "ipc/core/message.hpp"
+#include "ipc/framing/options.hpp"
+#include "ipc/framing/splitter.hpp"
+
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace ipc::framing {
+
+class Reader {
+public:
+    Reader(int fd, Options const& options);
+
+    // Called when no input is ready, before blocking on the fd; it may itself
+    // wait (e.g. on the fd and other sources) and return once the fd is readable.
+    void set_on_idle(std::function<void()> on_idle) { m_on_idle = std::move(on_idle); }
+
+    // The next message, or nullopt at end of input. The view stays valid until
+    // the next call. Throws Error(Usage) for input that does not decode (a
+    // truncated --len frame, bad JSON naming the line, a message over
+    // max_size) and SystemError(IoError) when read() fails.
+    std::optional<MessageView> next();
+
+    // Messages returned so far (for error messages and counts).
+    std::uint64_t count() const { return m_count; }
+
+private:
+    bool fill();
+
+    int m_fd;
+    Options m_options;
+    Splitter m_splitter;
+    std::function<void()> m_on_idle;
+    bool m_eof = false;
+    std::uint64_t m_count = 0;
+    std::string m_json_data; // Backing store for a decoded JSON envelope.
+    std::string m_json_topic;
+};
+
+}

@@ -1,0 +1,39 @@
+#pragma once
+
+// Writes messages to a file descriptor (stdout) in large batches, in any
+// framing. Callers flush() before they would block; --line-buffered flushes
+// every message. A reader that went away (EPIPE) throws StdoutClosed.
+
+#include "ipc/core/message.hpp"
+#include "ipc/framing/json.hpp"
+#include "ipc/framing/options.hpp"
+
+#include <string>
+
+namespace ipc::framing {
+
+class Writer {
+public:
+    Writer(int fd, Options const& options);
+    ~Writer(); // Does not flush: a destructor must not throw. Call flush().
+
+    Writer(Writer const&) = delete;
+    Writer& operator=(Writer const&) = delete;
+
+    // Appends one message; writes out when the batch is full or line-buffered.
+    // `extra` adds members to a --json envelope. Throws StdoutClosed on EPIPE
+    // and SystemError(IoError) on other write errors.
+    void write(MessageView const& message, JsonFields const& extra = {});
+
+    // Writes out everything batched; blocks until done.
+    void flush();
+
+    bool has_pending() const { return !m_buffer.empty(); }
+
+private:
+    int m_fd;
+    Options m_options;
+    std::string m_buffer;
+};
+
+}

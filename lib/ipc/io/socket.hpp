@@ -1,0 +1,49 @@
+#pragma once
+
+// Unix stream sockets named by a path in a directory. Paths are reached
+// through /proc/self/fd/DIRFD/NAME, so a deep $IPC_DIR never hits the
+// 108-byte sun_path limit. Peers are checked with SO_PEERCRED.
+
+#include "ipc/io/fd.hpp"
+
+#include <optional>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace ipc::io {
+
+enum class Blocking { No, Yes };
+
+// Binds and listens on dir/name (non-blocking, close-on-exec). Throws SystemError.
+Fd listen_unix(int dir_fd, std::string const& name, std::string const& display_path);
+
+// Connects to dir/name. Returns nullopt with errno_out set when the socket is
+// absent or refuses (ENOENT, ECONNREFUSED): the caller treats it as stale.
+// Throws SystemError for other failures.
+std::optional<Fd> try_connect_unix(
+    int dir_fd, std::string const& name, Blocking blocking, int& errno_out);
+
+// The credentials of the peer of a connected Unix socket.
+struct Peer {
+    pid_t pid = 0;
+    uid_t uid = 0;
+    gid_t gid = 0;
+};
+Peer peer_of(int fd);
+
+// Who may connect: our own uid always; plus these uids and groups.
+struct Access {
+    std::vector<uid_t> uids;
+    std::vector<gid_t> gids;
+    bool allows(Peer const& peer) const;
+};
+
+// Writes all of data to a blocking fd (retrying on EINTR and short writes).
+// Returns false with errno set on failure.
+bool write_all(int fd, std::string_view data);
+
+// Sets O_NONBLOCK on or off.
+void set_blocking(int fd, Blocking blocking);
+
+}

@@ -1,0 +1,67 @@
+#pragma once
+
+// When a tool's loop should end: --count, --timeout, --idle, SIGINT, SIGTERM.
+// Stop blocks SIGINT and SIGTERM and exposes a signalfd to poll on, so no work
+// happens in a signal handler; exit() turns the reason into the exit status.
+
+#include "ipc/core/error.hpp"
+#include "ipc/core/parse.hpp"
+#include "ipc/io/fd.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <signal.h>
+
+namespace ipc {
+
+struct Limits {
+    std::optional<std::uint64_t> count; // -n: stop after N messages.
+    std::optional<Duration> timeout; // -t: give up after D (exit 124 unless the count was reached).
+    std::optional<Duration> idle; // --idle: stop after D without a message (exit 0).
+};
+
+class Stop {
+public:
+    using Clock = std::chrono::steady_clock;
+
+    // Starts the clock and takes over SIGINT and SIGTERM.
+    explicit Stop(Limits const& limits);
+    ~Stop(); // Restores the signal mask.
+
+    Stop(Stop const&) = delete;
+    Stop& operator=(Stop const&) = delete;
+
+    // The signalfd to watch; call check_signal() when it is readable.
+    int signal_fd() const { return m_signal_fd.get(); }
+    void check_signal();
+
+    // Records one message (resets the idle clock).
+    void count_one();
+    std::uint64_t counted() const { return m_counted; }
+
+    // True once the loop should end (count reached, timeout, idle, signal).
+    bool done();
+
+    // Milliseconds until the next deadline for poll/epoll, or -1 for none.
+    int wait_ms();
+
+    // Why the loop ended: Ok (count reached, idle, or a signal for tools
+    // whose normal end is a signal), Timeout, or Interrupted/Terminated.
+    Exit exit() const;
+    // The signal that ended the loop, 0 if none.
+    int signal() const { return m_signal; }
+
+private:
+    Limits m_limits;
+    Clock::time_point m_start;
+    Clock::time_point m_last;
+    std::uint64_t m_counted = 0;
+    int m_signal = 0;
+    bool m_timed_out = false;
+    bool m_idled = false;
+    Fd m_signal_fd;
+    sigset_t m_old_mask {};
+};
+
+}
