@@ -1,1 +1,64 @@
-int main() { return 0; }
+// ipc-sub: print each message published on a topic matching PATTERN.
+
+#include "ipc/backend.hpp"
+#include "ipc/cli/options.hpp"
+#include "ipc/cli/run.hpp"
+#include "ipc/framing/writer.hpp"
+#include "ipc/io/stop.hpp"
+#include "ipc/names/name.hpp"
+#include "ipc/names/pattern.hpp"
+
+#include <CLI/CLI.hpp>
+#include <unistd.h>
+
+namespace {
+
+struct Options {
+    std::vector<std::string> patterns;
+    std::string group;
+    bool retained = true;
+    ipc::framing::Options framing;
+    ipc::Limits limits;
+    ipc::cli::Security security;
+};
+
+}
+
+int main(int argc, char** argv)
+{
+    Options options;
+    CLI::App app { "Print each message published on a topic matching PATTERN.", "ipc-sub" };
+    ipc::cli::add_standard(app);
+    ipc::cli::add_framing(app, options.framing, ipc::cli::Direction::Output);
+    app.add_flag("-v,--verbose", options.framing.topic_prefix, "print each topic before its message")
+        ->group("Framing");
+    ipc::cli::add_limits(app, options.limits);
+    ipc::cli::add_security(app, options.security);
+    app.add_option("-g,--group", options.group, "share messages with the other subscribers of GROUP")
+        ->type_name("GROUP");
+    app.add_flag("!--no-retained", options.retained, "do not print retained messages first");
+    app.add_option(
+           "PATTERN", options.patterns, "topic pattern: '*' matches one token, '>' the rest")
+        ->required();
+
+    return ipc::cli::run(app, argc, argv, [&] {
+        auto const patterns = ipc::parse_patterns(options.patterns); // Bad patterns exit 2.
+        if (!options.group.empty())
+            ipc::parse_name(options.group, "group");
+        ipc::Stop stop(options.limits); // --count, --timeout, --idle, SIGINT, SIGTERM.
+        stop.watch_output(STDOUT_FILENO);
+        auto subscriber = ipc::open_subscriber(patterns,
+            { .group = options.group,
+                .retained = options.retained,
+                .max_size = options.security.max_size,
+                .access = options.security.access });
+        ipc::framing::Writer out(STDOUT_FILENO, options.framing);
+        auto const flush = [&out] { out.flush(); };
+        while (auto message = subscriber->receive(stop, flush)) {
+            out.write(*message);
+            stop.count_one();
+        }
+        out.flush();
+        return stop.exit(); // Ok, or Timeout when --timeout ran out first.
+    });
+}

@@ -1,1 +1,180 @@
-// Placeholder.
+#include "ipc/cli/options.hpp"
+
+#include "ipc/core/parse.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <grp.h>
+#include <pwd.h>
+
+namespace ipc::cli {
+
+namespace {
+
+// Help in the util-linux shape: the value name only, no CLI11 noise
+// (exclusions and ranges are explained in the man page).
+class HelpFormatter : public CLI::Formatter {
+public:
+    std::string make_option_opts(CLI::Option const* option) const override
+    {
+        if (option->get_type_size() == 0 || option->get_positional())
+            return {};
+        return " " + option->get_type_name();
+    }
+};
+
+// An option whose text is decoded by one of our own parsers (the fuzzed ones),
+// so that bad values get our wording and CLI11's numeric quirks never apply.
+template<typename T>
+CLI::Option* add_parsed(CLI::App& app, std::string const& names, std::optional<T>& out,
+    std::optional<T> (*parse)(std::string_view), std::string expected, std::string help)
+{
+    std::string long_name = names.substr(names.rfind(',') + 1); // "-t,--timeout" -> "--timeout"
+    auto decode = [&out, parse, long_name, expected](std::string const& text) {
+        out = parse(text);
+        if (!out)
+            throw CLI::ValidationError(long_name, fmt::format("'{}' is not {}", text, expected));
+    };
+    return app.add_option_function<std::string>(names, decode, std::move(help));
+}
+
+constexpr auto duration_words = "a duration like 250ms, 2s or 1m";
+
+// A user or group given by number or by name.
+template<typename Id>
+Id parse_id(std::string const& text, std::string const& option, bool user)
+{
+    if (auto number = parse_number(text); number && *number <= 0xFFFF'FFFEu)
+        return static_cast<Id>(*number);
+    if (user) {
+        if (auto const* entry = ::getpwnam(text.c_str()))
+            return entry->pw_uid;
+    } else if (auto const* entry = ::getgrnam(text.c_str())) {
+        return entry->gr_gid;
+    }
+    throw CLI::ValidationError(
+        option, fmt::format("'{}' is no known {}", text, user ? "user" : "group"));
+}
+
+}
+
+void add_standard(CLI::App& app)
+{
+    auto const name = app.get_name();
+    app.formatter(std::make_shared<HelpFormatter>());
+    app.set_help_flag("-h,--help", "print this help and exit");
+    app.set_version_flag("--version", fmt::format("{} (ipckit) {}", name, IPC_VERSION),
+        "print the version and exit");
+    app.footer(fmt::format("See {}(1).", name));
+}
+
+void add_framing(CLI::App& app, framing::Options& options, Direction direction)
+{
+    auto set = [&options](framing::Mode mode, char delimiter) {
+        return [&options, mode, delimiter] {
+            options.mode = mode;
+            options.delimiter = delimiter;
+        };
+    };
+    std::vector<CLI::Option*> modes {
+        app.add_flag_callback("-0,--null", set(framing::Mode::Nul, '\0'), "messages end with NUL"),
+        app.add_flag_callback(
+            "--whole", set(framing::Mode::Whole, '\n'), "all of stdin is one message"),
+        app.add_flag_callback(
+            "--len", set(framing::Mode::Length, '\n'), "4-byte big-endian length prefix"),
+        app.add_option_function<std::string>(
+               "--delimiter",
+               [&options](std::string const& text) {
+                   auto delimiter = framing::parse_delimiter(text); // "," or an escape: \t \0
+                   if (!delimiter)
+                       throw CLI::ValidationError("--delimiter",
+                           fmt::format("'{}' is not one character (or \\n \\t \\0 \\\\)", text));
+                   options.mode = framing::Mode::Delimiter;
+                   options.delimiter = *delimiter;
+               },
+               "messages end with character C")
+            ->type_name("C"),
+        app.add_flag("--json", options.json,
+            direction == Direction::Output ? "write JSON Lines with data and metadata"
+                                           : "read JSON Lines envelopes (topic, data)"),
+    };
+    if (direction == Direction::Output)
+        app.add_flag("--line-buffered", options.line_buffered, "flush after every message")
+            ->group("Framing");
+    for (auto* mode : modes) {
+        mode->group("Framing");
+        for (auto* other : modes)
+            if (other != mode)
+                mode->excludes(other); // At most one framing flag.
+    }
+}
+
+void add_limits(CLI::App& app, Limits& limits)
+{
+    add_parsed(app, "-n,--count", limits.count, parse_count, "a count of 1 or more",
+        "stop after N messages")
+        ->type_name("N")
+        ->group("Limits");
+    add_parsed(app, "-t,--timeout", limits.timeout, parse_duration, duration_words,
+        "give up after D; exit 124")
+        ->type_name("D")
+        ->group("Limits");
+    add_parsed(
+        app, "--idle", limits.idle, parse_duration, duration_words, "stop after D without a message")
+        ->type_name("D")
+        ->group("Limits");
+}
+
+void add_max_size(CLI::App& app, std::size_t& max_size)
+{
+    app.add_option_function<std::string>(
+           "--max-size",
+           [&max_size](std::string const& text) {
+               auto const size = parse_size(text);
+               if (!size || *size == 0 || *size > 0xFFFF'FFFFu)
+                   throw CLI::ValidationError("--max-size",
+                       fmt::format("'{}' is not a size from 1 byte to 4G, like 4096, 64K or 1M", text));
+               max_size = static_cast<std::size_t>(*size);
+           },
+           fmt::format("refuse messages longer than N bytes ({}M)", default_max_size >> 20))
+        ->type_name("N")
+        ->group("Security");
+}
+
+void add_security(CLI::App& app, Security& security)
+{
+    app.add_option_function<std::vector<std::string>>(
+           "--allow-uid",
+           [&security](std::vector<std::string> const& texts) {
+               for (auto const& text : texts)
+                   security.access.uids.push_back(parse_id<uid_t>(text, "--allow-uid", true));
+           },
+           "accept peers running as UID too")
+        ->type_name("UID")
+        ->group("Security");
+    app.add_option_function<std::vector<std::string>>(
+           "--allow-group",
+           [&security](std::vector<std::string> const& texts) {
+               for (auto const& text : texts)
+                   security.access.gids.push_back(parse_id<gid_t>(text, "--allow-group", false));
+           },
+           "accept peers whose group is GID too")
+        ->type_name("GID")
+        ->group("Security");
+    add_max_size(app, security.max_size);
+}
+
+void add_duration(
+    CLI::App& app, std::string const& names, std::optional<Duration>& out, std::string help)
+{
+    add_parsed(app, names, out, parse_duration, duration_words, std::move(help))->type_name("D");
+}
+
+void add_count(CLI::App& app, std::string const& names, std::optional<std::uint64_t>& out,
+    std::string help)
+{
+    add_parsed(app, names, out, parse_count, "a count of 1 or more", std::move(help))
+        ->type_name("N");
+}
+
+}

@@ -7,6 +7,9 @@
 #include "ipc/io/socket.hpp"
 #include "ipc/io/stop.hpp"
 
+#include <optional>
+#include <string>
+
 namespace CLI {
 class App;
 }
@@ -31,6 +34,9 @@ struct Security {
 
 // --allow-uid, --allow-group, --max-size.
 void add_security(CLI::App& app, Security& security);
+
+// --max-size alone, for tools that only read stdin.
+void add_max_size(CLI::App& app, std::size_t& max_size);
 
 // An option taking a duration (for tool-specific flags such as --interval).
 void add_duration(CLI::App& app, std::string const& names, std::optional<Duration>& out,

@@ -1,1 +1,61 @@
-// Placeholder.
+#include "ipc/cli/run.hpp"
+
+#include "ipc/core/log.hpp"
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fmt/format.h>
+
+namespace ipc::cli {
+
+namespace {
+
+// "ipc-sub: a.b: not a valid topic name (use letters, …)"
+int report(std::string_view message, std::string_view hint, Exit exit)
+{
+    if (hint.empty())
+        warn("{}", message);
+    else
+        warn("{} ({})", message, hint);
+    return static_cast<int>(exit);
+}
+
+void flush_stdout()
+{
+    // A reader that went away (EPIPE) is not our failure; a full disk is.
+    if (std::fflush(stdout) != 0 && errno != EPIPE)
+        throw SystemError(
+            Exit::IoError, fmt::format("write stdout: {}", std::strerror(errno)), errno);
+}
+
+}
+
+int run(CLI::App& app, int argc, char** argv, std::function<Exit()> const& body)
+{
+    std::string const program = app.get_name();
+    set_program_name(program);
+    std::signal(SIGPIPE, SIG_IGN); // Writes report EPIPE; framing turns it into StdoutClosed.
+    try {
+        app.parse(argc, argv);
+        Exit const exit = body();
+        flush_stdout();
+        return static_cast<int>(exit);
+    } catch (CLI::Success const& e) { // --help and --version
+        return app.exit(e);
+    } catch (CLI::ParseError const& e) {
+        return report(e.what(), fmt::format("try '{} --help'", program), Exit::Usage);
+    } catch (StdoutClosed const&) {
+        return static_cast<int>(Exit::Ok);
+    } catch (Error const& e) {
+        return report(e.what(), e.hint(), e.exit());
+    } catch (std::bad_alloc const&) {
+        return report("out of memory", {}, Exit::IoError);
+    } catch (std::exception const& e) {
+        return report(fmt::format("internal error: {}", e.what()), "please report this bug",
+            Exit::Internal);
+    }
+}
+
+}

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <string_view>
 
 namespace ipc::framing {
 
@@ -22,6 +23,7 @@ struct Options {
     char delimiter = '\n'; // Used by Mode::Delimiter (and set for Line and Nul).
     bool json = false; // JSON Lines envelopes; Mode stays Line.
     bool line_buffered = false; // Output: flush after every message.
+    bool topic_prefix = false; // Output (-v): "TOPIC DATA" instead of "DATA".
     std::size_t max_size = default_max_size; // Input: longest message accepted.
 };
 

@@ -17,6 +17,8 @@ public:
     Poller();
 
     void add(int fd, std::uint32_t events, std::uint64_t tag);
+    // The same, but false instead of throwing for fds epoll cannot watch (files).
+    bool try_add(int fd, std::uint32_t events, std::uint64_t tag) noexcept;
     void modify(int fd, std::uint32_t events, std::uint64_t tag);
     void remove(int fd) noexcept;
 

@@ -1,1 +1,118 @@
-// Placeholder.
+#include "ipc/io/stop.hpp"
+
+#include "ipc/io/sys.hpp"
+
+#include <poll.h>
+#include <sys/signalfd.h>
+
+namespace ipc {
+
+namespace {
+
+sigset_t stop_signals()
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    return set;
+}
+
+}
+
+Stop::Stop(Limits const& limits)
+    : m_limits(limits)
+    , m_start(Clock::now())
+    , m_last(m_start)
+{
+    auto const set = stop_signals();
+    sys::check(::sigprocmask(SIG_BLOCK, &set, &m_old_mask), "sigprocmask");
+    m_signal_fd.reset(sys::check(::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC), "signalfd"));
+}
+
+Stop::~Stop()
+{
+    ::sigprocmask(SIG_SETMASK, &m_old_mask, nullptr);
+}
+
+void Stop::check_signal()
+{
+    signalfd_siginfo info {};
+    while (::read(m_signal_fd.get(), &info, sizeof(info)) == sizeof(info))
+        if (m_signal == 0)
+            m_signal = static_cast<int>(info.ssi_signo);
+}
+
+void Stop::count_one()
+{
+    ++m_counted;
+    if (m_limits.idle)
+        m_last = Clock::now();
+}
+
+bool Stop::done()
+{
+    if (m_signal != 0 || m_timed_out || m_idled || m_output_closed)
+        return true;
+    if (m_limits.count && m_counted >= *m_limits.count)
+        return true;
+    if (!m_limits.timeout && !m_limits.idle)
+        return false;
+    auto const now = Clock::now();
+    if (m_limits.timeout && now - m_start >= *m_limits.timeout)
+        m_timed_out = true;
+    else if (m_limits.idle && now - m_last >= *m_limits.idle)
+        m_idled = true;
+    return m_timed_out || m_idled;
+}
+
+int Stop::wait_ms()
+{
+    if (!m_limits.timeout && !m_limits.idle)
+        return -1;
+    auto const now = Clock::now();
+    auto next = Clock::time_point::max();
+    if (m_limits.timeout)
+        next = std::min(next, m_start + *m_limits.timeout);
+    if (m_limits.idle)
+        next = std::min(next, m_last + *m_limits.idle);
+    if (next <= now)
+        return 0;
+    // Round up so a wait never ends just before its deadline and spins.
+    auto const ms = std::chrono::ceil<std::chrono::milliseconds>(next - now).count();
+    return static_cast<int>(std::min<long long>(ms, 24 * 3600 * 1000));
+}
+
+bool Stop::sleep(Duration duration)
+{
+    auto const until = Clock::now() + duration;
+    while (!done()) {
+        auto const now = Clock::now();
+        if (now >= until)
+            return true;
+        auto ms = std::chrono::ceil<std::chrono::milliseconds>(until - now).count();
+        int const deadline = wait_ms();
+        if (deadline >= 0)
+            ms = std::min<long long>(ms, deadline);
+        pollfd signal_wait { m_signal_fd.get(), POLLIN, 0 };
+        if (::poll(&signal_wait, 1, static_cast<int>(ms)) > 0)
+            check_signal();
+    }
+    return false;
+}
+
+Exit Stop::exit() const
+{
+    return m_timed_out ? Exit::Timeout : Exit::Ok;
+}
+
+Exit Stop::interrupted_exit() const
+{
+    if (m_signal == SIGINT)
+        return Exit::Interrupted;
+    if (m_signal == SIGTERM)
+        return Exit::Terminated;
+    return exit();
+}
+
+}

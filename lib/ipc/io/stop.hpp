@@ -36,6 +36,13 @@ public:
     int signal_fd() const { return m_signal_fd.get(); }
     void check_signal();
 
+    // Also ends the loop when the reader of fd (our stdout) goes away while
+    // we wait, so `ipc-sub t | head -n1` ends without another message.
+    // Tools that poll call output_closed() when fd reports an error.
+    void watch_output(int fd) { m_output_fd = fd; }
+    int output_fd() const { return m_output_fd; }
+    void output_closed() { m_output_closed = true; }
+
     // Records one message (resets the idle clock).
     void count_one();
     std::uint64_t counted() const { return m_counted; }
@@ -43,12 +50,20 @@ public:
     // True once the loop should end (count reached, timeout, idle, signal).
     bool done();
 
+    // Cheap per-message check of --count alone (done() also reads the clock).
+    bool count_reached() const { return m_limits.count && m_counted >= *m_limits.count; }
+
+    // Sleeps for duration unless a signal or the timeout comes first; false then.
+    bool sleep(Duration duration);
+
     // Milliseconds until the next deadline for poll/epoll, or -1 for none.
     int wait_ms();
 
-    // Why the loop ended: Ok (count reached, idle, or a signal for tools
-    // whose normal end is a signal), Timeout, or Interrupted/Terminated.
+    // Why the loop ended, for tools whose normal end is a signal: Timeout
+    // when --timeout ran out, else Ok (count reached, idle, SIGINT, SIGTERM).
     Exit exit() const;
+    // The same, but 130/143 when SIGINT/SIGTERM cut the task short.
+    Exit interrupted_exit() const;
     // The signal that ended the loop, 0 if none.
     int signal() const { return m_signal; }
 
@@ -60,7 +75,9 @@ private:
     int m_signal = 0;
     bool m_timed_out = false;
     bool m_idled = false;
-    Fd m_signal_fd;
+    bool m_output_closed = false;
+    int m_output_fd = -1;
+    io::Fd m_signal_fd;
     sigset_t m_old_mask {};
 };
 

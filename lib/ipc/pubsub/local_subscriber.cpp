@@ -1,1 +1,260 @@
-// Placeholder.
+#include "ipc/pubsub/local_subscriber.hpp"
+
+#include "ipc/core/limits.hpp"
+#include "ipc/core/log.hpp"
+#include "ipc/io/socket.hpp"
+#include "ipc/io/sys.hpp"
+#include "ipc/pubsub/retain.hpp"
+
+#include <sys/socket.h>
+
+namespace ipc::pubsub {
+
+namespace {
+
+constexpr std::uint64_t listener_tag = 0;
+constexpr std::uint64_t signal_tag = 1;
+constexpr std::uint64_t output_tag = 2;
+constexpr std::uint64_t first_tag = 3;
+constexpr std::size_t read_size = 512 * 1024;
+// How often a long-lived subscriber touches its files against /tmp cleaners.
+constexpr auto refresh_interval = std::chrono::minutes(10);
+
+}
+
+struct LocalSubscriber::Connection {
+    io::Fd fd;
+    io::Peer peer;
+    std::string buffer; // The last read; `input` is what is left of it to decode.
+    std::string_view input;
+    wire::Decoder decoder;
+    std::optional<wire::BatchView> batch; // The frame being handed out.
+    bool greeted = false;
+    bool ready = false; // Queued in m_ready.
+    bool hung_up = false;
+
+    Connection(io::Fd socket, io::Peer who, std::size_t max_body)
+        : fd(std::move(socket))
+        , peer(who)
+        , decoder(max_body)
+    {
+    }
+};
+
+LocalSubscriber::LocalSubscriber(
+    std::vector<Pattern> const& patterns, SubscribeOptions const& options)
+    : m_options(options)
+    , m_registration { LocalRegistry::new_id(), patterns, options.group }
+{
+    if (m_options.max_size == 0)
+        m_options.max_size = default_max_size;
+    // Retained messages are read after registering, so none published in
+    // between is missed (it may show twice). A group shares live messages
+    // only: each member printing the retained one would break "exactly one".
+    m_listener = m_registry.add(m_registration);
+    if (options.retained && options.group.empty())
+        for (auto& message : load_retained(patterns))
+            m_retained.push_back(std::move(message));
+    m_poller.add(m_listener.get(), EPOLLIN, listener_tag);
+    m_next_refresh = std::chrono::steady_clock::now() + refresh_interval;
+}
+
+LocalSubscriber::~LocalSubscriber()
+{
+    m_registry.remove(m_registration.id);
+}
+
+void LocalSubscriber::refresh()
+{
+    m_next_refresh = std::chrono::steady_clock::now() + refresh_interval;
+    if (m_registry.touch(m_registration.id))
+        return;
+    // A cleaner deleted our files: register again under the same id (a
+    // publisher keys connections by id, so none connects twice).
+    m_registry.remove(m_registration.id);
+    m_poller.remove(m_listener.get());
+    m_listener = m_registry.add(m_registration);
+    m_poller.add(m_listener.get(), EPOLLIN, listener_tag);
+}
+
+void LocalSubscriber::accept_all()
+{
+    while (true) {
+        io::Fd fd { ::accept4(m_listener.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC) };
+        if (!fd)
+            return; // EAGAIN, or a peer that gave up already.
+        auto const peer = io::peer_of(fd.get());
+        if (!m_options.access.allows(peer)) {
+            warn("refused a publisher running as uid {} (allow it with --allow-uid {})", peer.uid,
+                peer.uid);
+            continue;
+        }
+        auto connection = std::make_unique<Connection>(
+            std::move(fd), peer, wire::frame_limit(m_options.max_size));
+        // Reuse a free slot so tags stay small.
+        std::size_t slot = 0;
+        while (slot < m_connections.size() && m_connections[slot])
+            ++slot;
+        if (slot == m_connections.size())
+            m_connections.emplace_back();
+        m_poller.add(connection->fd.get(), EPOLLIN | EPOLLRDHUP, first_tag + slot);
+        m_connections[slot] = std::move(connection);
+    }
+}
+
+void LocalSubscriber::close(Connection& connection, std::string const& why)
+{
+    if (!why.empty())
+        warn("publisher (pid {}): {}; connection closed", connection.peer.pid, why);
+    if (m_current == &connection)
+        m_current = nullptr;
+    std::erase(m_ready, &connection);
+    m_poller.remove(connection.fd.get());
+    for (auto& slot : m_connections)
+        if (slot.get() == &connection)
+            slot.reset();
+}
+
+void LocalSubscriber::read_from(Connection& connection)
+{
+    connection.buffer.resize(read_size);
+    auto const count = ::read(connection.fd.get(), connection.buffer.data(), read_size);
+    if (count < 0 && (errno == EAGAIN || errno == EINTR)) {
+        connection.input = {};
+        return;
+    }
+    if (count <= 0) {
+        if (count < 0 && errno != ECONNRESET)
+            warn("read from publisher (pid {}): {}", connection.peer.pid, std::strerror(errno));
+        connection.hung_up = true;
+        connection.input = {};
+        return;
+    }
+    connection.input = std::string_view(connection.buffer.data(), static_cast<std::size_t>(count));
+}
+
+// Hands out the next message of connection's current frame, decoding the
+// next frame from its input when needed. False when it needs another read.
+bool LocalSubscriber::next_from(Connection& connection, MessageView& message)
+{
+    while (true) {
+        if (connection.batch) {
+            std::string_view data;
+            switch (connection.batch->next(data, m_options.max_size)) {
+            case wire::BatchView::Status::Ready:
+                message = { data, connection.batch->topic(), connection.batch->time_ns() };
+                return true;
+            case wire::BatchView::Status::End:
+                connection.batch.reset();
+                break;
+            case wire::BatchView::Status::TooLarge:
+                throw Error(Exit::Usage,
+                    fmt::format("a message is longer than --max-size ({} bytes)", m_options.max_size));
+            case wire::BatchView::Status::Malformed:
+                throw Error(Exit::Usage, "malformed message frame");
+            }
+        }
+        if (connection.input.empty())
+            return false;
+        switch (connection.decoder.feed(connection.input)) {
+        case wire::Decoder::Status::NeedMore:
+            return false;
+        case wire::Decoder::Status::TooLarge:
+            throw Error(Exit::Usage,
+                fmt::format("a frame of {} bytes is longer than --max-size allows ({} bytes)",
+                    connection.decoder.announced(), m_options.max_size));
+        case wire::Decoder::Status::Ready:
+            break;
+        }
+        std::string error;
+        if (!connection.greeted) {
+            if (!wire::parse_hello(connection.decoder.body(), error))
+                throw Error(Exit::Usage, error);
+            connection.greeted = true;
+            continue;
+        }
+        connection.batch = wire::BatchView::parse(connection.decoder.body(), error);
+        if (!connection.batch)
+            throw Error(Exit::Usage, error);
+        if (connection.batch->topic().empty() || !m_registration.matches(connection.batch->topic()))
+            connection.batch.reset(); // Not ours (a publisher's stale view); skip it.
+    }
+}
+
+void LocalSubscriber::wait(Stop& stop, int timeout_ms)
+{
+    auto events = m_poller.wait(timeout_ms);
+    for (auto const& event : events) {
+        if (event.tag == listener_tag) {
+            accept_all();
+        } else if (event.tag == signal_tag) {
+            stop.check_signal();
+        } else if (event.tag == output_tag) {
+            stop.output_closed();
+        } else if (auto& connection = m_connections[event.tag - first_tag];
+                   connection && !connection->ready) {
+            connection->ready = true;
+            m_ready.push_back(connection.get());
+        }
+    }
+    if (std::chrono::steady_clock::now() >= m_next_refresh)
+        refresh();
+}
+
+std::optional<MessageView> LocalSubscriber::receive(
+    Stop& stop, std::function<void()> const& on_idle)
+{
+    if (!m_signal_registered) {
+        m_poller.add(stop.signal_fd(), EPOLLIN, signal_tag);
+        m_signal_registered = true;
+        // No events asked: epoll reports EPOLLERR once a pipe's reader is gone.
+        // Files and some terminals cannot be polled; they need no watching.
+        if (stop.output_fd() >= 0)
+            m_poller.try_add(stop.output_fd(), 0, output_tag);
+    }
+    if (stop.count_reached())
+        return std::nullopt;
+    if (!m_retained.empty()) {
+        m_held = std::move(m_retained.front());
+        m_retained.pop_front();
+        return m_held.view();
+    }
+    MessageView message;
+    while (true) {
+        if (m_current) {
+            try {
+                if (next_from(*m_current, message))
+                    return message;
+            } catch (Error const& e) { // A bad publisher: drop it, keep serving the others.
+                close(*m_current, e.what());
+                continue;
+            }
+            if (m_current->hung_up)
+                close(*m_current, {});
+            m_current = nullptr;
+        }
+        if (!m_ready.empty()) {
+            auto* connection = m_ready.front();
+            m_ready.pop_front();
+            connection->ready = false;
+            read_from(*connection);
+            m_current = connection;
+            continue;
+        }
+        if (stop.done())
+            return std::nullopt;
+        wait(stop, 0);
+        if (!m_ready.empty() || stop.done())
+            continue;
+        on_idle(); // Nothing to do: flush output before blocking.
+        auto const until_refresh = std::chrono::ceil<std::chrono::milliseconds>(
+            m_next_refresh - std::chrono::steady_clock::now())
+                                       .count();
+        int timeout = static_cast<int>(std::max<long long>(until_refresh, 0));
+        if (int const deadline = stop.wait_ms(); deadline >= 0)
+            timeout = std::min(timeout, deadline);
+        wait(stop, timeout);
+    }
+}
+
+}

@@ -6,6 +6,7 @@
 #include "ipc/io/stop.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace ipc::pubsub {
@@ -18,27 +19,34 @@ enum class Overflow {
 struct PublishOptions {
     Overflow overflow = Overflow::Block;
     bool retain = false; // Keep the last message of each topic for late subscribers.
+    // Bounds each wait (for subscribers to appear, for a slow one to take a
+    // batch); running out throws Error(Exit::Timeout).
+    std::optional<Duration> timeout;
 };
 
 class Publisher {
 public:
     virtual ~Publisher() = default;
 
-    // Queues one message for every matching subscriber present now. May send
-    // (and block, under Overflow::Block) when a batch fills. message.topic must be a valid name.
-    virtual void publish(MessageView const& message) = 0;
+    // Every call may block on a slow subscriber (Overflow::Block) or on the
+    // wait it names. They return false when a signal (seen through the Stop
+    // the publisher was opened with) ended the wait, and throw
+    // Error(Exit::Timeout) when PublishOptions::timeout ran out.
 
-    // Sends everything queued. Returns false when stop ended the wait first.
-    virtual bool flush(Stop& stop) = 0;
+    // Queues one message for every matching subscriber present now, sending
+    // when a batch fills. message.topic must be a valid name.
+    virtual bool publish(MessageView const& message) = 0;
+
+    // Sends everything queued.
+    virtual bool flush() = 0;
 
     // Flushes, then waits until fd is readable (for reading stdin) while
-    // keeping the subscriber list fresh. Returns false when stop is done first.
-    virtual bool wait_readable(int fd, Stop& stop) = 0;
+    // keeping the subscriber list fresh.
+    virtual bool wait_readable(int fd) = 0;
 
     // Waits until at least count subscribers match topic (an empty topic
-    // counts every subscriber). Returns false when stop is done first.
-    virtual bool wait_for_subscribers(std::string const& topic, std::uint64_t count, Stop& stop)
-        = 0;
+    // counts every subscriber).
+    virtual bool wait_for_subscribers(std::string const& topic, std::uint64_t count) = 0;
 
     // Messages not delivered to some subscriber under Overflow::Drop, summed over subscribers.
     virtual std::uint64_t dropped() const = 0;

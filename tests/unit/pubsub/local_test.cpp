@@ -1,1 +1,185 @@
+#include "ipc/backend.hpp"
+#include "ipc/io/socket.hpp"
+#include "ipc/pubsub/local_registry.hpp"
+#include "ipc/pubsub/retain.hpp"
+#include "ipc/wire/encoder.hpp"
+
+#include "support/temp_dir.hpp"
+
 #include <catch2/catch.hpp>
+#include <cstdlib>
+#include <set>
+#include <sys/stat.h>
+
+using namespace std::chrono_literals;
+
+namespace {
+
+// A private runtime dir for one test.
+struct Runtime {
+    TempDir temp;
+    Runtime() { ::setenv("IPC_DIR", (temp.path() + "/run").c_str(), 1); }
+    ~Runtime() { ::unsetenv("IPC_DIR"); }
+};
+
+std::vector<ipc::Pattern> patterns(std::vector<std::string> const& texts)
+{
+    return ipc::parse_patterns(texts);
+}
+
+// Receives up to count messages as "topic:data" strings, giving up after 2 s
+// or after idle without a message.
+std::vector<std::string> receive(ipc::pubsub::Subscriber& subscriber, std::uint64_t count,
+    std::optional<ipc::Duration> idle = std::nullopt)
+{
+    ipc::Stop stop({ .count = count, .timeout = 2s, .idle = idle });
+    std::vector<std::string> got;
+    while (auto message = subscriber.receive(stop, [] { })) {
+        got.push_back(std::string(message->topic) + ":" + std::string(message->data));
+        stop.count_one();
+    }
+    return got;
+}
+
+}
+
+TEST_CASE("a subscriber registers its patterns before its socket and removes both at exit",
+    "[pubsub]")
+{
+    Runtime runtime;
+    std::string id;
+    {
+        auto subscriber = ipc::open_subscriber(patterns({ "a.>", "b" }), {});
+        ipc::pubsub::LocalRegistry registry;
+        auto const listed = registry.list();
+        REQUIRE(listed.size() == 1);
+        id = listed[0].id;
+        CHECK(listed[0].matches("a.x.y"));
+        CHECK(listed[0].matches("b"));
+        CHECK_FALSE(listed[0].matches("c"));
+        struct stat info {};
+        CHECK(::stat((registry.path() + "/" + id + ".sock").c_str(), &info) == 0);
+    }
+    ipc::pubsub::LocalRegistry registry;
+    CHECK(registry.list().empty());
+    struct stat info {};
+    CHECK(::stat((registry.path() + "/" + id + ".pat").c_str(), &info) != 0);
+}
+
+TEST_CASE("published messages arrive in order with their topic and time", "[pubsub]")
+{
+    Runtime runtime;
+    auto subscriber = ipc::open_subscriber(patterns({ "news.*" }), {});
+    ipc::Stop stop({});
+    auto publisher = ipc::open_publisher({}, stop);
+    for (auto const* text : { "one", "", "three" })
+        REQUIRE(publisher->publish({ text, "news.local" }));
+    REQUIRE(publisher->publish({ "not for us", "news.local.deep" }));
+    REQUIRE(publisher->publish({ "four", "news.other" }));
+    REQUIRE(publisher->flush());
+    auto const got = receive(*subscriber, 4);
+    CHECK(got
+        == std::vector<std::string> {
+            "news.local:one", "news.local:", "news.local:three", "news.other:four" });
+}
+
+TEST_CASE("the members of a group share the messages, each going to exactly one", "[pubsub]")
+{
+    Runtime runtime;
+    auto first = ipc::open_subscriber(patterns({ "jobs" }), { .group = "workers" });
+    auto second = ipc::open_subscriber(patterns({ "jobs" }), { .group = "workers" });
+    ipc::Stop stop({});
+    auto publisher = ipc::open_publisher({}, stop);
+    for (int i = 0; i < 10; ++i)
+        REQUIRE(publisher->publish({ std::to_string(i), "jobs" }));
+    REQUIRE(publisher->flush());
+    auto const a = receive(*first, 10, 200ms);
+    auto const b = receive(*second, 10, 200ms);
+    CHECK(a.size() + b.size() == 10);
+    CHECK_FALSE(a.empty());
+    CHECK_FALSE(b.empty());
+    std::set<std::string> all(a.begin(), a.end());
+    all.insert(b.begin(), b.end());
+    CHECK(all.size() == 10);
+}
+
+TEST_CASE("a publisher removes the registration of a subscriber that died", "[pubsub]")
+{
+    Runtime runtime;
+    ipc::pubsub::LocalRegistry registry;
+    ipc::pubsub::Registration dead { "dead-1", patterns({ "t" }), {} };
+    registry.add(dead); // The listener is closed at once, as if its process was killed.
+    REQUIRE(registry.list().size() == 1);
+    ipc::Stop stop({});
+    auto publisher = ipc::open_publisher({}, stop);
+    REQUIRE(publisher->publish({ "hello", "t" }));
+    REQUIRE(publisher->flush());
+    CHECK(registry.list().empty());
+}
+
+TEST_CASE("waiting for subscribers times out with exit 124", "[pubsub]")
+{
+    Runtime runtime;
+    ipc::Stop stop({});
+    auto publisher = ipc::open_publisher({ .timeout = 50ms }, stop);
+    try {
+        publisher->wait_for_subscribers("t", 1);
+        FAIL("no timeout");
+    } catch (ipc::Error const& e) {
+        CHECK(e.exit() == ipc::Exit::Timeout);
+    }
+    auto subscriber = ipc::open_subscriber(patterns({ "t" }), {});
+    CHECK(publisher->wait_for_subscribers("t", 1));
+}
+
+TEST_CASE("a retained message is shown first to a later subscriber", "[pubsub]")
+{
+    Runtime runtime;
+    {
+        ipc::Stop stop({});
+        auto publisher = ipc::open_publisher({ .retain = true }, stop);
+        REQUIRE(publisher->publish({ "old", "state.a" }));
+        REQUIRE(publisher->publish({ "new", "state.a" }));
+        REQUIRE(publisher->publish({ "b", "state.b" }));
+        REQUIRE(publisher->flush());
+    }
+    auto subscriber = ipc::open_subscriber(patterns({ "state.a" }), {});
+    CHECK(receive(*subscriber, 1) == std::vector<std::string> { "state.a:new" });
+    auto quiet = ipc::open_subscriber(patterns({ "state.a" }), { .retained = false });
+    ipc::Stop stop({ .timeout = 20ms });
+    CHECK_FALSE(quiet->receive(stop, [] { }));
+}
+
+TEST_CASE("under --drop a subscriber that does not read costs messages, not a hang", "[pubsub]")
+{
+    Runtime runtime;
+    auto subscriber = ipc::open_subscriber(patterns({ "flood" }), {});
+    ipc::Stop stop({});
+    auto publisher = ipc::open_publisher({ .overflow = ipc::pubsub::Overflow::Drop }, stop);
+    std::string const data(1000, 'x');
+    for (int i = 0; i < 20000; ++i)
+        REQUIRE(publisher->publish({ data, "flood" }));
+    REQUIRE(publisher->flush());
+    CHECK(publisher->dropped() > 0);
+    CHECK(publisher->dropped() < 20000);
+}
+
+TEST_CASE("a frame over the size limit closes that publisher only", "[pubsub]")
+{
+    Runtime runtime;
+    auto subscriber = ipc::open_subscriber(patterns({ "t" }), { .max_size = 1024 });
+    ipc::pubsub::LocalRegistry registry;
+    auto const id = registry.list().at(0).id;
+    int error = 0;
+    auto raw = ipc::io::try_connect_unix(registry.dir_fd(), id + ".sock", ipc::io::Blocking::Yes, error);
+    REQUIRE(raw);
+    std::string bytes;
+    ipc::wire::append_hello(bytes, ipc::wire::Role::Publisher);
+    bytes += std::string("\x7f\xff\xff\xff", 4); // A 2 GiB frame announced.
+    REQUIRE(ipc::io::write_all(raw->get(), bytes));
+    ipc::Stop stop({});
+    auto publisher = ipc::open_publisher({}, stop);
+    REQUIRE(publisher->publish({ "fine", "t" }));
+    REQUIRE(publisher->flush());
+    CHECK(receive(*subscriber, 1) == std::vector<std::string> { "t:fine" });
+}

@@ -1,0 +1,74 @@
+#pragma once
+
+// The brokerless publisher: finds matching subscribers in $IPC_DIR/sub,
+// connects to each, and streams batched frames to them. A long-running
+// publisher watches the directory (inotify) for subscribers that come later.
+
+#include "ipc/io/watch.hpp"
+#include "ipc/pubsub/local_registry.hpp"
+#include "ipc/pubsub/publisher.hpp"
+#include "ipc/wire/encoder.hpp"
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <unordered_map>
+
+namespace ipc::pubsub {
+
+class LocalPublisher final : public Publisher {
+public:
+    LocalPublisher(PublishOptions const& options, Stop& stop);
+    ~LocalPublisher() override;
+
+    bool publish(MessageView const& message) override;
+    bool flush() override;
+    bool wait_readable(int fd) override;
+    bool wait_for_subscribers(std::string const& topic, std::uint64_t count) override;
+    std::uint64_t dropped() const override;
+
+private:
+    struct Connection;
+    struct Group {
+        std::string name;
+        std::vector<Connection*> members;
+    };
+    struct Targets {
+        std::vector<Connection*> each;
+        std::vector<Group> groups;
+    };
+
+    Targets const& targets_for(std::string_view topic);
+    Connection* connect(Registration const& registration);
+    Connection* pick(Group const& group);
+    void append(Connection& connection, MessageView const& message);
+    enum class Until { Room, Empty };
+    bool send(Connection& connection, Until until);
+    void write_some(Connection& connection);
+    void drop_unsent(Connection& connection);
+    bool wait_writable(Connection& connection);
+    bool wait_for_change(int timeout_ms);
+    void scan();
+    void forget_stale();
+    void invalidate_targets();
+    void watch();
+    void handle_watch();
+    void store_retained_now();
+    int deadline_ms(std::chrono::steady_clock::time_point deadline) const;
+
+    PublishOptions m_options;
+    Stop& m_stop;
+    LocalRegistry m_registry;
+    std::unique_ptr<io::DirWatch> m_watch; // Made on the first wait: one-shot publishers need none.
+    std::map<std::string, Registration> m_registrations;
+    std::map<std::string, std::unique_ptr<Connection>> m_connections;
+    std::unordered_map<std::string, Targets> m_targets; // Cleared when subscribers change.
+    std::string m_topic; // The topic of m_current, the last one published.
+    Targets const* m_current = nullptr;
+    std::uint64_t m_topic_serial = 0; // Changes whenever m_current does.
+    std::map<std::string, std::size_t> m_group_turn;
+    std::vector<std::string> m_stale; // Refused ids, to forget once no loop walks the map.
+    std::map<std::string, std::string> m_retained; // Topic -> data, written at flush.
+};
+
+}

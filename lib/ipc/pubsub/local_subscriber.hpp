@@ -1,0 +1,49 @@
+#pragma once
+
+// The brokerless subscriber: registers in $IPC_DIR/sub, accepts publishers
+// on its own socket, and decodes their batched frames without copying when
+// it can. Keeps its registration fresh, and removes it on destruction.
+
+#include "ipc/io/poller.hpp"
+#include "ipc/pubsub/local_registry.hpp"
+#include "ipc/pubsub/subscriber.hpp"
+#include "ipc/wire/decoder.hpp"
+
+#include <deque>
+#include <memory>
+#include <vector>
+
+namespace ipc::pubsub {
+
+class LocalSubscriber final : public Subscriber {
+public:
+    LocalSubscriber(std::vector<Pattern> const& patterns, SubscribeOptions const& options);
+    ~LocalSubscriber() override;
+
+    std::optional<MessageView> receive(Stop& stop, std::function<void()> const& on_idle) override;
+
+private:
+    struct Connection;
+
+    bool next_from(Connection& connection, MessageView& message);
+    void read_from(Connection& connection);
+    void close(Connection& connection, std::string const& why);
+    void accept_all();
+    void wait(Stop& stop, int timeout_ms);
+    void refresh();
+
+    SubscribeOptions m_options;
+    LocalRegistry m_registry;
+    Registration m_registration;
+    io::Fd m_listener;
+    io::Poller m_poller;
+    std::vector<std::unique_ptr<Connection>> m_connections; // Index = poller tag - first_tag.
+    std::deque<Connection*> m_ready; // Readable, in the order they became so.
+    Connection* m_current = nullptr; // Whose frames are being handed out.
+    std::deque<Message> m_retained;
+    Message m_held; // The retained message handed out last.
+    std::chrono::steady_clock::time_point m_next_refresh;
+    bool m_signal_registered = false;
+};
+
+}
