@@ -1,5 +1,243 @@
 bats_require_minimum_version 1.5.0
+load helpers
 
-@test "placeholder" {
-    true
+@test "a subscriber gets every line published after it registered, in order" {
+    spawn "$BATS_TEST_TMPDIR/got" ipc-sub --count 3 --timeout 10s 'news.>'
+    printf '%s\n' one two three | ipc-pub --wait-subs 1 --timeout 10s news.local
+    wait_status "$(last_pid)"
+    printf '%s\n' one two three | diff -u - "$BATS_TEST_TMPDIR/got"
+}
+
+@test "100,000 lines arrive exactly and in order" {
+    spawn "$BATS_TEST_TMPDIR/got" ipc-sub -n 100000 -t 60s bulk
+    seq 100000 | ipc-pub --wait-subs 1 -t 10s bulk
+    wait_status "$(last_pid)"
+    seq 100000 | cmp - "$BATS_TEST_TMPDIR/got"
+}
+
+@test "message arguments are published and stdin is left alone" {
+    spawn "$BATS_TEST_TMPDIR/got" ipc-sub -n 2 -t 10s t
+    left=$(echo leftover | { ipc-pub --wait-subs 1 -t 10s t 'first one' second; cat; })
+    [ "$left" = leftover ]
+    wait_status "$(last_pid)"
+    printf '%s\n' 'first one' second | diff -u - "$BATS_TEST_TMPDIR/got"
+}
+
+@test "binary data with NUL and high bytes round-trips under -0" {
+    printf 'a\nb\x80\xff\0\0c\x01\xfe\0' >"$BATS_TEST_TMPDIR/in"
+    spawn "$BATS_TEST_TMPDIR/got" ipc-sub -0 -n 3 -t 10s bin
+    ipc-pub -0 --wait-subs 1 -t 10s bin <"$BATS_TEST_TMPDIR/in"
+    wait_status "$(last_pid)"
+    cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/got"
+}
+
+@test "binary data round-trips byte-exactly under --len" {
+    head -c 100000 /dev/urandom >"$BATS_TEST_TMPDIR/blob"
+    {
+        printf '\0\0\0\3a\0b'
+        printf '\0\0\0\0'
+        printf '\0\1\x86\xa0'
+        cat "$BATS_TEST_TMPDIR/blob"
+    } >"$BATS_TEST_TMPDIR/in"
+    spawn "$BATS_TEST_TMPDIR/got" ipc-sub --len -n 3 -t 10s bin
+    ipc-pub --len --wait-subs 1 -t 10s bin <"$BATS_TEST_TMPDIR/in"
+    wait_status "$(last_pid)"
+    cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/got"
+}
+
+@test "'a.*' gets a.b but not a.b.c, and 'a.>' gets both" {
+    spawn "$BATS_TEST_TMPDIR/star" ipc-sub -n 1 -t 10s 'a.*'
+    spawn "$BATS_TEST_TMPDIR/rest" ipc-sub -n 2 -t 10s 'a.>'
+    # One publisher keeps its order: a.* would see "deep" first if it got it.
+    printf '%s\n' '{"topic":"a.b.c","data":"deep"}' '{"topic":"a.b","data":"one"}' |
+        ipc-pub --json --wait-subs 2 -t 10s
+    wait_status "${pids[0]}"
+    wait_status "${pids[1]}"
+    [ "$(cat "$BATS_TEST_TMPDIR/star")" = one ]
+    printf '%s\n' deep one | diff -u - "$BATS_TEST_TMPDIR/rest"
+}
+
+@test "two subscribers each receive everything" {
+    spawn "$BATS_TEST_TMPDIR/one" ipc-sub -n 1000 -t 30s t
+    spawn "$BATS_TEST_TMPDIR/two" ipc-sub -n 1000 -t 30s t
+    seq 1000 | ipc-pub --wait-subs 2 -t 10s t
+    wait_status "${pids[0]}"
+    wait_status "${pids[1]}"
+    seq 1000 | cmp - "$BATS_TEST_TMPDIR/one"
+    seq 1000 | cmp - "$BATS_TEST_TMPDIR/two"
+}
+
+@test "a group of two splits the stream with nothing lost or duplicated" {
+    spawn "$BATS_TEST_TMPDIR/one" ipc-sub -g workers --idle 1s -t 30s jobs
+    spawn "$BATS_TEST_TMPDIR/two" ipc-sub -g workers --idle 1s -t 30s jobs
+    seq 2000 | ipc-pub --wait-subs 2 -t 10s jobs
+    wait_status "${pids[0]}"
+    wait_status "${pids[1]}"
+    [ -s "$BATS_TEST_TMPDIR/one" ]
+    [ -s "$BATS_TEST_TMPDIR/two" ]
+    seq 2000 | diff -u - <(sort -n "$BATS_TEST_TMPDIR/one" "$BATS_TEST_TMPDIR/two")
+}
+
+@test "a retained message is shown first to a later subscriber, unless --no-retained" {
+    ipc-pub --retain state.door open
+    ipc-pub --retain state.door closed
+    run -0 ipc-sub -n 1 -t 10s 'state.*'
+    [ "$output" = closed ]
+    run -124 ipc-sub --no-retained -t 200ms 'state.*'
+    [ -z "$output" ]
+}
+
+@test "--wait-subs waits for late subscribers and times out with 124" {
+    run -124 --separate-stderr ipc-pub --wait-subs 1 -t 200ms t x
+    [ "${#stderr_lines[@]}" = 1 ]
+    [[ "$stderr" == "ipc-pub: t: 0 of 1 subscribers after "* ]]
+    spawn "$BATS_TEST_TMPDIR/pub" ipc-pub --wait-subs 2 -t 20s t late
+    spawn "$BATS_TEST_TMPDIR/one" ipc-sub -n 1 -t 20s t
+    spawn "$BATS_TEST_TMPDIR/two" ipc-sub -n 1 -t 20s t
+    wait_status "${pids[0]}"
+    wait_status "${pids[1]}"
+    wait_status "${pids[2]}"
+    [ "$(cat "$BATS_TEST_TMPDIR/one")" = late ]
+    [ "$(cat "$BATS_TEST_TMPDIR/two")" = late ]
+}
+
+@test "a publisher with no subscriber exits 0 at once" {
+    run -0 ipc-pub nobody.listens hello
+    [ -z "$output" ]
+    run -0 ipc-pub nobody.listens <<<"from stdin"
+}
+
+@test "a publisher streaming to a subscriber killed with SIGKILL neither hangs nor fails" {
+    spawn "$BATS_TEST_TMPDIR/got" ipc-sub -t 30s t
+    sub=$(last_pid)
+    ipc-pub --wait-subs 1 -t 10s t ready
+    kill -KILL "$sub"
+    wait "$sub" || true
+    run -0 timeout 20 ipc-pub t after-death
+    # The dead subscriber's socket was removed as stale.
+    [ -z "$(ls "$IPC_DIR/sub")" ]
+    seq 200000 | timeout 20 ipc-pub t
+}
+
+@test "a subscriber killed mid-stream does not stop the publisher" {
+    spawn "$BATS_TEST_TMPDIR/got" ipc-sub -n 1 -t 30s t
+    sub=$(last_pid)
+    spawn "$BATS_TEST_TMPDIR/survivor" ipc-sub -n 500000 -t 60s t
+    {
+        echo first
+        wait "$sub" || true # -n 1: it is gone after the first line.
+        seq 2 500000
+    } | ipc-pub --wait-subs 2 -t 10s t
+    wait_status "${pids[1]}"
+    { echo first; seq 2 500000; } | cmp - "$BATS_TEST_TMPDIR/survivor"
+}
+
+@test "ipc-sub t | head -n1 ends quietly with status 0" {
+    bash -c 'ipc-sub -t 20s t | head -n1; echo "${PIPESTATUS[0]}" >"$1/status"' _ "$BATS_TEST_TMPDIR" \
+        >"$BATS_TEST_TMPDIR/got" 3>&- &
+    pids+=("$!")
+    ipc-pub --wait-subs 1 -t 10s t one two
+    wait_status "$(last_pid)"
+    [ "$(cat "$BATS_TEST_TMPDIR/got")" = one ]
+    [ "$(cat "$BATS_TEST_TMPDIR/status")" = 0 ]
+}
+
+@test "a slow subscriber blocks the publisher, and --drop skips it and counts" {
+    spawn "$BATS_TEST_TMPDIR/got" ipc-sub -t 60s t
+    sub=$(last_pid)
+    ipc-pub --wait-subs 1 -t 10s t hello
+    kill -STOP "$sub"
+    run -124 --separate-stderr bash -c 'seq 2000000 | ipc-pub -t 300ms t'
+    [[ "$stderr" == *"took nothing for"* ]]
+    run -0 --separate-stderr bash -c 'seq 2000000 | ipc-pub --drop t'
+    [[ "$stderr" =~ ^ipc-pub:\ t:\ dropped\ [0-9]+\ messages ]]
+    kill -CONT "$sub"
+}
+
+@test "the JSON round trip re-publishes every message byte-exactly to its own topic" {
+    {
+        printf '\0\0\0\5hello'
+        printf '\0\0\0\3\x80\0\xff'
+        printf '\0\0\0\0'
+    } >"$BATS_TEST_TMPDIR/in"
+    spawn "$BATS_TEST_TMPDIR/envelopes" ipc-sub --json -n 3 -t 10s 'a.>'
+    ipc-pub --len --wait-subs 1 -t 10s a.text <"$BATS_TEST_TMPDIR/in"
+    wait_status "$(last_pid)"
+    grep -q '"encoding":"base64"' "$BATS_TEST_TMPDIR/envelopes"
+    spawn "$BATS_TEST_TMPDIR/got" ipc-sub --len -n 3 -t 10s 'a.>'
+    ipc-pub --json --wait-subs 1 -t 10s <"$BATS_TEST_TMPDIR/envelopes"
+    wait_status "$(last_pid)"
+    cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/got"
+}
+
+@test "-v prints each topic before its message" {
+    spawn "$BATS_TEST_TMPDIR/got" ipc-sub -v -n 2 -t 10s 'log.*'
+    printf '%s\n' '{"topic":"log.a","data":"x y"}' '{"topic":"log.b","data":""}' |
+        ipc-pub --json --wait-subs 1 -t 10s
+    wait_status "$(last_pid)"
+    printf '%s\n' 'log.a x y' 'log.b ' | diff -u - "$BATS_TEST_TMPDIR/got"
+}
+
+@test "--idle ends a quiet subscriber with 0 and --timeout with 124" {
+    run -0 ipc-sub --idle 100ms t
+    run -124 ipc-sub -t 100ms t
+}
+
+@test "bad names and patterns exit 2 and create nothing" {
+    run -2 --separate-stderr ipc-pub '../etc' hello
+    [ "$stderr" = "ipc-pub: ../etc: not a valid topic name (use letters, digits, '-', '_' joined by '.')" ]
+    run -2 ipc-pub 'a..b' hello
+    run -2 ipc-pub 'a.*' hello
+    run -2 --separate-stderr ipc-sub 'a.>.b'
+    [ "${#stderr_lines[@]}" = 1 ]
+    run -2 ipc-sub -g 'bad/group' t
+    [ ! -e "$IPC_DIR" ]
+}
+
+@test "an unsafe runtime dir is refused with exit 2 and nothing is created in it" {
+    mkdir -m 0755 "$BATS_TEST_TMPDIR/open"
+    IPC_DIR="$BATS_TEST_TMPDIR/open" run -2 --separate-stderr ipc-sub -t 1s t
+    [[ "$stderr" == "ipc-sub: $BATS_TEST_TMPDIR/open: "* ]]
+    [ -z "$(ls "$BATS_TEST_TMPDIR/open")" ]
+    mkdir -m 0700 "$BATS_TEST_TMPDIR/real"
+    ln -s "$BATS_TEST_TMPDIR/real" "$BATS_TEST_TMPDIR/link"
+    IPC_DIR="$BATS_TEST_TMPDIR/link" run -2 ipc-pub t x
+    [ -z "$(ls "$BATS_TEST_TMPDIR/real")" ]
+}
+
+@test "undecodable stdin exits 2 with a line naming the problem" {
+    run -2 --separate-stderr bash -c "printf '\0\0\0\11abc' | ipc-pub --len t"
+    [[ "$stderr" == "ipc-pub: stdin: truncated --len frame"* ]]
+    run -2 --separate-stderr bash -c "printf '{\"data\":\"ok\"}\n{oops\n' | ipc-pub --json t"
+    [[ "$stderr" == "ipc-pub: stdin: line 2: "* ]]
+    run -2 --separate-stderr bash -c "printf 'short\nmuch too long\n' | ipc-pub --max-size 8 t"
+    [[ "$stderr" == "ipc-pub: stdin: message 2 is longer than --max-size"* ]]
+}
+
+@test "a frame longer than --max-size from a raw client is refused and the subscriber goes on" {
+    spawn "$BATS_TEST_TMPDIR/got" ipc-sub --max-size 1K -n 2 -t 20s t
+    ipc-pub --wait-subs 1 -t 10s t first # Registered: its socket exists.
+    socket=$(ls "$IPC_DIR"/sub/*.sock)
+    python3 - "$socket" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+s.sendall(b"\0\0\0\6\1IPCK\1\1" + b"\x10\0\0\0" + b"x" * 4096)
+s.close()
+PY
+    ipc-pub t survived
+    wait_status "$(last_pid)"
+    printf '%s\n' first survived | diff -u - "$BATS_TEST_TMPDIR/got"
+    [ "$(wc -l <"$BATS_TEST_TMPDIR/got.err")" = 1 ]
+    grep -q 'longer than --max-size' "$BATS_TEST_TMPDIR/got.err"
+}
+
+@test "--interval paces messages" {
+    spawn "$BATS_TEST_TMPDIR/got" ipc-sub -n 3 -t 10s t
+    start=$(date +%s%N)
+    ipc-pub --wait-subs 1 -t 10s --interval 100ms t a b c
+    elapsed=$((($(date +%s%N) - start) / 1000000))
+    wait_status "$(last_pid)"
+    [ "$elapsed" -ge 200 ]
+    printf '%s\n' a b c | diff -u - "$BATS_TEST_TMPDIR/got"
 }
