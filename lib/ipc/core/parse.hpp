@@ -14,16 +14,18 @@ namespace ipc {
 using Duration = std::chrono::nanoseconds;
 
 // "250ms", "2s", "1m", "1h", "1.5s", "10us", "0"; a bare number means seconds.
-// Refuses negatives, overflow (more than about 292 years) and trailing junk.
+// Refuses negatives, overflow (more than about 292 years) and trailing junk;
+// digits finer than a nanosecond are dropped.
 std::optional<Duration> parse_duration(std::string_view text);
 
 // A count of 1 or more, in decimal, at most 2^63-1.
 std::optional<std::uint64_t> parse_count(std::string_view text);
 
-// A count of 0 or more, in decimal.
+// A count of 0 or more, in decimal, at most 2^63-1.
 std::optional<std::uint64_t> parse_number(std::string_view text);
 
-// A size in bytes: "4096", "64K", "64KiB", "1M", "2MiB", "1G" (binary units).
+// A size in bytes: "4096", "64K", "64KiB", "1M", "2MiB", "1G" (binary units;
+// "64k" is accepted too, "64KB" is refused as ambiguous). At most 2^64-1.
 std::optional<std::uint64_t> parse_size(std::string_view text);
 
 // "1.5s" style rendering of a duration for messages.

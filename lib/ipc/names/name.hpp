@@ -19,4 +19,8 @@ bool is_valid_name(std::string_view name);
 // kind is "topic", "service" or "queue".
 std::string parse_name(std::string_view name, std::string_view kind);
 
+// text made safe for a one-line message: bytes outside printable ASCII and
+// '\\' become \xNN, an empty text becomes ''. For names, patterns and paths.
+std::string printable(std::string_view text);
+
 }

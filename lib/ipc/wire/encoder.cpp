@@ -1,1 +1,71 @@
-// Placeholder.
+// Frames are built in place: a batch reserves its length field, appends
+// messages straight into the caller's buffer and patches the length at the
+// end, so no message is copied twice.
+
+#include "ipc/wire/encoder.hpp"
+
+#include <cassert>
+#include <limits>
+
+namespace ipc::wire {
+
+namespace {
+
+template<typename T> void append_big_endian(std::string& out, T value)
+{
+    char bytes[sizeof(T)];
+    for (std::size_t i = 0; i < sizeof(T); ++i)
+        bytes[i]
+            = static_cast<char>(static_cast<unsigned char>(value >> (8 * (sizeof(T) - 1 - i))));
+    out.append(bytes, sizeof(T));
+}
+
+constexpr std::size_t length_size = 4;
+
+}
+
+void append_hello(std::string& out, Role role)
+{
+    append_big_endian<std::uint32_t>(out, 1 + magic.size() + 1 + 1);
+    out += static_cast<char>(Type::Hello);
+    out += magic;
+    out += static_cast<char>(version);
+    out += static_cast<char>(role);
+}
+
+void BatchEncoder::begin(std::string& out, std::string_view topic, std::int64_t time_ns)
+{
+    assert(!m_open);
+    assert(topic.size() <= std::numeric_limits<std::uint16_t>::max());
+    m_start = out.size();
+    m_count = 0;
+    m_open = true;
+    append_big_endian<std::uint32_t>(out, 0); // Patched by end().
+    out += static_cast<char>(Type::Messages);
+    append_big_endian(out, static_cast<std::uint64_t>(time_ns));
+    append_big_endian(out, static_cast<std::uint16_t>(topic.size()));
+    out += topic;
+}
+
+void BatchEncoder::add(std::string& out, std::string_view data)
+{
+    assert(m_open);
+    assert(data.size() <= std::numeric_limits<std::uint32_t>::max());
+    append_big_endian(out, static_cast<std::uint32_t>(data.size()));
+    out += data;
+    ++m_count;
+}
+
+std::size_t BatchEncoder::end(std::string& out)
+{
+    assert(m_open);
+    auto const length = out.size() - m_start - length_size;
+    assert(length <= std::numeric_limits<std::uint32_t>::max());
+    for (std::size_t i = 0; i < length_size; ++i)
+        out[m_start + i]
+            = static_cast<char>(static_cast<unsigned char>(length >> (8 * (length_size - 1 - i))));
+    m_open = false;
+    return m_count;
+}
+
+}
