@@ -1,1 +1,137 @@
-// Placeholder.
+#include "ipc/framing/reader.hpp"
+
+#include "ipc/core/error.hpp"
+#include "ipc/framing/json.hpp"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <limits>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace ipc::framing {
+
+namespace {
+
+// The longest line the splitter keeps. A --json line may be up to six times
+// its data ("\u001f" for each control byte) plus metadata, so a message of
+// max_size still fits; the decoded data is then held to max_size itself.
+std::size_t line_limit(Options const& options)
+{
+    if (!options.json)
+        return options.max_size;
+    constexpr std::size_t expansion = 6;
+    std::size_t const most = std::numeric_limits<std::size_t>::max();
+    if (options.max_size > (most - io_chunk_size) / expansion)
+        return most;
+    return options.max_size * expansion + io_chunk_size;
+}
+
+bool is_readable(int fd)
+{
+    pollfd entry { fd, POLLIN, 0 };
+    return ::poll(&entry, 1, 0) > 0;
+}
+
+void wait_readable(int fd)
+{
+    pollfd entry { fd, POLLIN, 0 };
+    while (::poll(&entry, 1, -1) < 0 && errno == EINTR) { }
+}
+
+}
+
+Reader::Reader(int fd, Options const& options)
+    : m_fd(fd)
+    , m_options(options)
+    , m_splitter(options.json ? Mode::Line : options.mode, options.delimiter, line_limit(options))
+{
+    struct stat status { };
+    m_may_block = ::fstat(fd, &status) != 0 || !S_ISREG(status.st_mode);
+}
+
+std::optional<MessageView> Reader::next()
+{
+    std::string_view data;
+    for (;;) {
+        auto const status = m_splitter.next(data);
+        if (status == Splitter::Status::Ready)
+            break;
+        if (status != Splitter::Status::NeedMore)
+            fail(status);
+        if (m_eof)
+            return std::nullopt;
+        if (!fill()) {
+            m_eof = true;
+            m_splitter.finish();
+        }
+    }
+    ++m_count;
+    if (m_options.json)
+        return decode_json(data);
+    return MessageView { data, {}, 0 };
+}
+
+// Reads once; false at end of input. A read that may block is preceded by a
+// poll() for readiness, and on_idle runs when nothing is ready: that lets the
+// caller flush its batches. Every read is of 64 KiB or more, so the poll costs
+// little per message; a full read proves nothing about the next one.
+bool Reader::fill()
+{
+    auto const room = m_splitter.prepare(io_chunk_size);
+    if (m_on_idle && m_may_block && !is_readable(m_fd))
+        m_on_idle();
+    for (;;) {
+        auto const count = ::read(m_fd, room.data(), room.size());
+        if (count > 0) {
+            m_splitter.commit(static_cast<std::size_t>(count));
+            return true;
+        }
+        if (count == 0)
+            return false;
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            wait_readable(m_fd); // Stdin may be non-blocking; we must not spin.
+            continue;
+        }
+        int const saved = errno;
+        throw SystemError(
+            Exit::IoError, fmt::format("read stdin: {}", std::strerror(saved)), saved);
+    }
+}
+
+MessageView Reader::decode_json(std::string_view line)
+{
+    std::string error;
+    auto envelope = parse_json(line, error);
+    if (!envelope)
+        throw Error(Exit::Usage, fmt::format("stdin: line {}: {}", m_count, error));
+    if (envelope->data.size() > m_options.max_size)
+        throw Error(Exit::Usage,
+            fmt::format("stdin: message {} is longer than --max-size ({} bytes)", m_count,
+                m_options.max_size));
+    m_json_data = std::move(envelope->data);
+    m_json_topic = std::move(envelope->topic);
+    return MessageView { m_json_data, m_json_topic, envelope->time_ns };
+}
+
+void Reader::fail(Splitter::Status status) const
+{
+    std::uint64_t const number = m_count + 1;
+    if (status == Splitter::Status::Truncated)
+        throw Error(Exit::Usage,
+            fmt::format("stdin: truncated --len frame at the end of input (message {})", number));
+    if (m_options.json)
+        throw Error(Exit::Usage,
+            fmt::format("stdin: line {} is too long for --max-size ({} bytes)", number,
+                m_options.max_size));
+    throw Error(Exit::Usage,
+        fmt::format(
+            "stdin: message {} is longer than --max-size ({} bytes)", number, m_options.max_size));
+}
+
+}

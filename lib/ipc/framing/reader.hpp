@@ -33,11 +33,14 @@ public:
 
 private:
     bool fill();
+    MessageView decode_json(std::string_view line);
+    [[noreturn]] void fail(Splitter::Status status) const;
 
     int m_fd;
     Options m_options;
     Splitter m_splitter;
     std::function<void()> m_on_idle;
+    bool m_may_block = true; // False for regular files, whose reads never wait.
     bool m_eof = false;
     std::uint64_t m_count = 0;
     std::string m_json_data; // Backing store for a decoded JSON envelope.

@@ -33,11 +33,12 @@ public:
     void append(std::string_view bytes);
 
     // Takes the next message out. The view stays valid until the next
-    // prepare()/append().
+    // prepare()/append(). After finish(), NeedMore means the input is used up.
     Status next(std::string_view& message);
 
     // Marks the end of the input: a last line without a terminator and the
-    // whole input in Mode::Whole become available through next().
+    // whole input in Mode::Whole become available through next(). In
+    // Mode::Whole an empty input is one empty message.
     void finish();
 
     // Bytes received but not yet returned as messages.
@@ -53,6 +54,13 @@ private:
     std::size_t m_scanned = 0; // Bytes after m_begin known to hold no delimiter.
     bool m_finished = false;
     bool m_whole_returned = false;
+    bool m_too_large = false;
+
+    Status next_delimited(std::string_view& message);
+    Status next_length(std::string_view& message);
+    Status next_whole(std::string_view& message);
+    Status too_large();
+    void make_room(std::size_t want);
 };
 
 }

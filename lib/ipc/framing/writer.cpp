@@ -1,1 +1,120 @@
-// Placeholder.
+#include "ipc/framing/writer.hpp"
+
+#include "ipc/core/error.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <poll.h>
+#include <unistd.h>
+
+namespace ipc::framing {
+
+namespace {
+
+void wait_writable(int fd)
+{
+    pollfd entry { fd, POLLOUT, 0 };
+    while (::poll(&entry, 1, -1) < 0 && errno == EINTR) { }
+}
+
+// Writes all of bytes, also to a non-blocking fd; 0, or the errno that stopped it.
+int write_all(int fd, std::string_view bytes)
+{
+    while (!bytes.empty()) {
+        auto const count = ::write(fd, bytes.data(), bytes.size());
+        if (count >= 0)
+            bytes.remove_prefix(static_cast<std::size_t>(count));
+        else if (errno == EAGAIN || errno == EWOULDBLOCK)
+            wait_writable(fd); // We must not spin.
+        else if (errno != EINTR)
+            return errno;
+    }
+    return 0;
+}
+
+[[noreturn]] void throw_write_error(int error)
+{
+    if (error == EPIPE)
+        throw StdoutClosed();
+    throw SystemError(Exit::IoError, fmt::format("write stdout: {}", std::strerror(error)), error);
+}
+
+}
+
+Writer::Writer(int fd, Options const& options)
+    : m_fd(fd)
+    , m_options(options)
+{
+    m_buffer.reserve(2 * io_chunk_size);
+}
+
+Writer::~Writer() = default;
+
+void Writer::write(MessageView const& message, JsonFields const& extra)
+{
+    if (m_options.json)
+        append_json(m_buffer, message, extra);
+    else
+        append_framed(message.data);
+    if (m_options.line_buffered || m_buffer.size() >= io_chunk_size)
+        flush();
+}
+
+void Writer::append_framed(std::string_view data)
+{
+    if (m_options.mode == Mode::Length) {
+        if (data.size() > std::numeric_limits<std::uint32_t>::max())
+            throw Error(Exit::Usage,
+                fmt::format("stdout: a message of {} bytes is too long for --len", data.size()));
+        auto const length = static_cast<std::uint32_t>(data.size());
+        std::array<char, 4> const header { static_cast<char>(length >> 24),
+            static_cast<char>(length >> 16), static_cast<char>(length >> 8),
+            static_cast<char>(length) };
+        m_buffer.append(header.data(), header.size());
+    }
+    if (data.size() >= io_chunk_size) {
+        // A large message goes out as it is instead of being copied into the batch.
+        flush();
+        if (int const error = write_all(m_fd, data); error != 0)
+            throw_write_error(error);
+    } else {
+        m_buffer.append(data);
+    }
+    switch (m_options.mode) {
+    case Mode::Line:
+        m_buffer += '\n';
+        break;
+    case Mode::Nul:
+        m_buffer += '\0';
+        break;
+    case Mode::Delimiter:
+        m_buffer += m_options.delimiter;
+        break;
+    case Mode::Whole: // The data is written as it is: no terminator.
+    case Mode::Length:
+        break;
+    }
+}
+
+void Writer::flush()
+{
+    if (m_buffer.empty())
+        return;
+    int const error = write_all(m_fd, m_buffer);
+    // Cleared even on failure: the tool ends, and nothing batched can be written any more.
+    m_buffer.clear();
+    // One huge --json envelope should not pin its memory for the rest of the run.
+    if (m_buffer.capacity() > 16 * io_chunk_size) {
+        m_buffer.shrink_to_fit();
+        m_buffer.reserve(2 * io_chunk_size);
+    }
+    if (error != 0)
+        throw_write_error(error);
+}
+
+}

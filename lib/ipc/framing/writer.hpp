@@ -25,12 +25,15 @@ public:
     // and SystemError(IoError) on other write errors.
     void write(MessageView const& message, JsonFields const& extra = {});
 
-    // Writes out everything batched; blocks until done.
+    // Writes out everything batched; blocks until done, also on a non-blocking
+    // fd. Throws like write(); what was batched is dropped then.
     void flush();
 
     bool has_pending() const { return !m_buffer.empty(); }
 
 private:
+    void append_framed(std::string_view data);
+
     int m_fd;
     Options m_options;
     std::string m_buffer;

@@ -1,1 +1,282 @@
+#include "ipc/framing/json.hpp"
+
 #include <catch2/catch.hpp>
+
+#include <random>
+#include <string>
+
+using ipc::MessageView;
+using namespace ipc::framing;
+using namespace std::string_literals;
+
+namespace {
+
+std::string envelope(MessageView const& message, JsonFields const& extra = {})
+{
+    std::string out;
+    append_json(out, message, extra);
+    return out;
+}
+
+// Encodes, checks the line ending, and decodes again.
+JsonEnvelope round_trip(MessageView const& message)
+{
+    auto line = envelope(message);
+    REQUIRE(line.back() == '\n');
+    line.pop_back();
+    CHECK(line.find('\n') == std::string::npos);
+    std::string error;
+    auto decoded = parse_json(line, error);
+    INFO(line);
+    REQUIRE(decoded);
+    CHECK(error.empty());
+    return *decoded;
+}
+
+std::string parse_error(std::string_view line)
+{
+    std::string error;
+    auto const decoded = parse_json(line, error);
+    CHECK_FALSE(decoded);
+    return error;
+}
+
+JsonEnvelope parse(std::string_view line)
+{
+    std::string error;
+    auto decoded = parse_json(line, error);
+    INFO(error);
+    REQUIRE(decoded);
+    return *decoded;
+}
+
+constexpr std::int64_t sample_time = 1795754558123456789; // 2026-11-27T04:42:38.123456789Z
+
+}
+
+TEST_CASE("an envelope lists topic, data, encoding, time, then the extra members", "[framing]")
+{
+    CHECK(envelope({ "hi", "a.b", sample_time }, { { "id", "42" }, { "ok", "true" } })
+        == R"({"topic":"a.b","data":"hi","time":"2026-11-27T04:42:38.123456Z","id":42,"ok":true})"
+           "\n");
+    CHECK(envelope({ "\xff\x00"s, "t", sample_time })
+        == R"({"topic":"t","data":"/wA=","encoding":"base64","time":"2026-11-27T04:42:38.123456Z"})"
+           "\n");
+}
+
+TEST_CASE("an envelope leaves out an empty topic and an unknown time", "[framing]")
+{
+    CHECK(envelope({ "", "", 0 }) == "{\"data\":\"\"}\n");
+    CHECK(envelope({ "x", "", 0 }) == "{\"data\":\"x\"}\n");
+}
+
+TEST_CASE("times before 1970 and on whole seconds are written in RFC 3339", "[framing]")
+{
+    CHECK(envelope({ "", "", -1 }) == "{\"data\":\"\",\"time\":\"1969-12-31T23:59:59.999999Z\"}\n");
+    CHECK(envelope({ "", "", 951782400'000'000'000 })
+        == "{\"data\":\"\",\"time\":\"2000-02-29T00:00:00.000000Z\"}\n");
+}
+
+TEST_CASE("quotes, backslashes and control characters are escaped; other text is not", "[framing]")
+{
+    std::string out;
+    append_json_string(out, "a\"b\\c\n\r\t\b\f\x01\x1f\x7f/é€😀\0"s);
+    CHECK(out == "\"a\\\"b\\\\c\\n\\r\\t\\b\\f\\u0001\\u001f\x7f/é€😀\\u0000\"");
+}
+
+TEST_CASE("bytes that are not UTF-8 become U+FFFD in a JSON string", "[framing]")
+{
+    std::string out;
+    append_json_string(out,
+        "a\xff"
+        "b\xe2\x82");
+    CHECK(out == "\"a\\ufffdb\\ufffd\\ufffd\"");
+}
+
+TEST_CASE("every byte value survives a round trip through an envelope", "[framing]")
+{
+    for (int byte = 0; byte < 256; ++byte) {
+        std::string const data(1, static_cast<char>(byte));
+        CAPTURE(byte);
+        CHECK(round_trip({ data, "", 0 }).data == data);
+        CHECK(round_trip({ "x" + data + "yz", "t.u", 0 }).data == "x" + data + "yz");
+    }
+    std::string all;
+    for (int byte = 0; byte < 256; ++byte)
+        all += static_cast<char>(byte);
+    CHECK(envelope({ all, "", 0 }).find("\"encoding\":\"base64\"") != std::string::npos);
+    CHECK(round_trip({ all, "", 0 }).data == all);
+}
+
+TEST_CASE("random bytes and random text survive a round trip byte-exactly", "[framing]")
+{
+    std::mt19937 random(12345);
+    std::string const pieces[] = { "a", "\"", "\\", "\n", "\x01", "é", "€", "😀", "\x7f", " " };
+    for (int round = 0; round < 500; ++round) {
+        std::string bytes;
+        std::string text;
+        auto const length = random() % 64;
+        for (std::size_t i = 0; i < length; ++i) {
+            bytes += static_cast<char>(random() % 256);
+            text += pieces[random() % std::size(pieces)];
+        }
+        CHECK(round_trip({ bytes, "t", 0 }).data == bytes);
+        auto const decoded = round_trip({ text, "topic.name", sample_time });
+        CHECK(decoded.data == text);
+        CHECK(is_utf8(text));
+        CHECK(decoded.topic == "topic.name");
+        CHECK(decoded.time_ns == sample_time / 1000 * 1000); // Written to the microsecond.
+    }
+}
+
+TEST_CASE("unicode escapes decode to UTF-8, surrogate pairs included", "[framing]")
+{
+    CHECK(parse(R"({"data":"\u00e9\u20AC\ud83d\ude00\u0000\u0041"})").data == "é€😀\0A"s);
+    CHECK(parse(R"({"data":"\"\\\/\b\f\n\r\t"})").data == "\"\\/\b\f\n\r\t");
+    CHECK(parse(R"({"d\u0061ta":"x"})").data == "x");
+}
+
+TEST_CASE("bad JSON is refused with a reason", "[framing]")
+{
+    auto const [line, reason] = GENERATE(table<std::string, std::string>({
+        { "", "expected a JSON object" },
+        { "[]", "expected a JSON object" },
+        { "\"data\"", "expected a JSON object" },
+        { "{}", "\"data\" is missing" },
+        { R"({"topic":"t"})", "\"data\" is missing" },
+        { R"({"data":1})", "\"data\" is not a string" },
+        { R"({"data":"x","topic":null})", "\"topic\" is not a string" },
+        { R"({"data":"\x"})", "invalid escape" },
+        { R"({"data":"\u12"})", "invalid \\u escape" },
+        { R"({"data":"\u12g4"})", "invalid \\u escape" },
+        { R"({"data":"\ud83d"})", "unpaired surrogate" },
+        { R"({"data":"\ude00"})", "unpaired surrogate" },
+        { R"({"data":"\ud83dx"})", "unpaired surrogate" },
+        { R"({"data":"\ud83d\u0041"})", "unpaired surrogate" },
+        { "{\"data\":\"a\tb\"}", "control character" },
+        { "{\"data\":\"a\xff\"}", "invalid UTF-8 at column 11" },
+        { "{\"data\":\"\xed\xa0\x80\"}", "invalid UTF-8" },
+        { R"({"data":"a"} x)", "unexpected text after the object at column 14" },
+        { R"({"data":"a"}{})", "unexpected text" },
+        { R"({"data":"a)", "unterminated string" },
+        { R"({"data":"a",})", "expected a member name" },
+        { R"({"data" "a"})", "expected ':'" },
+        { R"({"data":"a" "b"})", "expected ',' or '}'" },
+        { R"({"data":"a","n":01})", "expected ',' or '}'" },
+        { R"({"data":"a","n":1.})", "invalid number" },
+        { R"({"data":"a","n":-})", "expected a value" },
+        { R"({"data":"a","n":1e})", "invalid number" },
+        { R"({"data":"a","n":tru})", "expected a value" },
+        { R"({"data":"a","n":[1,]})", "expected a value" },
+        { R"({"data":"a","n":[1 2]})", "expected ',' or ']'" },
+        { R"({"data":"a","n":{"k"}})", "expected ':'" },
+        { R"({"data":"a","n":{1:2}})", "expected a member name" },
+        { R"({"data":"!","encoding":"base64"})", "not valid base64" },
+        { R"({"data":"x","encoding":"latin1"})", "unknown \"encoding\"" },
+        { R"({"data":"x","time":"yesterday"})", "\"time\" is not an RFC 3339" },
+        { R"({"data":"x","time":"2026-02-29T00:00:00Z"})", "\"time\" is not" },
+        { R"({"data":"x","time":"2026-01-01T24:00:00Z"})", "\"time\" is not" },
+        { R"({"data":"x","time":"2026-01-01T00:00:00"})", "\"time\" is not" },
+        { R"({"data":"x","time":"2026-01-01T00:00:00.Z"})", "\"time\" is not" },
+        { R"({"data":"x","time":"9999-01-01T00:00:00Z"})", "\"time\" is not" },
+    }));
+    CAPTURE(line);
+    CHECK_THAT(parse_error(line), Catch::Contains(reason));
+}
+
+TEST_CASE("deep nesting is refused without exhausting the stack", "[framing]")
+{
+    auto const nested = [](std::size_t depth) {
+        return R"({"data":"x","deep":)" + std::string(depth, '[') + std::string(depth, ']') + "}";
+    };
+    CHECK(parse(nested(63)).data == "x"); // 64 levels with the envelope itself.
+    CHECK_THAT(parse_error(nested(64)), Catch::Contains("nested deeper than 64"));
+    CHECK_THAT(parse_error(nested(1'000'000)), Catch::Contains("nested deeper than 64"));
+    CHECK_THAT(parse_error(std::string(1'000'000, '{')), Catch::Contains("expected a member"));
+}
+
+TEST_CASE("unknown members of any kind are ignored", "[framing]")
+{
+    auto const decoded = parse(R"({"id":42,"meta":{"a":[1,-2.5e+3,{"b":null}],"c":"\u00e9"},)"
+                               R"("flag":true,"off":false,"e":[],"o":{},"data":"x","topic":"t"})");
+    CHECK(decoded.data == "x");
+    CHECK(decoded.topic == "t");
+    CHECK(decoded.time_ns == 0);
+}
+
+TEST_CASE("a duplicated member takes its last value", "[framing]")
+{
+    auto const decoded = parse(R"({"data":"one","topic":"a","data":"two","topic":"b"})");
+    CHECK(decoded.data == "two");
+    CHECK(decoded.topic == "b");
+    CHECK(parse(R"({"data":"eA==","encoding":"utf-8","encoding":"base64"})").data == "x");
+}
+
+TEST_CASE("whitespace around the object and its members is allowed", "[framing]")
+{
+    CHECK(parse(" \t{ \"data\" : \"x\" , \"n\" : [ 1 , { } ] } \r").data == "x");
+}
+
+TEST_CASE("the encoding may be base64 before or after the data, or utf-8", "[framing]")
+{
+    CHECK(parse(R"({"encoding":"base64","data":"/wA="})").data == "\xff\x00"s);
+    CHECK(parse(R"({"data":"/wA","encoding":"base64"})").data == "\xff\x00"s);
+    CHECK(parse(R"({"data":"/wA=","encoding":"utf-8"})").data == "/wA=");
+}
+
+TEST_CASE("an RFC 3339 time is read to the nanosecond, in any offset", "[framing]")
+{
+    auto const time = [](std::string_view text) {
+        return parse(R"({"data":"","time":")" + std::string(text) + "\"}").time_ns;
+    };
+    CHECK(time("2026-11-27T04:42:38.123456789Z") == sample_time);
+    CHECK(time("2026-11-27t05:42:38.1234567891+01:00") == sample_time);
+    CHECK(time("2026-11-26T23:12:38.123456789-05:30") == sample_time);
+    CHECK(time("2026-11-27T04:42:38Z") == sample_time / 1'000'000'000 * 1'000'000'000);
+    CHECK(time("1969-12-31T23:59:59.999999999Z") == -1);
+    CHECK(time("2000-02-29T00:00:00.000000Z") == 951782400'000'000'000);
+}
+
+TEST_CASE("is_utf8 accepts exactly the well-formed UTF-8", "[framing]")
+{
+    CHECK(is_utf8(""));
+    CHECK(is_utf8("plain ASCII text that is longer than eight bytes\0"s));
+    CHECK(is_utf8("é€😀\xf4\x8f\xbf\xbf"));
+    CHECK_FALSE(is_utf8("\xc0\xaf")); // Overlong '/'.
+    CHECK_FALSE(is_utf8("\xe0\x80\xaf")); // Overlong.
+    CHECK_FALSE(is_utf8("\xed\xa0\x80")); // A surrogate.
+    CHECK_FALSE(is_utf8("\xf4\x90\x80\x80")); // Past U+10FFFF.
+    CHECK_FALSE(is_utf8("\xe2\x82")); // Cut short.
+    CHECK_FALSE(is_utf8("abcdefgh\x80"));
+    CHECK_FALSE(is_utf8("\xff"));
+}
+
+TEST_CASE("base64 follows RFC 4648 and decodes with or without padding", "[framing]")
+{
+    auto const [plain, encoded] = GENERATE(table<std::string, std::string>({
+        { "", "" },
+        { "f", "Zg==" },
+        { "fo", "Zm8=" },
+        { "foo", "Zm9v" },
+        { "foob", "Zm9vYg==" },
+        { "fooba", "Zm9vYmE=" },
+        { "foobar", "Zm9vYmFy" },
+        { "\xfb\xff", "+/8=" },
+    }));
+    std::string out;
+    append_base64(out, plain);
+    CHECK(out == encoded);
+    CHECK(decode_base64(encoded) == plain);
+    auto unpadded = encoded;
+    while (!unpadded.empty() && unpadded.back() == '=')
+        unpadded.pop_back();
+    CHECK(decode_base64(unpadded) == plain);
+}
+
+TEST_CASE("base64 that is malformed is refused", "[framing]")
+{
+    auto const text = GENERATE(
+        as<std::string> {}, "Z", "Zg=", "Zg===", "Z===", "Zm9v!", "Zm 9v", "=Zg=", "Zm9vY");
+    CAPTURE(text);
+    CHECK_FALSE(decode_base64(text));
+}
