@@ -36,7 +36,8 @@ int main(int argc, char** argv)
     ipc::cli::add_security(app, options.security);
     app.add_option("-g,--group", options.group, "share messages with the other subscribers of GROUP")
         ->type_name("GROUP");
-    app.add_flag("!--no-retained", options.retained, "do not print retained messages first");
+    app.add_flag_callback(
+        "--no-retained", [&options] { options.retained = false; }, "do not print retained messages first");
     app.add_option(
            "PATTERN", options.patterns, "topic pattern: '*' matches one token, '>' the rest")
         ->required();

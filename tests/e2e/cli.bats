@@ -92,7 +92,7 @@ tools() {
 }
 
 @test "CLI11 is included only by the mains and lib/ipc/cli" {
-    run -0 grep -rl 'CLI/CLI.hpp' "$IPC_SOURCE_ROOT/lib" "$IPC_SOURCE_ROOT/tests"
+    run -0 grep -rl --include='*.[ch]pp' 'CLI/CLI.hpp' "$IPC_SOURCE_ROOT/lib" "$IPC_SOURCE_ROOT/tests"
     for file in "${lines[@]}"; do
         [[ "$file" == "$IPC_SOURCE_ROOT/lib/ipc/cli/"* ]] || { echo "$file includes CLI11"; return 1; }
     done

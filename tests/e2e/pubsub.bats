@@ -222,13 +222,14 @@ load helpers
 import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.connect(sys.argv[1])
-s.sendall(b"\0\0\0\6\1IPCK\1\1" + b"\x10\0\0\0" + b"x" * 4096)
+s.sendall(b"\0\0\0\7\1IPCK\1\1" + b"\x10\0\0\0" + b"x" * 4096)
 s.close()
 PY
     ipc-pub t survived
     wait_status "$(last_pid)"
     printf '%s\n' first survived | diff -u - "$BATS_TEST_TMPDIR/got"
     [ "$(wc -l <"$BATS_TEST_TMPDIR/got.err")" = 1 ]
+
     grep -q 'longer than --max-size' "$BATS_TEST_TMPDIR/got.err"
 }
 

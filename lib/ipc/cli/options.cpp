@@ -78,8 +78,9 @@ void add_framing(CLI::App& app, framing::Options& options, Direction direction)
     };
     std::vector<CLI::Option*> modes {
         app.add_flag_callback("-0,--null", set(framing::Mode::Nul, '\0'), "messages end with NUL"),
-        app.add_flag_callback(
-            "--whole", set(framing::Mode::Whole, '\n'), "all of stdin is one message"),
+        app.add_flag_callback("--whole", set(framing::Mode::Whole, '\n'),
+            direction == Direction::Input ? "all of stdin is one message"
+                                          : "no separator between messages"),
         app.add_flag_callback(
             "--len", set(framing::Mode::Length, '\n'), "4-byte big-endian length prefix"),
         app.add_option_function<std::string>(

@@ -65,6 +65,8 @@ std::optional<MessageView> Reader::next()
         if (m_eof)
             return std::nullopt;
         if (!fill()) {
+            if (m_stopped)
+                return std::nullopt; // Not the end of the input: the last line is not complete.
             m_eof = true;
             m_splitter.finish();
         }
@@ -82,8 +84,10 @@ std::optional<MessageView> Reader::next()
 bool Reader::fill()
 {
     auto const room = m_splitter.prepare(io_chunk_size);
-    if (m_on_idle && m_may_block && !is_readable(m_fd))
-        m_on_idle();
+    if (m_on_idle && m_may_block && !is_readable(m_fd) && !m_on_idle()) {
+        m_stopped = true;
+        return false;
+    }
     for (;;) {
         auto const count = ::read(m_fd, room.data(), room.size());
         if (count > 0) {

@@ -19,8 +19,9 @@ public:
     Reader(int fd, Options const& options);
 
     // Called when no input is ready, before blocking on the fd; it may itself
-    // wait (e.g. on the fd and other sources) and return once the fd is readable.
-    void set_on_idle(std::function<void()> on_idle) { m_on_idle = std::move(on_idle); }
+    // wait (e.g. on the fd and other sources) and return true once the fd is
+    // readable, or false to stop reading: next() then returns nullopt.
+    void set_on_idle(std::function<bool()> on_idle) { m_on_idle = std::move(on_idle); }
 
     // The next message, or nullopt at end of input. The view stays valid until
     // the next call. Throws Error(Usage) for input that does not decode (a
@@ -39,9 +40,10 @@ private:
     int m_fd;
     Options m_options;
     Splitter m_splitter;
-    std::function<void()> m_on_idle;
+    std::function<bool()> m_on_idle;
     bool m_may_block = true; // False for regular files, whose reads never wait.
     bool m_eof = false;
+    bool m_stopped = false; // on_idle said to stop.
     std::uint64_t m_count = 0;
     std::string m_json_data; // Backing store for a decoded JSON envelope.
     std::string m_json_topic;

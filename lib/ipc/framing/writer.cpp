@@ -60,22 +60,28 @@ void Writer::write(MessageView const& message, JsonFields const& extra)
     if (m_options.json)
         append_json(m_buffer, message, extra);
     else
-        append_framed(message.data);
+        append_framed(m_options.topic_prefix ? message.topic : std::string_view {}, message.data);
     if (m_options.line_buffered || m_buffer.size() >= io_chunk_size)
         flush();
 }
 
-void Writer::append_framed(std::string_view data)
+// With -v, "TOPIC " goes before the data, inside a --len frame.
+void Writer::append_framed(std::string_view topic, std::string_view data)
 {
+    auto const prefix = topic.empty() ? 0 : topic.size() + 1;
     if (m_options.mode == Mode::Length) {
-        if (data.size() > std::numeric_limits<std::uint32_t>::max())
+        if (data.size() + prefix > std::numeric_limits<std::uint32_t>::max())
             throw Error(Exit::Usage,
                 fmt::format("stdout: a message of {} bytes is too long for --len", data.size()));
-        auto const length = static_cast<std::uint32_t>(data.size());
+        auto const length = static_cast<std::uint32_t>(data.size() + prefix);
         std::array<char, 4> const header { static_cast<char>(length >> 24),
             static_cast<char>(length >> 16), static_cast<char>(length >> 8),
             static_cast<char>(length) };
         m_buffer.append(header.data(), header.size());
+    }
+    if (prefix != 0) {
+        m_buffer.append(topic);
+        m_buffer += ' ';
     }
     if (data.size() >= io_chunk_size) {
         // A large message goes out as it is instead of being copied into the batch.

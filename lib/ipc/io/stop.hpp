@@ -16,9 +16,9 @@
 namespace ipc {
 
 struct Limits {
-    std::optional<std::uint64_t> count; // -n: stop after N messages.
-    std::optional<Duration> timeout; // -t: give up after D (exit 124 unless the count was reached).
-    std::optional<Duration> idle; // --idle: stop after D without a message (exit 0).
+    std::optional<std::uint64_t> count {}; // -n: stop after N messages.
+    std::optional<Duration> timeout {}; // -t: give up after D (exit 124 unless the count was reached).
+    std::optional<Duration> idle {}; // --idle: stop after D without a message (exit 0).
 };
 
 class Stop {

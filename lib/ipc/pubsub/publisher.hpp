@@ -21,7 +21,7 @@ struct PublishOptions {
     bool retain = false; // Keep the last message of each topic for late subscribers.
     // Bounds each wait (for subscribers to appear, for a slow one to take a
     // batch); running out throws Error(Exit::Timeout).
-    std::optional<Duration> timeout;
+    std::optional<Duration> timeout {};
 };
 
 class Publisher {

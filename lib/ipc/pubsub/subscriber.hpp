@@ -13,10 +13,10 @@
 namespace ipc::pubsub {
 
 struct SubscribeOptions {
-    std::string group; // Non-empty: share each message with one member of the group.
+    std::string group {}; // Non-empty: share each message with one member of the group.
     bool retained = true; // Deliver the retained message of each matching topic first.
     std::size_t max_size = 0; // Largest message accepted; 0 means the default.
-    io::Access access; // Who besides our own uid may publish to us.
+    io::Access access {}; // Who besides our own uid may publish to us.
 };
 
 class Subscriber {

@@ -254,6 +254,7 @@ TEST_CASE("on_idle runs before a read that would block, and not while input is r
         if (++idle == 1)
             answer();
         answered_changed.notify_all();
+        return true;
     });
     CHECK(reader.next()->data == "a");
     CHECK(reader.next()->data == "b");
@@ -265,6 +266,24 @@ TEST_CASE("on_idle runs before a read that would block, and not while input is r
     watchdog.join();
 }
 
+TEST_CASE("a reader stops without a partial last line when on_idle says so", "[framing]")
+{
+    int fds[2];
+    REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
+    Fd read_end(fds[0]);
+    Fd write_end(fds[1]);
+    REQUIRE(write_all(write_end.get(), "whole\npart"));
+    Reader reader(read_end.get(), options_for(Mode::Line));
+    int idle = 0;
+    reader.set_on_idle([&] {
+        ++idle;
+        return false;
+    });
+    CHECK(reader.next()->data == "whole");
+    CHECK_FALSE(reader.next());
+    CHECK(idle == 1);
+}
+
 TEST_CASE("a reader of a regular file never calls on_idle", "[framing]")
 {
     Fd file(::memfd_create("framing-test", MFD_CLOEXEC));
@@ -272,7 +291,10 @@ TEST_CASE("a reader of a regular file never calls on_idle", "[framing]")
     REQUIRE(write_all(file.get(), "one\ntwo\n"));
     REQUIRE(::lseek(file.get(), 0, SEEK_SET) == 0);
     Reader reader(file.get(), options_for(Mode::Line));
-    reader.set_on_idle([] { FAIL("on_idle called for a regular file"); });
+    reader.set_on_idle([] {
+        FAIL_CHECK("on_idle called for a regular file");
+        return true;
+    });
     CHECK(reader.next()->data == "one");
     CHECK(reader.next()->data == "two");
     CHECK_FALSE(reader.next());

@@ -17,8 +17,8 @@ ipc::io::Fd open_dir(std::string const& path)
 
 TEST_CASE("a unix socket in a deep directory is reachable despite sun_path's limit", "[io]")
 {
-    TempDir temp;
-    auto deep = temp.path();
+    ipc::test::TempDir temp;
+    auto deep = temp.path().string();
     while (deep.size() < 200)
         deep += "/deeper-and-deeper";
     std::filesystem::create_directories(deep);
@@ -41,8 +41,8 @@ TEST_CASE("a unix socket in a deep directory is reachable despite sun_path's lim
 
 TEST_CASE("connecting to an absent or dead socket reports it instead of throwing", "[io]")
 {
-    TempDir temp;
-    auto dir = open_dir(temp.path());
+    ipc::test::TempDir temp;
+    auto dir = open_dir(temp.path().string());
     int error = 0;
     CHECK_FALSE(ipc::io::try_connect_unix(dir.get(), "none.sock", ipc::io::Blocking::No, error));
     CHECK(error == ENOENT);

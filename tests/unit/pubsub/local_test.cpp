@@ -17,8 +17,8 @@ namespace {
 
 // A private runtime dir for one test.
 struct Runtime {
-    TempDir temp;
-    Runtime() { ::setenv("IPC_DIR", (temp.path() + "/run").c_str(), 1); }
+    ipc::test::TempDir temp;
+    Runtime() { ::setenv("IPC_DIR", (temp.path().string() + "/run").c_str(), 1); }
     ~Runtime() { ::unsetenv("IPC_DIR"); }
 };
 
