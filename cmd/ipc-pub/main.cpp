@@ -42,7 +42,9 @@ int main(int argc, char** argv)
     app.add_option("MESSAGE", options.messages, "messages to publish instead of reading stdin");
 
     return ipc::cli::run(app, argc, argv, [&] {
-        if (!options.framing.json || !options.topic.empty())
+        if (options.topic.empty() && !options.framing.json)
+            throw ipc::Error(ipc::Exit::Usage, "TOPIC is required", "try 'ipc-pub --help'");
+        if (!options.topic.empty())
             options.topic = ipc::parse_name(options.topic, "topic"); // Bad names exit 2.
         ipc::Stop stop({}); // SIGINT and SIGTERM.
         auto publisher = ipc::open_publisher(
