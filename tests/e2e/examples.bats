@@ -8,3 +8,19 @@ run_example() {
     run -0 --separate-stderr timeout 60 "$IPC_SOURCE_ROOT/scripts/examples/$1"
     [ -z "$stderr" ] || echo "$stderr"
 }
+
+@test "publish-subscribe: wildcards choose what each subscriber gets" {
+    run_example publish-subscribe.sh
+}
+
+@test "pipe and filter: grep and tr between ipc-sub and ipc-pub" {
+    run_example pipe-and-filter.sh
+}
+
+@test "peer to peer: every peer hears every other, with no central process" {
+    run_example peer-to-peer.sh
+}
+
+@test "message passing: boundaries and binary bytes survive end to end" {
+    run_example message-passing.sh
+}
