@@ -1,4 +1,109 @@
-// Placeholder.
-#include <cstddef>
-#include <cstdint>
-extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const*, std::size_t) { return 0; }
+// Fuzzes the frame decoder and the body parsers. The first input byte picks
+// a chunk size; the rest is the stream. Splitting must not change what is
+// decoded, and every accepted body must re-encode to the same bytes.
+
+#include "ipc/wire/decoder.hpp"
+#include "ipc/wire/encoder.hpp"
+
+#include <cstdlib>
+#include <limits>
+#include <vector>
+
+namespace {
+
+constexpr std::size_t max_body = 256;
+
+void require(bool ok)
+{
+    if (!ok)
+        std::abort();
+}
+
+struct Decoded {
+    std::vector<std::string> bodies;
+    ipc::wire::Decoder::Status last = ipc::wire::Decoder::Status::NeedMore;
+    std::size_t announced = 0;
+};
+
+Decoded decode(std::string_view stream, std::size_t chunk)
+{
+    ipc::wire::Decoder decoder(max_body);
+    Decoded decoded;
+    for (std::size_t at = 0; at < stream.size(); at += chunk) {
+        auto input = stream.substr(at, chunk);
+        while ((decoded.last = decoder.feed(input)) == ipc::wire::Decoder::Status::Ready) {
+            require(decoder.body().size() <= max_body);
+            decoded.bodies.emplace_back(decoder.body());
+        }
+        if (decoded.last == ipc::wire::Decoder::Status::TooLarge) {
+            require(decoder.announced() > max_body);
+            decoded.announced = decoder.announced();
+            return decoded;
+        }
+        require(input.empty());
+    }
+    return decoded;
+}
+
+void check_hello(std::string_view body)
+{
+    std::string error;
+    auto const hello = ipc::wire::parse_hello(body, error);
+    require(hello.has_value() == error.empty());
+    if (!hello)
+        return;
+    std::string frame;
+    ipc::wire::append_hello(frame, hello->role);
+    require(frame.substr(4) == body);
+}
+
+void check_batch(std::string_view body, std::size_t max_size)
+{
+    std::string error;
+    auto batch = ipc::wire::BatchView::parse(body, error);
+    require(batch.has_value() == error.empty());
+    if (!batch)
+        return;
+    auto walk = *batch;
+    std::string_view data;
+    auto status = ipc::wire::BatchView::Status::Ready;
+    while ((status = walk.next(data, max_size)) == ipc::wire::BatchView::Status::Ready
+        || status == ipc::wire::BatchView::Status::TooLarge)
+        require(status == ipc::wire::BatchView::Status::TooLarge || data.size() <= max_size);
+
+    // A well-formed batch is exactly what the encoder makes of its parts.
+    std::string frame;
+    ipc::wire::BatchEncoder encoder;
+    encoder.begin(frame, batch->topic(), batch->time_ns());
+    while ((status = batch->next(data, std::numeric_limits<std::size_t>::max()))
+        == ipc::wire::BatchView::Status::Ready) {
+        require(
+            data.data() >= body.data() && data.data() + data.size() <= body.data() + body.size());
+        encoder.add(frame, data);
+    }
+    encoder.end(frame);
+    if (status == ipc::wire::BatchView::Status::End)
+        require(frame.substr(4) == body);
+}
+
+}
+
+extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size)
+{
+    if (size == 0)
+        return 0;
+    std::size_t const chunk = data[0] % 16 + 1;
+    std::string_view const stream(reinterpret_cast<char const*>(data) + 1, size - 1);
+
+    auto const whole = decode(stream, stream.size() + 1);
+    auto const split = decode(stream, chunk);
+    require(whole.bodies == split.bodies);
+    require(whole.last == split.last);
+    require(whole.announced == split.announced);
+
+    for (auto const& body : whole.bodies) {
+        check_hello(body);
+        check_batch(body, chunk * 4);
+    }
+    return 0;
+}

@@ -55,7 +55,7 @@ std::optional<std::uint64_t> whole_number(std::string_view text, std::uint64_t l
 struct Unit {
     std::string_view suffix;
     std::uint64_t scale;
-    int exponent;
+    std::size_t exponent;
 };
 
 constexpr Unit units[] = {
@@ -70,7 +70,7 @@ constexpr Unit units[] = {
 std::uint64_t nanoseconds(Unit const& unit)
 {
     std::uint64_t value = unit.scale;
-    for (int i = 0; i < unit.exponent; ++i)
+    for (std::size_t i = 0; i < unit.exponent; ++i)
         value *= 10;
     return value;
 }
@@ -81,20 +81,17 @@ std::uint64_t nanoseconds(Unit const& unit)
 std::uint64_t fraction_nanoseconds(std::string_view digits, Unit const& unit)
 {
     std::uint64_t leading = 0;
-    for (int i = 0; i < unit.exponent; ++i) {
-        auto const index = static_cast<std::size_t>(i);
-        leading = leading * 10
-            + (index < digits.size() ? static_cast<std::uint64_t>(digits[index] - '0') : 0);
-    }
+    for (std::size_t i = 0; i < unit.exponent; ++i)
+        leading
+            = leading * 10 + (i < digits.size() ? static_cast<std::uint64_t>(digits[i] - '0') : 0);
     std::uint64_t carry = 0;
-    auto const exponent = static_cast<std::size_t>(unit.exponent);
-    for (std::size_t i = digits.size(); i > exponent; --i)
+    for (std::size_t i = digits.size(); i > unit.exponent; --i)
         carry = (static_cast<std::uint64_t>(digits[i - 1] - '0') * unit.scale + carry) / 10;
     return leading * unit.scale + carry;
 }
 
 // Renders value / unit with the fraction's trailing zeros removed: "1.5", "250".
-std::string decimal_fraction(std::uint64_t value, std::uint64_t unit, int width)
+std::string decimal_fraction(std::uint64_t value, std::uint64_t unit, std::size_t width)
 {
     auto const whole = value / unit;
     auto fraction = value % unit;
