@@ -13,6 +13,9 @@
 
 namespace {
 
+// Lines are published in runs of up to this many bytes, many per frame.
+constexpr std::size_t run_limit = 128 * 1024;
+
 struct Options {
     std::string topic;
     std::vector<std::string> messages;
@@ -63,7 +66,13 @@ int main(int argc, char** argv)
             ipc::framing::Reader in(STDIN_FILENO, options.framing);
             in.set_on_idle([&] { return going = publisher->wait_readable(STDIN_FILENO); });
             std::string last_topic; // The last envelope topic checked, to check each once.
+            bool const runs = !options.framing.json && !options.interval;
             while (going) {
+                if (auto const run = runs ? in.next_run(run_limit) : std::string_view {};
+                    !run.empty()) {
+                    going = publisher->publish_run(options.topic, options.framing.delimiter, run);
+                    continue;
+                }
                 auto message = in.next();
                 if (!message)
                     break;

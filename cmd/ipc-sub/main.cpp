@@ -55,9 +55,16 @@ int main(int argc, char** argv)
                 .access = options.security.access });
         ipc::framing::Writer out(STDOUT_FILENO, options.framing);
         auto const flush = [&out] { out.flush(); };
-        while (auto message = subscriber->receive(stop, flush)) {
-            out.write(*message);
-            stop.count_one();
+        auto const delimiter = out.run_delimiter(); // Lines go out in runs when they can.
+        ipc::pubsub::Subscriber::Run run;
+        while (auto message = delimiter
+                   ? subscriber->receive_run(stop, flush, *delimiter, stop.remaining(), run)
+                   : subscriber->receive(stop, flush)) {
+            if (run.run)
+                out.write_run(message->data);
+            else
+                out.write(*message);
+            stop.count(run.count);
         }
         out.flush();
         return stop.exit(); // Ok, or Timeout when --timeout ran out first.

@@ -77,12 +77,40 @@ std::optional<MessageView> Reader::next()
     return MessageView { data, {}, 0 };
 }
 
+std::string_view Reader::next_run(std::size_t limit)
+{
+    if (m_options.json || m_options.mode == Mode::Whole || m_options.mode == Mode::Length)
+        return {};
+    for (;;) {
+        std::string_view run;
+        std::size_t count = 0;
+        auto const status = m_splitter.next_run(run, limit, count);
+        if (status == Splitter::Status::Ready) {
+            m_count += count;
+            return run;
+        }
+        if (status != Splitter::Status::NeedMore)
+            fail(status);
+        if (m_eof || m_stopped || m_splitter.pending() >= limit)
+            return {};
+        if (!fill()) {
+            if (!m_stopped) {
+                m_eof = true;
+                m_splitter.finish();
+            }
+            return {};
+        }
+    }
+}
+
 // Reads once; false at end of input. A read that may block is preceded by a
 // poll() for readiness, and on_idle runs when nothing is ready: that lets the
 // caller flush its batches. Every read is of 64 KiB or more, so the poll costs
 // little per message; a full read proves nothing about the next one.
 bool Reader::fill()
 {
+    if (m_stopped)
+        return false;
     auto const room = m_splitter.prepare(io_chunk_size);
     if (m_on_idle && m_may_block && !is_readable(m_fd) && !m_on_idle()) {
         m_stopped = true;

@@ -29,6 +29,13 @@ public:
     // max_size) and SystemError(IoError) when read() fails.
     std::optional<MessageView> next();
 
+    // For line, NUL and --delimiter input (not --json): every complete message
+    // buffered within limit bytes, as one run in which each message ends with
+    // the delimiter; reads first when none is buffered. An empty view means
+    // no run can be had now (end of input, a message longer than limit, a
+    // stop): next() takes over. Throws like next().
+    std::string_view next_run(std::size_t limit);
+
     // Messages returned so far (for error messages and counts).
     std::uint64_t count() const { return m_count; }
 

@@ -1,5 +1,7 @@
 #include "ipc/framing/splitter.hpp"
 
+#include "ipc/core/bytes.hpp"
+
 #include <algorithm>
 #include <cassert>
 #include <cstring>
@@ -111,6 +113,38 @@ Splitter::Status Splitter::next(std::string_view& message)
         break;
     }
     return next_delimited(message);
+}
+
+Splitter::Status Splitter::next_run(std::string_view& run, std::size_t limit, std::size_t& count)
+{
+    if (m_too_large)
+        return Status::TooLarge;
+    char const* const begin = m_buffer.data() + m_begin;
+    std::size_t const span = std::min(m_end - m_begin, limit);
+    void const* last = ::memrchr(begin, m_delimiter, span);
+    if (last == nullptr)
+        return Status::NeedMore;
+    auto length = static_cast<std::size_t>(static_cast<char const*>(last) - begin) + 1;
+    if (length <= m_max_size) { // Every message fits max_size when the whole run does.
+        count = count_byte({ begin, length }, m_delimiter);
+    } else { // Check each; the run ends before one that is too long.
+        count = 0;
+        for (std::size_t at = 0; at < length; ++count) {
+            auto const* end = static_cast<char const*>(std::memchr(begin + at, m_delimiter, length - at));
+            auto const size = static_cast<std::size_t>(end - (begin + at));
+            if (size > m_max_size) {
+                if (count == 0)
+                    return too_large();
+                length = at;
+                break;
+            }
+            at += size + 1;
+        }
+    }
+    run = { begin, length };
+    m_begin += length;
+    m_scanned = 0;
+    return Status::Ready;
 }
 
 Splitter::Status Splitter::too_large()

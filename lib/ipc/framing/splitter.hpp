@@ -36,6 +36,12 @@ public:
     // prepare()/append(). After finish(), NeedMore means the input is used up.
     Status next(std::string_view& message);
 
+    // Delimited modes only: takes out every complete message buffered within
+    // the first `limit` bytes at once, as one run in which each message ends
+    // with the delimiter; count says how many. NeedMore when there is none
+    // (next() then handles long and unterminated messages); TooLarge as next().
+    Status next_run(std::string_view& run, std::size_t limit, std::size_t& count);
+
     // Marks the end of the input: a last line without a terminator and the
     // whole input in Mode::Whole become available through next(). In
     // Mode::Whole an empty input is one empty message.

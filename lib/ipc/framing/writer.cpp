@@ -107,6 +107,37 @@ void Writer::append_framed(std::string_view topic, std::string_view data)
     }
 }
 
+std::optional<char> Writer::run_delimiter() const
+{
+    if (m_options.json || m_options.topic_prefix)
+        return std::nullopt;
+    switch (m_options.mode) {
+    case Mode::Line:
+        return '\n';
+    case Mode::Nul:
+        return '\0';
+    case Mode::Delimiter:
+        return m_options.delimiter;
+    case Mode::Whole:
+    case Mode::Length:
+        break;
+    }
+    return std::nullopt;
+}
+
+void Writer::write_run(std::string_view run)
+{
+    if (run.size() >= io_chunk_size) {
+        flush();
+        if (int const error = write_all(m_fd, run); error != 0)
+            throw_write_error(error);
+    } else {
+        m_buffer.append(run);
+    }
+    if (m_options.line_buffered || m_buffer.size() >= io_chunk_size)
+        flush();
+}
+
 void Writer::flush()
 {
     if (m_buffer.empty())

@@ -8,6 +8,7 @@
 #include "ipc/framing/json.hpp"
 #include "ipc/framing/options.hpp"
 
+#include <optional>
 #include <string>
 
 namespace ipc::framing {
@@ -24,6 +25,14 @@ public:
     // `extra` adds members to a --json envelope. Throws StdoutClosed on EPIPE
     // and SystemError(IoError) on other write errors.
     void write(MessageView const& message, JsonFields const& extra = {});
+
+    // The delimiter this writer ends messages with when a run of messages
+    // that end with it can be written as it is (lines, -0, --delimiter with
+    // no -v and no --json); nullopt otherwise.
+    std::optional<char> run_delimiter() const;
+
+    // Appends messages that each already end with run_delimiter().
+    void write_run(std::string_view run);
 
     // Writes out everything batched; blocks until done, also on a non-blocking
     // fd. Throws like write(); what was batched is dropped then.

@@ -43,9 +43,9 @@ void Stop::check_signal()
             m_signal = static_cast<int>(info.ssi_signo);
 }
 
-void Stop::count_one()
+void Stop::count(std::uint64_t count)
 {
-    ++m_counted;
+    m_counted += count;
     if (m_limits.idle)
         m_last = Clock::now();
 }

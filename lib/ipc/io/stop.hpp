@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <algorithm>
 #include <optional>
 #include <signal.h>
 
@@ -43,8 +44,14 @@ public:
     int output_fd() const { return m_output_fd; }
     void output_closed() { m_output_closed = true; }
 
-    // Records one message (resets the idle clock).
-    void count_one();
+    // Records one message, or count of them (resets the idle clock).
+    void count_one() { count(1); }
+    void count(std::uint64_t count);
+    // How many messages --count still allows (the largest number without it).
+    std::uint64_t remaining() const
+    {
+        return m_limits.count ? *m_limits.count - std::min(*m_limits.count, m_counted) : UINT64_MAX;
+    }
     std::uint64_t counted() const { return m_counted; }
 
     // True once the loop should end (count reached, timeout, idle, signal).

@@ -1,5 +1,6 @@
 #include "ipc/pubsub/local_publisher.hpp"
 
+#include "ipc/core/bytes.hpp"
 #include "ipc/core/log.hpp"
 #include "ipc/io/socket.hpp"
 #include "ipc/io/sys.hpp"
@@ -183,13 +184,54 @@ LocalPublisher::Connection* LocalPublisher::pick(Group const& group)
     return fallback;
 }
 
-bool LocalPublisher::publish(MessageView const& message)
+void LocalPublisher::select(std::string_view topic)
 {
-    if (!m_current || message.topic != m_topic) {
-        m_topic = message.topic;
+    if (!m_current || topic != m_topic) {
+        m_topic = topic;
         m_current = &targets_for(m_topic);
         ++m_topic_serial;
     }
+}
+
+bool LocalPublisher::publish_run(std::string_view topic, char delimiter, std::string_view run)
+{
+    select(topic);
+    if (!m_current->groups.empty()) { // Each message goes to one member: one by one.
+        for (std::size_t at = 0; at < run.size();) {
+            auto const end = run.find(delimiter, at);
+            if (!publish({ run.substr(at, end - at), topic }))
+                return false;
+            at = end + 1;
+        }
+        return true;
+    }
+    if (m_options.retain) { // The last message of the run.
+        auto const body = run.substr(0, run.size() - 1);
+        auto const cut = body.rfind(delimiter);
+        m_retained.insert_or_assign(
+            m_topic, std::string(cut == body.npos ? body : body.substr(cut + 1)));
+    }
+    // Only --drop needs to know how many messages a frame holds.
+    std::size_t const count = m_options.overflow == Overflow::Drop
+        ? count_byte(run, delimiter)
+        : 0;
+    auto const time_ns = now_ns();
+    for (auto* connection : m_current->each) {
+        if (connection->dead)
+            continue;
+        connection->end_batch();
+        auto const start = connection->out.size();
+        wire::append_lines(connection->out, m_topic, time_ns, delimiter, run);
+        connection->frames.push_back({ start, connection->out.size(), count });
+        if (connection->pending() >= high_water && !send(*connection, Until::Room))
+            return false;
+    }
+    return true;
+}
+
+bool LocalPublisher::publish(MessageView const& message)
+{
+    select(message.topic);
     if (m_options.retain)
         m_retained.insert_or_assign(m_topic, std::string(message.data));
     bool ok = true;
@@ -359,7 +401,7 @@ bool LocalPublisher::wait_for_change(int timeout_ms)
 
 bool LocalPublisher::wait_readable(int fd)
 {
-    if (!flush())
+    if (m_stop.done() || !flush())
         return false;
     watch();
     while (true) {

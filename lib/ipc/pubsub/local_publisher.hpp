@@ -22,6 +22,7 @@ public:
     ~LocalPublisher() override;
 
     bool publish(MessageView const& message) override;
+    bool publish_run(std::string_view topic, char delimiter, std::string_view run) override;
     bool flush() override;
     bool wait_readable(int fd) override;
     bool wait_for_subscribers(std::string const& topic, std::uint64_t count) override;
@@ -38,6 +39,7 @@ private:
         std::vector<Group> groups;
     };
 
+    void select(std::string_view topic);
     Targets const& targets_for(std::string_view topic);
     Connection* connect(Registration const& registration);
     Connection* pick(Group const& group);

@@ -201,6 +201,23 @@ void LocalSubscriber::wait(Stop& stop, int timeout_ms)
         refresh();
 }
 
+std::optional<MessageView> LocalSubscriber::receive_run(Stop& stop,
+    std::function<void()> const& on_idle, char delimiter, std::uint64_t most, Run& run)
+{
+    run = {};
+    auto message = receive(stop, on_idle);
+    if (!message || !m_current || !m_current->batch || !m_current->batch->is_lines()
+        || m_current->batch->delimiter() != delimiter || !m_from_batch || most <= 1)
+        return message;
+    // The message came from a Lines frame, so its delimiter and the next
+    // messages follow it in the same buffer: hand them out in one piece.
+    std::uint64_t more = 0;
+    auto const rest = m_current->batch->take_run(most - 1, m_options.max_size, more);
+    run = { 1 + more, true };
+    message->data = std::string_view(message->data.data(), message->data.size() + 1 + rest.size());
+    return message;
+}
+
 std::optional<MessageView> LocalSubscriber::receive(
     Stop& stop, std::function<void()> const& on_idle)
 {
@@ -214,6 +231,7 @@ std::optional<MessageView> LocalSubscriber::receive(
     }
     if (stop.count_reached())
         return std::nullopt;
+    m_from_batch = false;
     if (!m_retained.empty()) {
         m_held = std::move(m_retained.front());
         m_retained.pop_front();
@@ -223,8 +241,10 @@ std::optional<MessageView> LocalSubscriber::receive(
     while (true) {
         if (m_current) {
             try {
-                if (next_from(*m_current, message))
+                if (next_from(*m_current, message)) {
+                    m_from_batch = true;
                     return message;
+                }
             } catch (Error const& e) { // A bad publisher: drop it, keep serving the others.
                 close(*m_current, e.what());
                 continue;

@@ -21,6 +21,8 @@ public:
     ~LocalSubscriber() override;
 
     std::optional<MessageView> receive(Stop& stop, std::function<void()> const& on_idle) override;
+    std::optional<MessageView> receive_run(Stop& stop, std::function<void()> const& on_idle,
+        char delimiter, std::uint64_t most, Run& run) override;
 
 private:
     struct Connection;
@@ -42,6 +44,7 @@ private:
     Connection* m_current = nullptr; // Whose frames are being handed out.
     std::deque<Message> m_retained;
     Message m_held; // The retained message handed out last.
+    bool m_from_batch = false; // The last message came from m_current's frame.
     std::chrono::steady_clock::time_point m_next_refresh;
     bool m_signal_registered = false;
 };

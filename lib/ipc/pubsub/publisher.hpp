@@ -37,6 +37,11 @@ public:
     // when a batch fills. message.topic must be a valid name.
     virtual bool publish(MessageView const& message) = 0;
 
+    // The same for many messages of one topic at once: run holds messages
+    // that each end with delimiter (and contain none). They may travel as
+    // they are, which is how lines reach a subscriber at the speed of a pipe.
+    virtual bool publish_run(std::string_view topic, char delimiter, std::string_view run) = 0;
+
     // Sends everything queued.
     virtual bool flush() = 0;
 

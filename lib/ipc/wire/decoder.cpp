@@ -5,6 +5,10 @@
 
 #include "ipc/wire/decoder.hpp"
 
+#include "ipc/core/bytes.hpp"
+
+#include <cstring>
+
 #include <algorithm>
 #include <fmt/format.h>
 
@@ -101,7 +105,8 @@ std::optional<Hello> parse_hello(std::string_view body, std::string& error)
 
 std::optional<BatchView> BatchView::parse(std::string_view body, std::string& error)
 {
-    if (body.empty() || body[0] != static_cast<char>(Type::Messages)) {
+    bool const lines = !body.empty() && body[0] == static_cast<char>(Type::Lines);
+    if (body.empty() || (body[0] != static_cast<char>(Type::Messages) && !lines)) {
         error = body.empty()
             ? "empty frame"
             : fmt::format("unknown frame type {}", static_cast<unsigned char>(body[0]));
@@ -112,7 +117,7 @@ std::optional<BatchView> BatchView::parse(std::string_view body, std::string& er
         return std::nullopt;
     }
     auto const topic_length = read_big_endian(body.data() + 9, 2);
-    if (topic_length > body.size() - batch_header_size) {
+    if (topic_length + (lines ? 1 : 0) > body.size() - batch_header_size) {
         error = "message frame topic runs past the frame";
         return std::nullopt;
     }
@@ -120,13 +125,62 @@ std::optional<BatchView> BatchView::parse(std::string_view body, std::string& er
     view.m_time_ns = static_cast<std::int64_t>(read_big_endian(body.data() + 1, 8));
     view.m_topic = body.substr(batch_header_size, topic_length);
     view.m_rest = body.substr(batch_header_size + topic_length);
+    if (lines) {
+        view.m_lines = true;
+        view.m_delimiter = view.m_rest.front();
+        view.m_rest.remove_prefix(1);
+        if (view.m_rest.empty() || view.m_rest.back() != view.m_delimiter) {
+            error = "a lines frame does not end with its delimiter";
+            return std::nullopt;
+        }
+    }
     return view;
+}
+
+std::string_view BatchView::take_run(
+    std::uint64_t most, std::size_t max_size, std::uint64_t& count)
+{
+    count = 0;
+    if (!m_lines)
+        return {};
+    std::size_t length = 0;
+    if (m_rest.size() <= max_size) // Every message fits: are all of them wanted?
+        count = count_byte(m_rest, m_delimiter);
+    if (count != 0 && count <= most) {
+        length = m_rest.size();
+    } else {
+        count = 0;
+        while (count < most && length < m_rest.size()) {
+            auto const end = m_rest.find(m_delimiter, length);
+            if (end == std::string_view::npos || end - length > max_size)
+                break;
+            length = end + 1;
+            ++count;
+        }
+    }
+    auto const run = m_rest.substr(0, length);
+    m_rest.remove_prefix(length);
+    return run;
 }
 
 BatchView::Status BatchView::next(std::string_view& data, std::size_t max_size)
 {
     if (m_rest.empty())
         return Status::End;
+    if (m_lines) {
+        auto const* end
+            = static_cast<char const*>(std::memchr(m_rest.data(), m_delimiter, m_rest.size()));
+        if (!end)
+            return Status::Malformed; // parse() saw the last delimiter; cannot happen.
+        auto const length = static_cast<std::size_t>(end - m_rest.data());
+        data = m_rest.substr(0, length);
+        m_rest.remove_prefix(length + 1);
+        if (length > max_size) {
+            data = {};
+            return Status::TooLarge;
+        }
+        return Status::Ready;
+    }
     if (m_rest.size() < length_size)
         return Status::Malformed;
     auto const length = read_big_endian(m_rest.data(), length_size);

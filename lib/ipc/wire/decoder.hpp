@@ -53,7 +53,7 @@ struct Hello {
 // nullopt (with error set) for a body that is not a Hello of a version we speak.
 std::optional<Hello> parse_hello(std::string_view body, std::string& error);
 
-// Walks the messages of a Messages body without copying.
+// Walks the messages of a Messages or Lines body without copying.
 class BatchView {
 public:
     // nullopt (with error set) when the header is malformed.
@@ -61,6 +61,15 @@ public:
 
     std::string_view topic() const { return m_topic; }
     std::int64_t time_ns() const { return m_time_ns; }
+
+    // A Lines frame: its messages each end with delimiter().
+    bool is_lines() const { return m_lines; }
+    char delimiter() const { return m_delimiter; }
+
+    // Lines frames only: takes up to most of the next messages at once, each
+    // followed by the delimiter, stopping before one longer than max_size
+    // (next() then reports it). Sets count; an empty view when count is 0.
+    std::string_view take_run(std::uint64_t most, std::size_t max_size, std::uint64_t& count);
 
     enum class Status { Ready, End, Malformed, TooLarge };
     // The next message's bytes; TooLarge when one exceeds max_size.
@@ -70,6 +79,8 @@ private:
     std::string_view m_topic;
     std::int64_t m_time_ns = 0;
     std::string_view m_rest;
+    bool m_lines = false;
+    char m_delimiter = '\n';
 };
 
 }

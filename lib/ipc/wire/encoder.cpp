@@ -47,6 +47,20 @@ void BatchEncoder::begin(std::string& out, std::string_view topic, std::int64_t 
     out += topic;
 }
 
+void append_lines(std::string& out, std::string_view topic, std::int64_t time_ns, char delimiter,
+    std::string_view run)
+{
+    assert(!run.empty() && run.back() == delimiter && run.size() <= batch_limit);
+    assert(topic.size() <= std::numeric_limits<std::uint16_t>::max());
+    append_big_endian(out, static_cast<std::uint32_t>(1 + 8 + 2 + topic.size() + 1 + run.size()));
+    out += static_cast<char>(Type::Lines);
+    append_big_endian(out, static_cast<std::uint64_t>(time_ns));
+    append_big_endian(out, static_cast<std::uint16_t>(topic.size()));
+    out += topic;
+    out += delimiter;
+    out += run;
+}
+
 void BatchEncoder::add(std::string& out, std::string_view data)
 {
     assert(m_open);

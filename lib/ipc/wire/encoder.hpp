@@ -13,6 +13,11 @@ namespace ipc::wire {
 // Appends a complete Hello frame.
 void append_hello(std::string& out, Role role);
 
+// Appends a complete Lines frame: run is one or more messages, each ending
+// with delimiter; at most batch_limit bytes.
+void append_lines(std::string& out, std::string_view topic, std::int64_t time_ns, char delimiter,
+    std::string_view run);
+
 // Builds one Messages frame in place at the end of out: begin, then add
 // messages while fits(), then end. Several batches may follow each other in one buffer.
 class BatchEncoder {

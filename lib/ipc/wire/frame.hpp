@@ -16,6 +16,9 @@ inline constexpr std::uint8_t version = 1;
 enum class Type : std::uint8_t {
     Hello = 1, // magic(4) version(1) role(1)
     Messages = 2, // time_ns(i64) topic_length(u16) topic, then repeated: length(u32) data
+    // time_ns(i64) topic_length(u16) topic delimiter(u8), then messages that
+    // each end with the delimiter (and hold none): lines travel as they came.
+    Lines = 3,
 };
 
 enum class Role : std::uint8_t {

@@ -439,3 +439,54 @@ TEST_CASE("a failing write other than EPIPE is an I/O error", "[framing]")
     CHECK(error_of([&] { writer.flush(); }, ipc::Exit::IoError)
         == "write stdout: Bad file descriptor");
 }
+
+TEST_CASE("reading runs and single messages gives the same messages as next() alone", "[framing]")
+{
+    std::string input;
+    for (int i = 0; i < 20000; ++i)
+        input += std::to_string(i) + (i % 7 == 0 ? "\n\n" : "\n");
+    input += "tail";
+    auto pipe = make_pipe();
+    std::thread writer([&] {
+        write_all(pipe.write.get(), input);
+        pipe.write.reset();
+    });
+    Reader reader(pipe.read.get(), options_for(Mode::Line));
+    std::string got;
+    while (true) {
+        if (auto const run = reader.next_run(4096); !run.empty()) {
+            CHECK(run.back() == '\n');
+            got += run;
+            continue;
+        }
+        auto message = reader.next();
+        if (!message)
+            break;
+        got += std::string(message->data) + "\n";
+    }
+    writer.join();
+    CHECK(got == input + "\n");
+    CHECK(reader.count() == 20000 + 20000 / 7 + 1 + 1);
+}
+
+TEST_CASE("a writer passes runs through and knows when it can", "[framing]")
+{
+    auto pipe = make_pipe();
+    Writer writer(pipe.write.get(), options_for(Mode::Line));
+    REQUIRE(writer.run_delimiter() == '\n');
+    writer.write_run("a\nb\n");
+    writer.write({ "c", "t", 0 });
+    writer.flush();
+    pipe.write.reset();
+    std::string got(16, '\0');
+    got.resize(static_cast<std::size_t>(::read(pipe.read.get(), got.data(), got.size())));
+    CHECK(got == "a\nb\nc\n");
+    auto json = options_for(Mode::Line);
+    json.json = true;
+    CHECK_FALSE(Writer(pipe.read.get(), json).run_delimiter());
+    auto verbose = options_for(Mode::Nul);
+    verbose.topic_prefix = true;
+    CHECK_FALSE(Writer(pipe.read.get(), verbose).run_delimiter());
+    CHECK(Writer(pipe.read.get(), options_for(Mode::Nul)).run_delimiter() == '\0');
+    CHECK_FALSE(Writer(pipe.read.get(), options_for(Mode::Length)).run_delimiter());
+}

@@ -211,3 +211,34 @@ TEST_CASE("line mode cuts at newlines whatever delimiter is passed", "[framing]"
     CHECK(split(Mode::Nul, "a,b\0c"s, 2, 100, ',').messages
         == std::vector<std::string> { "a,b", "c" });
 }
+
+TEST_CASE("runs hold every complete line and leave the unterminated rest", "[framing]")
+{
+    Splitter splitter(Mode::Line, '\n', 100);
+    splitter.append("a\nbb\n\nccc");
+    std::string_view run;
+    std::size_t count = 0;
+    REQUIRE(splitter.next_run(run, 1000, count) == Splitter::Status::Ready);
+    CHECK(run == "a\nbb\n\n");
+    CHECK(count == 3);
+    CHECK(splitter.next_run(run, 1000, count) == Splitter::Status::NeedMore);
+    splitter.finish();
+    CHECK(splitter.next_run(run, 1000, count) == Splitter::Status::NeedMore);
+    std::string_view message;
+    REQUIRE(splitter.next(message) == Splitter::Status::Ready);
+    CHECK(message == "ccc");
+}
+
+TEST_CASE("a run is cut at its limit and before a message that is too long", "[framing]")
+{
+    Splitter splitter(Mode::Nul, '\0', 4);
+    splitter.append(std::string("ab\0cd\0toolong\0", 14));
+    std::string_view run;
+    std::size_t count = 0;
+    REQUIRE(splitter.next_run(run, 4, count) == Splitter::Status::Ready);
+    CHECK(run == std::string_view("ab\0", 3));
+    REQUIRE(splitter.next_run(run, 100, count) == Splitter::Status::Ready);
+    CHECK(run == std::string_view("cd\0", 3));
+    CHECK(count == 1);
+    CHECK(splitter.next_run(run, 100, count) == Splitter::Status::TooLarge);
+}

@@ -183,3 +183,27 @@ TEST_CASE("a frame over the size limit closes that publisher only", "[pubsub]")
     REQUIRE(publisher->flush());
     CHECK(receive(*subscriber, 1) == std::vector<std::string> { "t:fine" });
 }
+
+TEST_CASE("a run of lines arrives as messages, or as runs cut at --count", "[pubsub]")
+{
+    Runtime runtime;
+    auto one_by_one = ipc::open_subscriber(patterns({ "lines" }), {});
+    auto in_runs = ipc::open_subscriber(patterns({ "lines" }), {});
+    ipc::Stop stop({});
+    auto publisher = ipc::open_publisher({}, stop);
+    REQUIRE(publisher->publish_run("lines", '\n', "a\nbb\n\nccc\n"));
+    REQUIRE(publisher->flush());
+    CHECK(receive(*one_by_one, 4)
+        == std::vector<std::string> { "lines:a", "lines:bb", "lines:", "lines:ccc" });
+
+    ipc::Stop limited({ .count = 3, .timeout = 2s });
+    ipc::pubsub::Subscriber::Run run;
+    std::string got;
+    while (auto message = in_runs->receive_run(limited, [] { }, '\n', limited.remaining(), run)) {
+        CHECK(run.run);
+        got += message->data;
+        limited.count(run.count);
+    }
+    CHECK(got == "a\nbb\n\n");
+    CHECK(limited.counted() == 3);
+}

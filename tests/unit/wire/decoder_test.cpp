@@ -1,4 +1,5 @@
 #include "ipc/wire/decoder.hpp"
+#include "ipc/wire/encoder.hpp"
 
 #include <catch2/catch.hpp>
 #include <vector>
@@ -223,4 +224,51 @@ TEST_CASE("a message over the largest size is reported and skipped", "[wire]")
     CHECK(batch->next(data, 4) == BatchView::Status::Ready);
     CHECK(data == "ok");
     CHECK(batch->next(data, 4) == BatchView::Status::End);
+}
+
+TEST_CASE("a lines frame hands out its messages one by one or as runs", "[wire]")
+{
+    std::string frame;
+    ipc::wire::append_lines(frame, "logs.app", 1234, '\n', "one\n\ntwo\nthree\n");
+    std::string error;
+    auto view = BatchView::parse(std::string_view(frame).substr(4), error);
+    REQUIRE(view);
+    CHECK(view->is_lines());
+    CHECK(view->topic() == "logs.app");
+    CHECK(view->time_ns() == 1234);
+    std::string_view data;
+    REQUIRE(view->next(data, 100) == BatchView::Status::Ready);
+    CHECK(data == "one");
+    std::uint64_t count = 0;
+    CHECK(view->take_run(2, 100, count) == "\ntwo\n");
+    CHECK(count == 2);
+    CHECK(view->take_run(10, 100, count) == "three\n");
+    CHECK(count == 1);
+    CHECK(view->next(data, 100) == BatchView::Status::End);
+}
+
+TEST_CASE("a lines run stops before a message over the size limit", "[wire]")
+{
+    std::string frame;
+    ipc::wire::append_lines(frame, "t", 0, '\0', std::string("ab\0long one\0c\0", 14));
+    std::string error;
+    auto view = BatchView::parse(std::string_view(frame).substr(4), error);
+    REQUIRE(view);
+    std::uint64_t count = 0;
+    CHECK(view->take_run(10, 3, count) == std::string_view("ab\0", 3));
+    CHECK(count == 1);
+    std::string_view data;
+    CHECK(view->next(data, 3) == BatchView::Status::TooLarge);
+    CHECK(view->next(data, 3) == BatchView::Status::Ready);
+    CHECK(data == "c");
+}
+
+TEST_CASE("a lines frame that does not end with its delimiter is refused", "[wire]")
+{
+    for (auto const* rest : { "", "no end" }) {
+        std::string body = "\x03"s + std::string(8, '\0') + "\0\x01t\n"s + rest;
+        std::string error;
+        CHECK_FALSE(BatchView::parse(body, error));
+        CHECK_FALSE(error.empty());
+    }
 }
