@@ -120,7 +120,8 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
         require(rebuilt == input);
     } else {
         // Only a last message without its terminator may make the input one byte shorter.
-        require(rebuilt == input || (!rebuilt.empty() && rebuilt == std::string(input) + rebuilt.back()));
+        require(rebuilt == input
+            || (!rebuilt.empty() && rebuilt == std::string(input) + rebuilt.back()));
     }
     return 0;
 }

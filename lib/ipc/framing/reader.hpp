@@ -20,12 +20,14 @@ public:
 
     // Called when no input is ready, before blocking on the fd; it may itself
     // wait (e.g. on the fd and other sources) and return once the fd is readable.
+    // Never called for a regular file, whose reads do not wait.
     void set_on_idle(std::function<void()> on_idle) { m_on_idle = std::move(on_idle); }
 
     // The next message, or nullopt at end of input. The view stays valid until
     // the next call. Throws Error(Usage) for input that does not decode (a
     // truncated --len frame, bad JSON naming the line, a message over
-    // max_size) and SystemError(IoError) when read() fails.
+    // max_size) and SystemError(IoError) when read() fails. With --json,
+    // max_size bounds the decoded data; a line may be up to six times longer.
     std::optional<MessageView> next();
 
     // Messages returned so far (for error messages and counts).

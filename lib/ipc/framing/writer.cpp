@@ -44,11 +44,22 @@ int write_all(int fd, std::string_view bytes)
     throw SystemError(Exit::IoError, fmt::format("write stdout: {}", std::strerror(error)), error);
 }
 
+// The terminator after each message, normalised so that Line and Nul need
+// no delimiter from the caller.
+Options normalised(Options options)
+{
+    if (options.mode == Mode::Line)
+        options.delimiter = '\n';
+    else if (options.mode == Mode::Nul)
+        options.delimiter = '\0';
+    return options;
+}
+
 }
 
 Writer::Writer(int fd, Options const& options)
     : m_fd(fd)
-    , m_options(options)
+    , m_options(normalised(options))
 {
     m_buffer.reserve(2 * io_chunk_size);
 }
@@ -57,15 +68,22 @@ Writer::~Writer() = default;
 
 void Writer::write(MessageView const& message, JsonFields const& extra)
 {
-    if (m_options.json)
+    std::string_view const data = message.data;
+    if (m_options.json) {
         append_json(m_buffer, message, extra);
-    else
-        append_framed(message.data);
+    } else if (m_options.mode == Mode::Length || data.size() >= io_chunk_size) {
+        write_framed(data);
+    } else {
+        // The common case, kept to two appends.
+        m_buffer.append(data);
+        if (m_options.mode != Mode::Whole)
+            m_buffer += m_options.delimiter;
+    }
     if (m_options.line_buffered || m_buffer.size() >= io_chunk_size)
         flush();
 }
 
-void Writer::append_framed(std::string_view data)
+void Writer::write_framed(std::string_view data)
 {
     if (m_options.mode == Mode::Length) {
         if (data.size() > std::numeric_limits<std::uint32_t>::max())
@@ -85,20 +103,8 @@ void Writer::append_framed(std::string_view data)
     } else {
         m_buffer.append(data);
     }
-    switch (m_options.mode) {
-    case Mode::Line:
-        m_buffer += '\n';
-        break;
-    case Mode::Nul:
-        m_buffer += '\0';
-        break;
-    case Mode::Delimiter:
+    if (m_options.mode != Mode::Whole && m_options.mode != Mode::Length)
         m_buffer += m_options.delimiter;
-        break;
-    case Mode::Whole: // The data is written as it is: no terminator.
-    case Mode::Length:
-        break;
-    }
 }
 
 void Writer::flush()
