@@ -1,4 +1,65 @@
-// Placeholder.
+// Feeds any bytes to framing::parse_json; whatever parses must come back the
+// same through append_json. The same bytes also go through the helpers as
+// data: every byte string must survive an envelope and base64 exactly.
+
+#include "ipc/framing/json.hpp"
+
 #include <cstddef>
 #include <cstdint>
-extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const*, std::size_t) { return 0; }
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+using namespace ipc::framing;
+
+namespace {
+
+void require(bool condition)
+{
+    if (!condition)
+        std::abort();
+}
+
+// What append_json keeps of a time: whole microseconds, rounded down.
+std::int64_t to_microseconds(std::int64_t time_ns)
+{
+    std::int64_t const rounded = time_ns / 1000 * 1000;
+    return rounded > time_ns ? rounded - 1000 : rounded;
+}
+
+std::optional<JsonEnvelope> encode_and_parse(ipc::MessageView const& message)
+{
+    std::string line;
+    append_json(line, message);
+    require(!line.empty() && line.back() == '\n');
+    line.pop_back();
+    require(line.find('\n') == std::string::npos);
+    std::string error;
+    return parse_json(line, error);
+}
+
+}
+
+extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size)
+{
+    std::string_view const bytes(reinterpret_cast<char const*>(data), size);
+
+    std::string error;
+    if (auto const first = parse_json(bytes, error)) {
+        auto const second = encode_and_parse({ first->data, first->topic, first->time_ns });
+        require(second.has_value());
+        require(second->data == first->data);
+        require(second->topic == first->topic);
+        require(second->time_ns == to_microseconds(first->time_ns));
+    } else {
+        require(!error.empty());
+    }
+
+    auto const carried = encode_and_parse({ bytes, {}, 0 });
+    require(carried && carried->data == bytes);
+
+    std::string encoded;
+    append_base64(encoded, bytes);
+    require(decode_base64(encoded) == std::string(bytes));
+    return 0;
+}

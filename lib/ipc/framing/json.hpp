@@ -7,6 +7,7 @@
 
 #include "ipc/core/message.hpp"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,17 +26,19 @@ void append_json(std::string& out, MessageView const& message, JsonFields const&
 struct JsonEnvelope {
     std::string data;
     std::string topic; // Empty when absent.
-    std::int64_t time_ns = 0;
+    std::int64_t time_ns = 0; // From "time" in RFC 3339; 0 when absent.
 };
 
 // Decodes one line (without its '\n'). On failure returns nullopt and sets
-// error to a short reason, e.g. "expected a JSON object" or "\"data\" is missing".
+// error to a short reason, e.g. "expected a JSON object at column 1" or
+// "\"data\" is missing". Safe on any bytes; nesting is bounded (64 levels).
 std::optional<JsonEnvelope> parse_json(std::string_view line, std::string& error);
 
 // Helpers that are useful on their own (and tested on their own).
 bool is_utf8(std::string_view bytes);
 void append_base64(std::string& out, std::string_view bytes);
 std::optional<std::string> decode_base64(std::string_view text);
+// A quoted, escaped JSON string. Bytes that are not UTF-8 become U+FFFD.
 void append_json_string(std::string& out, std::string_view utf8);
 
 }

@@ -20,13 +20,15 @@ public:
 
     // Called when no input is ready, before blocking on the fd; it may itself
     // wait (e.g. on the fd and other sources) and return true once the fd is
-    // readable, or false to stop reading: next() then returns nullopt.
+    // readable, or false to stop reading: next() then returns nullopt. Never
+    // called for a regular file, whose reads do not wait.
     void set_on_idle(std::function<bool()> on_idle) { m_on_idle = std::move(on_idle); }
 
     // The next message, or nullopt at end of input. The view stays valid until
     // the next call. Throws Error(Usage) for input that does not decode (a
     // truncated --len frame, bad JSON naming the line, a message over
-    // max_size) and SystemError(IoError) when read() fails.
+    // max_size) and SystemError(IoError) when read() fails. With --json,
+    // max_size bounds the decoded data; a line may be up to six times longer.
     std::optional<MessageView> next();
 
     // For line, NUL and --delimiter input (not --json): every complete message

@@ -44,11 +44,22 @@ int write_all(int fd, std::string_view bytes)
     throw SystemError(Exit::IoError, fmt::format("write stdout: {}", std::strerror(error)), error);
 }
 
+// The terminator after each message, normalised so that Line and Nul need
+// no delimiter from the caller.
+Options normalised(Options options)
+{
+    if (options.mode == Mode::Line)
+        options.delimiter = '\n';
+    else if (options.mode == Mode::Nul)
+        options.delimiter = '\0';
+    return options;
+}
+
 }
 
 Writer::Writer(int fd, Options const& options)
     : m_fd(fd)
-    , m_options(options)
+    , m_options(normalised(options))
 {
     m_buffer.reserve(2 * io_chunk_size);
 }
@@ -57,16 +68,24 @@ Writer::~Writer() = default;
 
 void Writer::write(MessageView const& message, JsonFields const& extra)
 {
-    if (m_options.json)
+    std::string_view const data = message.data;
+    if (m_options.json) {
         append_json(m_buffer, message, extra);
-    else
-        append_framed(m_options.topic_prefix ? message.topic : std::string_view {}, message.data);
+    } else if (m_options.topic_prefix || m_options.mode == Mode::Length
+        || data.size() >= io_chunk_size) {
+        write_framed(m_options.topic_prefix ? message.topic : std::string_view {}, data);
+    } else {
+        // The common case, kept to two appends.
+        m_buffer.append(data);
+        if (m_options.mode != Mode::Whole)
+            m_buffer += m_options.delimiter;
+    }
     if (m_options.line_buffered || m_buffer.size() >= io_chunk_size)
         flush();
 }
 
 // With -v, "TOPIC " goes before the data, inside a --len frame.
-void Writer::append_framed(std::string_view topic, std::string_view data)
+void Writer::write_framed(std::string_view topic, std::string_view data)
 {
     auto const prefix = topic.empty() ? 0 : topic.size() + 1;
     if (m_options.mode == Mode::Length) {
@@ -91,38 +110,17 @@ void Writer::append_framed(std::string_view topic, std::string_view data)
     } else {
         m_buffer.append(data);
     }
-    switch (m_options.mode) {
-    case Mode::Line:
-        m_buffer += '\n';
-        break;
-    case Mode::Nul:
-        m_buffer += '\0';
-        break;
-    case Mode::Delimiter:
+    if (m_options.mode != Mode::Whole && m_options.mode != Mode::Length)
         m_buffer += m_options.delimiter;
-        break;
-    case Mode::Whole: // The data is written as it is: no terminator.
-    case Mode::Length:
-        break;
-    }
 }
 
 std::optional<char> Writer::run_delimiter() const
 {
     if (m_options.json || m_options.topic_prefix)
         return std::nullopt;
-    switch (m_options.mode) {
-    case Mode::Line:
-        return '\n';
-    case Mode::Nul:
-        return '\0';
-    case Mode::Delimiter:
-        return m_options.delimiter;
-    case Mode::Whole:
-    case Mode::Length:
-        break;
-    }
-    return std::nullopt;
+    if (m_options.mode == Mode::Whole || m_options.mode == Mode::Length)
+        return std::nullopt;
+    return m_options.delimiter;
 }
 
 void Writer::write_run(std::string_view run)

@@ -41,7 +41,7 @@ public:
     bool has_pending() const { return !m_buffer.empty(); }
 
 private:
-    void append_framed(std::string_view topic, std::string_view data);
+    void write_framed(std::string_view topic, std::string_view data);
 
     int m_fd;
     Options m_options;

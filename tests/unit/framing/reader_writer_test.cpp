@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <functional>
 #include <mutex>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <thread>
 #include <unistd.h>
@@ -89,25 +90,31 @@ std::vector<std::string> read_messages(int fd, Options const& options)
     return messages;
 }
 
-// Reads `input` from a pipe. Small inputs are written first, so a reader that
-// throws leaves no thread behind; larger ones are fed by a thread.
+// Reads `input` from a pipe fed by a thread, so any size works. When the
+// reader throws, its end is closed so that the feeder stops (with EPIPE: it
+// blocks SIGPIPE) and can be joined.
 std::vector<std::string> read_through_pipe(std::string const& input, Options const& options)
 {
     auto pipe = make_pipe();
-    if (input.size() < 4096) {
-        REQUIRE(write_all(pipe.write.get(), input));
-        pipe.write.reset();
-        return read_messages(pipe.read.get(), options);
-    }
     bool written = false;
-    std::thread writer([&] {
+    std::thread feeder([&] {
+        sigset_t pipe_signal;
+        sigemptyset(&pipe_signal);
+        sigaddset(&pipe_signal, SIGPIPE);
+        pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
         written = write_all(pipe.write.get(), input);
         pipe.write.reset();
     });
-    auto messages = read_messages(pipe.read.get(), options);
-    writer.join();
-    CHECK(written);
-    return messages;
+    try {
+        auto messages = read_messages(pipe.read.get(), options);
+        feeder.join();
+        CHECK(written);
+        return messages;
+    } catch (...) {
+        pipe.read.reset();
+        feeder.join();
+        throw;
+    }
 }
 
 // What a Writer puts in a pipe for these messages.
@@ -309,7 +316,8 @@ TEST_CASE("a reader waits on a non-blocking stdin instead of failing", "[framing
         write_all(pipe.write.get(), "late\n");
         pipe.write.reset();
     });
-    auto const messages = read_messages(pipe.read.get(), options_for(Mode::Line));
+    std::vector<std::string> messages;
+    CHECK_NOTHROW(messages = read_messages(pipe.read.get(), options_for(Mode::Line)));
     writer.join();
     CHECK(messages == std::vector<std::string> { "late" });
 }
@@ -335,6 +343,18 @@ TEST_CASE("a writer frames each message for its mode", "[framing]")
     json.json = true;
     CHECK(write_through_pipe(messages, json)
         == "{\"topic\":\"t\",\"data\":\"a\"}\n{\"data\":\"\"}\n{\"data\":\"b\\n\"}\n");
+}
+
+TEST_CASE("line and NUL framing need no delimiter from the caller", "[framing]")
+{
+    Options options;
+    options.mode = Mode::Nul; // The delimiter stays '\n'.
+    CHECK(write_through_pipe({ { "a", "", 0 } }, options) == "a\0"s);
+    CHECK(read_through_pipe("a\nb\0"s, options) == std::vector<std::string> { "a\nb" });
+    options.mode = Mode::Line;
+    options.delimiter = ',';
+    CHECK(write_through_pipe({ { "a", "", 0 } }, options) == "a\n");
+    CHECK(read_through_pipe("a,b\n", options) == std::vector<std::string> { "a,b" });
 }
 
 TEST_CASE("a writer adds the extra members to a JSON envelope", "[framing]")
