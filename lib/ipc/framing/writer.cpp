@@ -102,14 +102,7 @@ void Writer::write_framed(std::string_view topic, std::string_view data)
         m_buffer.append(topic);
         m_buffer += ' ';
     }
-    if (data.size() >= io_chunk_size) {
-        // A large message goes out as it is instead of being copied into the batch.
-        flush();
-        if (int const error = write_all(m_fd, data); error != 0)
-            throw_write_error(error);
-    } else {
-        m_buffer.append(data);
-    }
+    append_or_write(data);
     if (m_options.mode != Mode::Whole && m_options.mode != Mode::Length)
         m_buffer += m_options.delimiter;
 }
@@ -123,15 +116,21 @@ std::optional<char> Writer::run_delimiter() const
     return m_options.delimiter;
 }
 
-void Writer::write_run(std::string_view run)
+void Writer::append_or_write(std::string_view bytes)
 {
-    if (run.size() >= io_chunk_size) {
+    if (bytes.size() >= io_chunk_size) {
+        // Large bytes go out as they are instead of being copied into the batch.
         flush();
-        if (int const error = write_all(m_fd, run); error != 0)
+        if (int const error = write_all(m_fd, bytes); error != 0)
             throw_write_error(error);
     } else {
-        m_buffer.append(run);
+        m_buffer.append(bytes);
     }
+}
+
+void Writer::write_run(std::string_view run)
+{
+    append_or_write(run);
     if (m_options.line_buffered || m_buffer.size() >= io_chunk_size)
         flush();
 }

@@ -42,6 +42,7 @@ public:
 
 private:
     void write_framed(std::string_view topic, std::string_view data);
+    void append_or_write(std::string_view bytes);
 
     int m_fd;
     Options m_options;
