@@ -324,11 +324,11 @@ bool LocalPublisher::send(Connection& connection, Until until)
     if (connection.dead || connection.pending() < limit)
         return true;
     bool const dropping = m_options.overflow == Overflow::Drop;
-    if (dropping && until == Until::Room) {
+    if (dropping && until != Until::Final) {
         drop_unsent(connection);
         return true;
     }
-    // Under --drop (final flush) wait a grace period; otherwise --timeout, or for ever.
+    // Under --drop, at the end, wait a grace period; otherwise --timeout, or for ever.
     auto const start = std::chrono::steady_clock::now();
     std::optional<std::chrono::steady_clock::time_point> deadline;
     if (dropping)
@@ -357,8 +357,6 @@ bool LocalPublisher::send(Connection& connection, Until until)
                 "use --drop to skip slow subscribers");
         }
         write_some(connection);
-        if (dropping && connection.pending() < limit)
-            break;
     }
     return true;
 }
@@ -372,6 +370,11 @@ void LocalPublisher::store_retained_now()
 
 bool LocalPublisher::flush()
 {
+    return flush_all(Until::Final);
+}
+
+bool LocalPublisher::flush_all(Until until)
+{
     store_retained_now();
     if (m_watch)
         handle_watch();
@@ -381,7 +384,7 @@ bool LocalPublisher::flush()
             write_some(*connection);
         }
     for (auto& [id, connection] : m_connections)
-        if (!connection->dead && !send(*connection, Until::Empty))
+        if (!connection->dead && !send(*connection, until))
             return false;
     return true;
 }
@@ -401,7 +404,7 @@ bool LocalPublisher::wait_for_change(int timeout_ms)
 
 bool LocalPublisher::wait_readable(int fd)
 {
-    if (m_stop.done() || !flush())
+    if (m_stop.done() || !flush_all(Until::Empty))
         return false;
     watch();
     while (true) {

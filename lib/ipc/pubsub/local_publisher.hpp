@@ -44,8 +44,12 @@ private:
     Connection* connect(Registration const& registration);
     Connection* pick(Group const& group);
     void append(Connection& connection, MessageView const& message);
-    enum class Until { Room, Empty };
+    // How far send() goes: until there is room for more (the hot path);
+    // until all is written, or under --drop dropped (while streaming); or
+    // the same but with a grace period under --drop (at the end).
+    enum class Until { Room, Empty, Final };
     bool send(Connection& connection, Until until);
+    bool flush_all(Until until);
     void write_some(Connection& connection);
     void drop_unsent(Connection& connection);
     bool wait_writable(Connection& connection);
