@@ -7,14 +7,12 @@
 #include "ipc/framing/reader.hpp"
 #include "ipc/io/stop.hpp"
 #include "ipc/names/name.hpp"
+#include "ipc/pubsub/stream.hpp"
 
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
 namespace {
-
-// Lines are published in runs of up to this many bytes, many per frame.
-constexpr std::size_t run_limit = 128 * 1024;
 
 struct Options {
     std::string topic;
@@ -39,7 +37,8 @@ int main(int argc, char** argv)
     app.add_flag("--retain", options.retain, "keep the last message for later subscribers");
     app.add_flag("--drop", options.drop, "skip slow subscribers instead of waiting");
     ipc::cli::add_count(app, "--wait-subs", options.wait_subs, "first wait for N subscribers");
-    ipc::cli::add_duration(app, "-t,--timeout", options.timeout, "give up a wait after D; exit 124");
+    ipc::cli::add_duration(
+        app, "-t,--timeout", options.timeout, "give up a wait after D; exit 124");
     ipc::cli::add_duration(app, "--interval", options.interval, "wait D between messages");
     app.add_option("TOPIC", options.topic, "topic name (optional with --json)");
     app.add_option("MESSAGE", options.messages, "messages to publish instead of reading stdin");
@@ -55,37 +54,15 @@ int main(int argc, char** argv)
                 .retain = options.retain,
                 .timeout = options.timeout },
             stop);
-        bool going = !options.wait_subs || publisher->wait_for_subscribers(options.topic, *options.wait_subs);
-        auto const pace = [&] {
-            return !options.interval || (publisher->flush() && stop.sleep(*options.interval));
-        };
-        if (!options.messages.empty()) {
-            for (std::size_t i = 0; going && i < options.messages.size(); ++i)
-                going = (i == 0 || pace()) && publisher->publish({ options.messages[i], options.topic });
+        ipc::pubsub::StreamOptions const stream { options.topic, options.framing.delimiter,
+            options.framing.json, options.interval };
+        bool going = !options.wait_subs
+            || publisher->wait_for_subscribers(options.topic, *options.wait_subs);
+        if (going && !options.messages.empty()) {
+            going = ipc::pubsub::publish_messages(*publisher, options.messages, stream, stop);
         } else if (going) {
             ipc::framing::Reader in(STDIN_FILENO, options.framing);
-            in.set_on_idle([&] { return going = publisher->wait_readable(STDIN_FILENO); });
-            std::string last_topic; // The last envelope topic checked, to check each once.
-            bool const runs = !options.framing.json && !options.interval;
-            while (going) {
-                if (auto const run = runs ? in.next_run(run_limit) : std::string_view {};
-                    !run.empty()) {
-                    going = publisher->publish_run(options.topic, options.framing.delimiter, run);
-                    continue;
-                }
-                auto message = in.next();
-                if (!message)
-                    break;
-                if (message->topic.empty())
-                    message->topic = options.topic;
-                if (message->topic.empty())
-                    throw ipc::Error(ipc::Exit::Usage,
-                        fmt::format("stdin: message {} has no topic", in.count()),
-                        "give a TOPIC argument or a \"topic\" member");
-                if (message->topic != last_topic)
-                    last_topic = ipc::parse_name(message->topic, "topic");
-                going = (in.count() == 1 || pace()) && publisher->publish(*message);
-            }
+            going = ipc::pubsub::publish_stream(*publisher, in, stream, stop);
         }
         going = going && publisher->flush();
         if (auto const dropped = publisher->dropped())

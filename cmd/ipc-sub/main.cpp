@@ -30,14 +30,17 @@ int main(int argc, char** argv)
     CLI::App app { "Print each message published on a topic matching PATTERN.", "ipc-sub" };
     ipc::cli::add_standard(app);
     ipc::cli::add_framing(app, options.framing, ipc::cli::Direction::Output);
-    app.add_flag("-v,--verbose", options.framing.topic_prefix, "print each topic before its message")
+    app.add_flag(
+           "-v,--verbose", options.framing.topic_prefix, "print each topic before its message")
         ->group("Framing");
     ipc::cli::add_limits(app, options.limits);
     ipc::cli::add_security(app, options.security);
-    app.add_option("-g,--group", options.group, "share messages with the other subscribers of GROUP")
+    app.add_option(
+           "-g,--group", options.group, "share messages with the other subscribers of GROUP")
         ->type_name("GROUP");
     app.add_flag_callback(
-        "--no-retained", [&options] { options.retained = false; }, "do not print retained messages first");
+        "--no-retained", [&options] { options.retained = false; },
+        "do not print retained messages first");
     app.add_option(
            "PATTERN", options.patterns, "topic pattern: '*' matches one token, '>' the rest")
         ->required();
@@ -58,8 +61,8 @@ int main(int argc, char** argv)
         auto const delimiter = out.run_delimiter(); // Lines go out in runs when they can.
         ipc::pubsub::Subscriber::Run run;
         while (auto message = delimiter
-                   ? subscriber->receive_run(stop, flush, *delimiter, stop.remaining(), run)
-                   : subscriber->receive(stop, flush)) {
+                ? subscriber->receive_run(stop, flush, *delimiter, stop.remaining(), run)
+                : subscriber->receive(stop, flush)) {
             if (run.run)
                 out.write_run(message->data);
             else

@@ -13,7 +13,8 @@
 namespace ipc {
 
 // The publisher watches stop's signals while it waits.
-std::unique_ptr<pubsub::Publisher> open_publisher(pubsub::PublishOptions const& options, Stop& stop);
+std::unique_ptr<pubsub::Publisher> open_publisher(
+    pubsub::PublishOptions const& options, Stop& stop);
 
 std::unique_ptr<pubsub::Subscriber> open_subscriber(
     std::vector<Pattern> const& patterns, pubsub::SubscribeOptions const& options);

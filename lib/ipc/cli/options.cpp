@@ -41,8 +41,7 @@ CLI::Option* add_parsed(CLI::App& app, std::string const& names, std::optional<T
 constexpr auto duration_words = "a duration like 250ms, 2s or 1m";
 
 // A user or group given by number or by name.
-template<typename Id>
-Id parse_id(std::string const& text, std::string const& option, bool user)
+template<typename Id> Id parse_id(std::string const& text, std::string const& option, bool user)
 {
     if (auto number = parse_number(text); number && *number <= 0xFFFF'FFFEu)
         return static_cast<Id>(*number);
@@ -120,8 +119,8 @@ void add_limits(CLI::App& app, Limits& limits)
         "give up after D; exit 124")
         ->type_name("D")
         ->group("Limits");
-    add_parsed(
-        app, "--idle", limits.idle, parse_duration, duration_words, "stop after D without a message")
+    add_parsed(app, "--idle", limits.idle, parse_duration, duration_words,
+        "stop after D without a message")
         ->type_name("D")
         ->group("Limits");
 }
@@ -134,7 +133,8 @@ void add_max_size(CLI::App& app, std::size_t& max_size)
                auto const size = parse_size(text);
                if (!size || *size == 0 || *size > 0xFFFF'FFFFu)
                    throw CLI::ValidationError("--max-size",
-                       fmt::format("'{}' is not a size from 1 byte to 4G, like 4096, 64K or 1M", text));
+                       fmt::format(
+                           "'{}' is not a size from 1 byte to 4G, like 4096, 64K or 1M", text));
                max_size = static_cast<std::size_t>(*size);
            },
            fmt::format("refuse messages longer than N bytes ({}M)", default_max_size >> 20))
@@ -171,8 +171,8 @@ void add_duration(
     add_parsed(app, names, out, parse_duration, duration_words, std::move(help))->type_name("D");
 }
 
-void add_count(CLI::App& app, std::string const& names, std::optional<std::uint64_t>& out,
-    std::string help)
+void add_count(
+    CLI::App& app, std::string const& names, std::optional<std::uint64_t>& out, std::string help)
 {
     add_parsed(app, names, out, parse_count, "a count of 1 or more", std::move(help))
         ->type_name("N");

@@ -39,11 +39,11 @@ void add_security(CLI::App& app, Security& security);
 void add_max_size(CLI::App& app, std::size_t& max_size);
 
 // An option taking a duration (for tool-specific flags such as --interval).
-void add_duration(CLI::App& app, std::string const& names, std::optional<Duration>& out,
-    std::string help);
+void add_duration(
+    CLI::App& app, std::string const& names, std::optional<Duration>& out, std::string help);
 
 // An option taking a count of 1 or more (for flags such as --wait-subs).
-void add_count(CLI::App& app, std::string const& names, std::optional<std::uint64_t>& out,
-    std::string help);
+void add_count(
+    CLI::App& app, std::string const& names, std::optional<std::uint64_t>& out, std::string help);
 
 }

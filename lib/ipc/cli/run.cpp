@@ -53,8 +53,8 @@ int run(CLI::App& app, int argc, char** argv, std::function<Exit()> const& body)
     } catch (std::bad_alloc const&) {
         return report("out of memory", {}, Exit::IoError);
     } catch (std::exception const& e) {
-        return report(fmt::format("internal error: {}", e.what()), "please report this bug",
-            Exit::Internal);
+        return report(
+            fmt::format("internal error: {}", e.what()), "please report this bug", Exit::Internal);
     }
 }
 

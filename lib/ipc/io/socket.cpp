@@ -35,7 +35,8 @@ sockaddr const* as_sockaddr(sockaddr_un const& address)
 Fd listen_unix(int dir_fd, std::string const& name, std::string const& display_path)
 {
     auto const address = address_in(dir_fd, name, display_path);
-    Fd fd { sys::check(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), "socket") };
+    Fd fd { sys::check(
+        ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), "socket") };
     sys::check(::bind(fd.get(), as_sockaddr(address), sizeof(address)), "bind", display_path);
     sys::check(::listen(fd.get(), SOMAXCONN), "listen", display_path);
     return fd;
@@ -65,8 +66,8 @@ Peer peer_of(int fd)
 {
     ucred credentials {};
     socklen_t length = sizeof(credentials);
-    sys::check(::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length),
-        "getsockopt SO_PEERCRED");
+    sys::check(
+        ::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length), "getsockopt SO_PEERCRED");
     return { credentials.pid, credentials.uid, credentials.gid };
 }
 

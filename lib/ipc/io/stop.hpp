@@ -8,9 +8,9 @@
 #include "ipc/core/parse.hpp"
 #include "ipc/io/fd.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
-#include <algorithm>
 #include <optional>
 #include <signal.h>
 
@@ -18,7 +18,8 @@ namespace ipc {
 
 struct Limits {
     std::optional<std::uint64_t> count {}; // -n: stop after N messages.
-    std::optional<Duration> timeout {}; // -t: give up after D (exit 124 unless the count was reached).
+    std::optional<Duration>
+        timeout {}; // -t: give up after D (exit 124 unless the count was reached).
     std::optional<Duration> idle {}; // --idle: stop after D without a message (exit 0).
 };
 

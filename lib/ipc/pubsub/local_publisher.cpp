@@ -121,7 +121,8 @@ LocalPublisher::Connection* LocalPublisher::connect(Registration const& registra
     if (found != m_connections.end())
         return found->second->dead ? nullptr : found->second.get();
     int error = 0;
-    auto fd = io::try_connect_unix(m_registry.dir_fd(), registration.id + ".sock", io::Blocking::No, error);
+    auto fd = io::try_connect_unix(
+        m_registry.dir_fd(), registration.id + ".sock", io::Blocking::No, error);
     if (!fd) {
         // Refused: its subscriber died, so its files go. Gone: it has just
         // left. Busy (EAGAIN, a full backlog): alive, try again later.
@@ -212,9 +213,7 @@ bool LocalPublisher::publish_run(std::string_view topic, char delimiter, std::st
             m_topic, std::string(cut == body.npos ? body : body.substr(cut + 1)));
     }
     // Only --drop needs to know how many messages a frame holds.
-    std::size_t const count = m_options.overflow == Overflow::Drop
-        ? count_byte(run, delimiter)
-        : 0;
+    std::size_t const count = m_options.overflow == Overflow::Drop ? count_byte(run, delimiter) : 0;
     auto const time_ns = now_ns();
     for (auto* connection : m_current->each) {
         if (connection->dead)

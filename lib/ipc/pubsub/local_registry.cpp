@@ -141,7 +141,7 @@ bool LocalRegistry::touch(std::string const& id) const noexcept
     ::utimensat(m_dir.get(), (id + ".pat").c_str(), nullptr, AT_SYMLINK_NOFOLLOW);
     bool const socket_there
         = ::utimensat(m_dir.get(), (id + ".sock").c_str(), nullptr, AT_SYMLINK_NOFOLLOW) == 0;
-    struct stat pattern_file {};
+    struct stat pattern_file { };
     return socket_there
         && ::fstatat(m_dir.get(), (id + ".pat").c_str(), &pattern_file, AT_SYMLINK_NOFOLLOW) == 0;
 }

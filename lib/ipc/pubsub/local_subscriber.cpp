@@ -149,7 +149,8 @@ bool LocalSubscriber::next_from(Connection& connection, MessageView& message)
                 break;
             case wire::BatchView::Status::TooLarge:
                 throw Error(Exit::Usage,
-                    fmt::format("a message is longer than --max-size ({} bytes)", m_options.max_size));
+                    fmt::format(
+                        "a message is longer than --max-size ({} bytes)", m_options.max_size));
             case wire::BatchView::Status::Malformed:
                 throw Error(Exit::Usage, "malformed message frame");
             }
@@ -201,8 +202,8 @@ void LocalSubscriber::wait(Stop& stop, int timeout_ms)
         refresh();
 }
 
-std::optional<MessageView> LocalSubscriber::receive_run(Stop& stop,
-    std::function<void()> const& on_idle, char delimiter, std::uint64_t most, Run& run)
+std::optional<MessageView> LocalSubscriber::receive_run(
+    Stop& stop, std::function<void()> const& on_idle, char delimiter, std::uint64_t most, Run& run)
 {
     run = {};
     auto message = receive(stop, on_idle);

@@ -40,7 +40,7 @@ namespace {
 std::optional<Message> load_one(int dir_fd, std::string const& topic)
 {
     io::Fd fd { ::openat(dir_fd, topic.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW) };
-    struct stat info {};
+    struct stat info { };
     if (!fd || ::fstat(fd.get(), &info) != 0 || !S_ISREG(info.st_mode))
         return std::nullopt;
     Message message { std::string(static_cast<std::size_t>(info.st_size), '\0'), topic,

@@ -38,8 +38,8 @@ public:
         std::uint64_t count = 1;
         bool run = false;
     };
-    virtual std::optional<MessageView> receive_run(Stop& stop,
-        std::function<void()> const& on_idle, char delimiter, std::uint64_t most, Run& run)
+    virtual std::optional<MessageView> receive_run(Stop& stop, std::function<void()> const& on_idle,
+        char delimiter, std::uint64_t most, Run& run)
         = 0;
 };
 

@@ -34,7 +34,7 @@ std::vector<std::string> receive(ipc::pubsub::Subscriber& subscriber, std::uint6
 {
     ipc::Stop stop({ .count = count, .timeout = 2s, .idle = idle });
     std::vector<std::string> got;
-    while (auto message = subscriber.receive(stop, [] { })) {
+    while (auto message = subscriber.receive(stop, [] {})) {
         got.push_back(std::string(message->topic) + ":" + std::string(message->data));
         stop.count_one();
     }
@@ -43,8 +43,8 @@ std::vector<std::string> receive(ipc::pubsub::Subscriber& subscriber, std::uint6
 
 }
 
-TEST_CASE("a subscriber registers its patterns before its socket and removes both at exit",
-    "[pubsub]")
+TEST_CASE(
+    "a subscriber registers its patterns before its socket and removes both at exit", "[pubsub]")
 {
     Runtime runtime;
     std::string id;
@@ -57,12 +57,12 @@ TEST_CASE("a subscriber registers its patterns before its socket and removes bot
         CHECK(listed[0].matches("a.x.y"));
         CHECK(listed[0].matches("b"));
         CHECK_FALSE(listed[0].matches("c"));
-        struct stat info {};
+        struct stat info { };
         CHECK(::stat((registry.path() + "/" + id + ".sock").c_str(), &info) == 0);
     }
     ipc::pubsub::LocalRegistry registry;
     CHECK(registry.list().empty());
-    struct stat info {};
+    struct stat info { };
     CHECK(::stat((registry.path() + "/" + id + ".pat").c_str(), &info) != 0);
 }
 
@@ -147,7 +147,7 @@ TEST_CASE("a retained message is shown first to a later subscriber", "[pubsub]")
     CHECK(receive(*subscriber, 1) == std::vector<std::string> { "state.a:new" });
     auto quiet = ipc::open_subscriber(patterns({ "state.a" }), { .retained = false });
     ipc::Stop stop({ .timeout = 20ms });
-    CHECK_FALSE(quiet->receive(stop, [] { }));
+    CHECK_FALSE(quiet->receive(stop, [] {}));
 }
 
 TEST_CASE("under --drop a subscriber that does not read costs messages, not a hang", "[pubsub]")
@@ -171,7 +171,8 @@ TEST_CASE("a frame over the size limit closes that publisher only", "[pubsub]")
     ipc::pubsub::LocalRegistry registry;
     auto const id = registry.list().at(0).id;
     int error = 0;
-    auto raw = ipc::io::try_connect_unix(registry.dir_fd(), id + ".sock", ipc::io::Blocking::Yes, error);
+    auto raw
+        = ipc::io::try_connect_unix(registry.dir_fd(), id + ".sock", ipc::io::Blocking::Yes, error);
     REQUIRE(raw);
     std::string bytes;
     ipc::wire::append_hello(bytes, ipc::wire::Role::Publisher);
@@ -199,7 +200,8 @@ TEST_CASE("a run of lines arrives as messages, or as runs cut at --count", "[pub
     ipc::Stop limited({ .count = 3, .timeout = 2s });
     ipc::pubsub::Subscriber::Run run;
     std::string got;
-    while (auto message = in_runs->receive_run(limited, [] { }, '\n', limited.remaining(), run)) {
+    while (auto message = in_runs->receive_run(
+               limited, [] {}, '\n', limited.remaining(), run)) {
         CHECK(run.run);
         got += message->data;
         limited.count(run.count);
