@@ -159,7 +159,7 @@ LocalPublisher::Targets const& LocalPublisher::targets_for(std::string_view topi
             continue;
         }
         auto group = std::find_if(targets.groups.begin(), targets.groups.end(),
-            [&registration](Group const& g) { return g.name == registration.group; });
+            [&name = registration.group](Group const& g) { return g.name == name; });
         if (group == targets.groups.end())
             group = targets.groups.insert(targets.groups.end(), Group { registration.group, {} });
         group->members.push_back(connection);
