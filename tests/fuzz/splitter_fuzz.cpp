@@ -29,9 +29,26 @@ struct Result {
     Splitter::Status end = Splitter::Status::NeedMore;
 };
 
-bool drain(Splitter& splitter, std::size_t max_size, Result& result)
+// With runs (delimited modes only), whole runs are taken first and cut up
+// here: they must hold exactly the messages next() would have given.
+bool drain(Splitter& splitter, std::size_t max_size, Result& result, char runs_delimiter, bool runs)
 {
     std::string_view message;
+    while (runs) {
+        std::string_view run;
+        std::size_t count = 0;
+        auto const status = splitter.next_run(run, 7 + max_size, count);
+        if (status != Splitter::Status::Ready)
+            break;
+        require(!run.empty() && run.back() == runs_delimiter && count > 0);
+        for (std::size_t at = 0; at < run.size(); --count) {
+            auto const end = run.find(runs_delimiter, at);
+            require(end - at <= max_size);
+            result.messages.emplace_back(run.substr(at, end - at));
+            at = end + 1;
+        }
+        require(count == 0);
+    }
     while ((result.end = splitter.next(message)) == Splitter::Status::Ready) {
         require(message.size() <= max_size);
         result.messages.emplace_back(message);
@@ -40,10 +57,12 @@ bool drain(Splitter& splitter, std::size_t max_size, Result& result)
 }
 
 // Feeds input in chunks sized by `sizes`, alternating append() and prepare()/commit().
-Result run(
-    Mode mode, char delimiter, std::size_t max_size, std::string_view input, std::string_view sizes)
+Result run(Mode mode, char delimiter, std::size_t max_size, std::string_view input,
+    std::string_view sizes, bool runs)
 {
     Splitter splitter(mode, delimiter, max_size);
+    char const runs_delimiter = mode == Mode::Line ? '\n' : mode == Mode::Nul ? '\0' : delimiter;
+    runs = runs && mode != Mode::Whole && mode != Mode::Length;
     Result result;
     std::size_t turn = 0;
     while (!input.empty()) {
@@ -59,13 +78,13 @@ Result run(
             splitter.commit(chunk);
         }
         input.remove_prefix(chunk);
-        if (!drain(splitter, max_size, result))
+        if (!drain(splitter, max_size, result, runs_delimiter, runs))
             return result;
         // A splitter still waiting never holds a whole message plus more than max_size.
         require(splitter.pending() <= max_size + 4);
     }
     splitter.finish();
-    drain(splitter, max_size, result);
+    drain(splitter, max_size, result, runs_delimiter, runs);
     return result;
 }
 
@@ -104,8 +123,9 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     std::string_view const sizes = bytes.substr(0, bytes.size() / 4);
     std::string_view const input = bytes.substr(bytes.size() / 4);
 
-    auto const chunked = run(mode, delimiter, max_size, input, sizes);
-    auto const whole = run(mode, delimiter, max_size, input, {});
+    auto const chunked
+        = run(mode, delimiter, max_size, input, sizes, !sizes.empty() && sizes[0] & 1);
+    auto const whole = run(mode, delimiter, max_size, input, {}, false);
     require(chunked.messages == whole.messages);
     require(chunked.end == whole.end);
 

@@ -71,6 +71,18 @@ void check_batch(std::string_view body, std::size_t max_size)
         || status == ipc::wire::BatchView::Status::TooLarge)
         require(status == ipc::wire::BatchView::Status::TooLarge || data.size() <= max_size);
 
+    if (batch->is_lines()) {
+        // A lines frame re-encodes from its parts, and a run takes the same messages.
+        auto runs = *batch;
+        std::uint64_t count = 0;
+        auto const run = runs.take_run(std::numeric_limits<std::uint64_t>::max(),
+            std::numeric_limits<std::size_t>::max(), count);
+        require(count >= 1 && run.back() == batch->delimiter());
+        std::string frame;
+        ipc::wire::append_lines(frame, batch->topic(), batch->time_ns(), batch->delimiter(), run);
+        require(frame.substr(4) == body);
+        return;
+    }
     // A well-formed batch is exactly what the encoder makes of its parts.
     std::string frame;
     ipc::wire::BatchEncoder encoder;
