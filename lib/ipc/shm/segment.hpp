@@ -5,6 +5,7 @@
 // truncated or foreign file gives an Error, never a crash. New segments are
 // built under a temporary name and then moved into place whole.
 
+#include "ipc/core/error.hpp"
 #include "ipc/io/fd.hpp"
 
 #include <cstdint>
