@@ -19,7 +19,7 @@ void refuse_other_kind(Store const& store, std::string_view name)
     auto const kind = existing_kind(store, name); // Throws for a corrupt segment.
     if (kind && *kind != Kind::Object)
         throw Error(Exit::Usage,
-            fmt::format("{}: is a {}, not an object", printable(name), kind_name(*kind)),
+            fmt::format("{}: is {}, not an object", printable(name), with_article(*kind)),
             fmt::format("use another name, or remove it with 'ipc-shm rm {}'", printable(name)));
 }
 

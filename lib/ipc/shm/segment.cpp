@@ -31,7 +31,7 @@ std::string shown(std::string_view name)
 Error corrupt(std::string_view name, std::string_view why)
 {
     return Error(Exit::IoError,
-        fmt::format("{}: not a valid ipc-shm segment ({})", shown(name), why),
+        fmt::format("{}: not a valid ipc-shm segment: {}", shown(name), why),
         fmt::format("remove it with 'ipc-shm rm {}'", shown(name)));
 }
 
@@ -112,6 +112,11 @@ std::string_view kind_name(Kind kind)
     return "unknown";
 }
 
+std::string with_article(Kind kind)
+{
+    return fmt::format("{} {}", kind == Kind::Object ? "an" : "a", kind_name(kind));
+}
+
 std::string Store::file_name(std::string_view name) const
 {
     return fmt::format("ipc-{}-{}", uid, name);
@@ -167,7 +172,8 @@ Segment open(Store const& store, std::string_view name, Kind expected, Access ac
     auto const kind = static_cast<Kind>(found->header.kind);
     if (kind != expected)
         throw Error(Exit::Usage,
-            fmt::format("{}: is a {}, not a {}", shown(name), kind_name(kind), kind_name(expected)),
+            fmt::format(
+                "{}: is {}, not {}", shown(name), with_article(kind), with_article(expected)),
             fmt::format("use another name, or remove it with 'ipc-shm rm {}'", shown(name)));
     if (found->header.header_size < min_header_size)
         throw corrupt(name, "header too small for its kind");

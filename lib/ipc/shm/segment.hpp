@@ -19,6 +19,7 @@ namespace ipc::shm {
 
 enum class Kind : std::uint32_t { Object = 1, Ring = 2, Board = 3 };
 std::string_view kind_name(Kind kind);
+std::string with_article(Kind kind); // "an object", "a board"
 
 inline constexpr std::uint32_t format_version = 1;
 
