@@ -16,6 +16,7 @@
 #include <cstring>
 #include <poll.h>
 #include <signal.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <thread>
 #include <time.h>
@@ -263,12 +264,15 @@ namespace {
 class Interrupter {
 public:
     Interrupter(Stop const& stop, std::atomic<Board const*>& board)
-        : m_thread([this, &stop, &board] { run(stop, board); })
+        : m_quit(sys::check(::eventfd(0, EFD_CLOEXEC), "eventfd"))
+        , m_thread([this, &stop, &board] { run(stop, board); })
     {
     }
     ~Interrupter()
     {
         m_acknowledged.store(true);
+        std::uint64_t const one = 1;
+        (void)::write(m_quit.get(), &one, sizeof(one));
         m_thread.join();
     }
     Interrupter(Interrupter const&) = delete;
@@ -280,12 +284,12 @@ public:
 private:
     void run(Stop const& stop, std::atomic<Board const*>& board)
     {
-        pollfd fds[] = { { stop.signal_fd(), POLLIN, 0 }, { stop.output_fd(), 0, 0 } };
-        nfds_t const count = stop.output_fd() >= 0 ? 2 : 1;
-        while (!m_acknowledged.load()) {
-            if (::poll(fds, count, 20) > 0)
-                break;
-        }
+        pollfd fds[] = { { m_quit.get(), POLLIN, 0 }, { stop.signal_fd(), POLLIN, 0 },
+            { stop.output_fd(), 0, 0 } };
+        nfds_t const count = stop.output_fd() >= 0 ? 3 : 2;
+        while (::poll(fds, count, -1) < 0 && errno == EINTR) { }
+        if (fds[0].revents != 0)
+            return; // The watch ended on its own.
         m_fired.store(true);
         // A wake that lands just before the waiter sleeps is lost, so repeat
         // until the main loop says it has seen the flag.
@@ -295,6 +299,7 @@ private:
         }
     }
 
+    io::Fd m_quit; // Readable once the watch is over.
     std::atomic<bool> m_fired { false };
     std::atomic<bool> m_acknowledged { false };
     std::thread m_thread;
