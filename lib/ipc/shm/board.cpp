@@ -221,7 +221,7 @@ std::optional<std::string> Board::get() const
         case Read::Unset:
             return std::nullopt;
         case Read::Busy:
-            if (!writer_alive())
+            if (setter_died())
                 throw Error(Exit::IoError,
                     fmt::format(
                         "{}: a setter died while writing; the value is lost", printable(m_name)),
@@ -251,9 +251,17 @@ void Board::wake() const
     futex_wake_all(state().seq);
 }
 
-bool Board::writer_alive() const
+bool Board::setter_died() const
 {
-    return alive(state().writer.load(std::memory_order_acquire));
+    // The lock is released only after the even sequence is stored, so an odd
+    // sequence that stays put around a dead holder means that setter died
+    // mid-write; a setter that merely finished meanwhile changes the sequence.
+    auto const& seq = state().seq;
+    auto const before = seq.load(std::memory_order_acquire);
+    if ((before & 1u) == 0)
+        return false;
+    auto const holder = state().writer.load(std::memory_order_acquire);
+    return !alive(holder) && seq.load(std::memory_order_acquire) == before;
 }
 
 namespace {

@@ -51,8 +51,8 @@ public:
     // Wakes everyone waiting on this board (to end a wait early).
     void wake() const;
 
-    // The setter pid that holds the lock while seq is odd, for dead-setter checks.
-    bool writer_alive() const;
+    // True when a write is in progress whose setter is dead.
+    bool setter_died() const;
 
     std::size_t capacity() const;
 

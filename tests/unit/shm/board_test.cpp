@@ -91,7 +91,7 @@ TEST_CASE("readers never see a torn value while a setter races them", "[shm]")
     Board board(store, "race", Board::Create::Yes);
     board.set("a");
     std::atomic<bool> done { false };
-    std::thread setter([&] {
+    std::jthread setter([&] {
         Board mine(store, "race", Board::Create::No);
         for (int i = 0; i < 20000; ++i) // Each value is one letter repeated.
             mine.set(std::string(
@@ -174,14 +174,14 @@ TEST_CASE("a watcher wakes for a value set by another thread", "[shm]")
     Board(store, "wake", Board::Create::Yes).set("0");
     ipc::Stop stop({ .count = 2, .timeout = std::chrono::seconds(10) });
     std::vector<std::string> seen;
-    std::thread setter;
+    std::jthread setter; // Joins also when a check throws.
     ipc::shm::watch(
         store, "wake", stop,
         [&](std::string_view value) {
             seen.emplace_back(value);
             stop.count_one();
             if (seen.size() == 1) // Set only once the watcher holds the first value.
-                setter = std::thread([&] { Board(store, "wake", Board::Create::No).set("1"); });
+                setter = std::jthread([&] { Board(store, "wake", Board::Create::No).set("1"); });
         },
         [] {});
     setter.join();
