@@ -1,0 +1,49 @@
+// ipc-shm: shared memory from the shell: objects, latest-value boards (and,
+// later, rings); one file per group of subcommands beside this one.
+
+#include "shm.hpp"
+
+#include "ipc/cli/options.hpp"
+#include "ipc/cli/run.hpp"
+#include "ipc/names/name.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+namespace shm_cmd {
+
+void add_mode(CLI::App& command, mode_t& mode)
+{
+    command
+        .add_option_function<std::string>(
+            "--mode",
+            [&mode](std::string const& text) {
+                auto const parsed = ipc::shm::parse_mode(text);
+                if (!parsed)
+                    throw CLI::ValidationError(
+                        "--mode", fmt::format("'{}' is not an octal mode like 0600", text));
+                mode = *parsed;
+            },
+            "permissions of a new segment (default 0600)")
+        ->type_name("MODE");
+}
+
+std::string parse_object_name(std::string const& name)
+{
+    return ipc::parse_name(name, "object");
+}
+
+}
+
+int main(int argc, char** argv)
+{
+    CLI::App app { "Share objects and latest values through POSIX shared memory.", "ipc-shm" };
+    ipc::cli::add_standard(app);
+    app.require_subcommand(1);
+
+    shm_cmd::Action action;
+    shm_cmd::add_blob(app, action); // put get ls rm path stat
+    shm_cmd::add_board(app, action); // set watch
+
+    return ipc::cli::run(app, argc, argv, [&] { return action(); });
+}

@@ -1,0 +1,178 @@
+// tests/unit/shm/segment_test.cpp: names, headers, validation and listing of segments.
+
+#include "ipc/shm/object.hpp"
+#include "ipc/shm/segment.hpp"
+
+#include "support/temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace {
+
+ipc::shm::Store store_in(ipc::test::TempDir const& dir)
+{
+    return { dir.path().string(), 1000 };
+}
+
+void write_file(std::string const& path, std::string const& bytes)
+{
+    std::ofstream(path, std::ios::binary) << bytes;
+}
+
+ipc::Exit exit_of(std::function<void()> const& action)
+{
+    try {
+        action();
+    } catch (ipc::Error const& error) {
+        return error.exit();
+    }
+    return ipc::Exit::Ok;
+}
+
+}
+
+TEST_CASE("a segment is named ipc-UID-NAME in its store", "[shm]")
+{
+    ipc::shm::Store const store { "/dev/shm", 1000 };
+    CHECK(store.file_name("frame") == "ipc-1000-frame");
+    CHECK(store.path("a.b") == "/dev/shm/ipc-1000-a.b");
+}
+
+TEST_CASE("modes are octal and at most 0777", "[shm]")
+{
+    CHECK(ipc::shm::parse_mode("0600") == 0600);
+    CHECK(ipc::shm::parse_mode("644") == 0644);
+    CHECK_FALSE(ipc::shm::parse_mode(""));
+    CHECK_FALSE(ipc::shm::parse_mode("0800"));
+    CHECK_FALSE(ipc::shm::parse_mode("1777"));
+    CHECK_FALSE(ipc::shm::parse_mode("rw"));
+    CHECK_FALSE(ipc::shm::parse_mode("00600"));
+}
+
+TEST_CASE("an object reads back byte for byte, with its mode", "[shm]")
+{
+    ipc::test::TempDir dir;
+    auto const store = store_in(dir);
+    std::string data(100000, '\0');
+    for (std::size_t i = 0; i < data.size(); ++i)
+        data[i] = static_cast<char>(i * 7);
+    ipc::shm::put_object(store, "blob", data, 0640);
+    CHECK(ipc::shm::Object(store, "blob").data() == data);
+    struct stat st { };
+    REQUIRE(::stat(store.path("blob").c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0640);
+    auto const info = ipc::shm::stat(store, "blob");
+    CHECK(info.kind == ipc::shm::Kind::Object);
+    CHECK(info.size == data.size());
+}
+
+TEST_CASE("an open object keeps its bytes when put replaces it", "[shm]")
+{
+    ipc::test::TempDir dir;
+    auto const store = store_in(dir);
+    ipc::shm::put_object(store, "x", "old", 0600);
+    ipc::shm::Object const before(store, "x");
+    ipc::shm::put_object(store, "x", "newer", 0600);
+    CHECK(before.data() == "old");
+    CHECK(ipc::shm::Object(store, "x").data() == "newer");
+}
+
+TEST_CASE("put from a file descriptor copies to its end", "[shm]")
+{
+    ipc::test::TempDir dir;
+    auto const store = store_in(dir);
+    std::string const data(3 * 1024 * 1024 + 17, 'z');
+    write_file(dir / "input", data);
+    ipc::io::Fd in(::open((dir / "input").c_str(), O_RDONLY));
+    CHECK(ipc::shm::put_object(store, "big", in.get(), "input", 0600) == data.size());
+    CHECK(ipc::shm::Object(store, "big").data() == data);
+}
+
+TEST_CASE("a missing segment is Unavailable", "[shm]")
+{
+    ipc::test::TempDir dir;
+    auto const store = store_in(dir);
+    CHECK(exit_of([&] { ipc::shm::Object(store, "nope"); }) == ipc::Exit::Unavailable);
+    CHECK(exit_of([&] { ipc::shm::remove(store, "nope"); }) == ipc::Exit::Unavailable);
+    CHECK(exit_of([&] { ipc::shm::stat(store, "nope"); }) == ipc::Exit::Unavailable);
+}
+
+TEST_CASE("a truncated or foreign segment is an I/O error, never a crash", "[shm]")
+{
+    ipc::test::TempDir dir;
+    auto const store = store_in(dir);
+    ipc::shm::put_object(store, "good", std::string(1000, 'g'), 0600);
+    std::string whole;
+    {
+        std::ifstream in(store.path("good"), std::ios::binary);
+        whole.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    auto const bytes = GENERATE(as<std::string> {}, "", "short",
+        "not an ipc-shm header at all and long enough to be one........................",
+        "truncated");
+    auto content = bytes == "truncated" ? whole.substr(0, 500) : bytes;
+    CAPTURE(content.size());
+    write_file(store.path("bad"), content);
+    CHECK(exit_of([&] { ipc::shm::Object(store, "bad"); }) == ipc::Exit::IoError);
+    CHECK(exit_of([&] { ipc::shm::put_object(store, "bad", "x", 0600); }) == ipc::Exit::IoError);
+    auto const info = ipc::shm::stat(store, "bad");
+    CHECK_FALSE(info.kind);
+    CHECK_FALSE(info.problem.empty());
+}
+
+TEST_CASE("a header with another version or kind is refused", "[shm]")
+{
+    ipc::test::TempDir dir;
+    auto const store = store_in(dir);
+    auto header = ipc::shm::make_header(ipc::shm::Kind::Object, sizeof(ipc::shm::Header), 0);
+    SECTION("version")
+    {
+        header.version = 99;
+    }
+    SECTION("kind")
+    {
+        header.kind = 42;
+    }
+    SECTION("sizes")
+    {
+        header.data_size = 1u << 30;
+    }
+    write_file(
+        store.path("odd"), std::string(reinterpret_cast<char const*>(&header), sizeof(header)));
+    CHECK(exit_of([&] { ipc::shm::Object(store, "odd"); }) == ipc::Exit::IoError);
+}
+
+TEST_CASE("list shows our segments sorted, without drafts or other users'", "[shm]")
+{
+    ipc::test::TempDir dir;
+    auto const store = store_in(dir);
+    ipc::shm::put_object(store, "b", "2", 0600);
+    ipc::shm::put_object(store, "a", "1", 0600);
+    write_file(store.path("c") + "~1234abcd", "draft");
+    write_file(dir / "ipc-1001-other", "theirs");
+    write_file(store.path("d"), "junk");
+    auto const infos = ipc::shm::list(store);
+    REQUIRE(infos.size() == 3);
+    CHECK(infos[0].name == "a");
+    CHECK(infos[1].name == "b");
+    CHECK(infos[2].name == "d");
+    CHECK_FALSE(infos[2].kind);
+}
+
+TEST_CASE("a failed draft leaves nothing behind", "[shm]")
+{
+    ipc::test::TempDir dir;
+    auto const store = store_in(dir);
+    {
+        ipc::shm::Draft const draft(store, "x", 0600);
+        CHECK(::access(draft.temp_path().c_str(), F_OK) == 0);
+    }
+    CHECK(ipc::shm::list(store).empty());
+    CHECK(std::filesystem::is_empty(dir.path()));
+}
