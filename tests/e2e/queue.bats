@@ -1,0 +1,145 @@
+bats_require_minimum_version 1.5.0
+load helpers
+
+# ipc-queue across processes: order, exactly-once delivery, wake-ups,
+# dedup, delays, bad files and names, and byte-exact round trips.
+
+@test "100,000 items come out in order with exact content" {
+    seq 100000 >"$BATS_TEST_TMPDIR/in"
+    ipc-queue push big <"$BATS_TEST_TMPDIR/in"
+    ipc-queue pop big >"$BATS_TEST_TMPDIR/out"
+    cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+    run -0 ipc-queue pop big
+    [ -z "$output" ]
+}
+
+@test "4 producers and 3 consumers at once: every item exactly once" {
+    local p c
+    for c in 1 2 3; do
+        spawn "$BATS_TEST_TMPDIR/got.$c" ipc-queue pop --wait --idle 1s jobs
+    done
+    for p in 1 2 3 4; do
+        seq -f "$p-%g" 5000 | ipc-queue push jobs 3>&- &
+        pids+=("$!")
+    done
+    for p in 3 4 5 6; do wait_status "${pids[$p]}"; done
+    for c in 0 1 2; do wait_status "${pids[$c]}"; done
+    ipc-queue pop jobs >"$BATS_TEST_TMPDIR/got.rest" # Anything the idle consumers left.
+    for p in 1 2 3 4; do seq -f "$p-%g" 5000; done | sort >"$BATS_TEST_TMPDIR/want"
+    cat "$BATS_TEST_TMPDIR"/got.* | sort | diff -u "$BATS_TEST_TMPDIR/want" -
+}
+
+@test "items of one producer keep their order" {
+    ipc-queue push q a b c
+    printf '%s\n' d e | ipc-queue push q
+    run -0 ipc-queue pop q
+    [ "$output" = "$(printf '%s\n' a b c d e)" ]
+}
+
+@test "pop --wait is woken by a later push, well before its fallback timer" {
+    spawn "$BATS_TEST_TMPDIR/got" ipc-queue pop --wait -n 1 --timeout 3s jobs
+    # The waiter's socket shows that it waits; this loop takes no time of its own.
+    until compgen -G "$IPC_DIR/queue/jobs/*.sock" >/dev/null; do
+        kill -0 "$(last_pid)" || return 1
+    done
+    ipc-queue push jobs hello
+    wait_status "$(last_pid)"
+    [ "$(cat "$BATS_TEST_TMPDIR/got")" = hello ]
+}
+
+@test "pop on an empty queue exits 0, or 75 with --fail-empty, or 124 on --timeout" {
+    run -0 --separate-stderr ipc-queue pop empty
+    [ -z "$output" ] && [ -z "$stderr" ]
+    run -75 ipc-queue pop --fail-empty empty
+    run -124 ipc-queue pop --wait --timeout 100ms empty
+}
+
+@test "pop -n takes that many items and leaves the rest" {
+    ipc-queue push q 1 2 3
+    run -0 ipc-queue pop -n 2 q
+    [ "$output" = "$(printf '1\n2')" ]
+    run -0 ipc-queue peek q
+    [ "$output" = 3 ]
+}
+
+@test "a second push with the same --id adds nothing and says so with -v" {
+    ipc-queue push --id nightly q first
+    run -0 --separate-stderr ipc-queue push -v --id nightly q second
+    [ "$stderr" = "ipc-queue: q: --id nightly: pushed before; nothing added" ]
+    run -0 ipc-queue pop q
+    [ "$output" = first ]
+}
+
+@test "a --delay item is held back, then delivered" {
+    ipc-queue push --delay 300ms q later
+    run -0 ipc-queue pop q
+    [ -z "$output" ]
+    run -0 ipc-queue stat --json q
+    [[ "$output" == *'"delayed":1'* ]]
+    run -0 ipc-queue pop --wait -n 1 --timeout 5s q
+    [ "$output" = later ]
+}
+
+@test "--priority puts items ahead, FIFO within a priority" {
+    ipc-queue push q a b
+    ipc-queue push --priority 2 q urgent
+    ipc-queue push --priority -1 q last
+    run -0 ipc-queue pop q
+    [ "$output" = "$(printf '%s\n' urgent a b last)" ]
+}
+
+@test "pop --json | push --json copies items byte-exactly" {
+    printf 'plain\0two\nlines\0\377\376 binary\0\0' |
+        ipc-queue push -0 src
+    ipc-queue pop --json src | ipc-queue push --json dst
+    ipc-queue pop --len dst >"$BATS_TEST_TMPDIR/copied"
+    printf 'plain\0two\nlines\0\377\376 binary\0\0' | ipc-queue push -0 ref
+    ipc-queue pop --len ref | cmp - "$BATS_TEST_TMPDIR/copied"
+}
+
+@test "a corrupt or foreign database file is refused with a clear error" {
+    mkdir -m 700 "$IPC_STATE_DIR"
+    head -c 8192 /dev/urandom >"$IPC_STATE_DIR/junk.db"
+    run -2 --separate-stderr ipc-queue pop junk
+    [[ "$stderr" == "ipc-queue: junk: "*"/junk.db is not a queue database"* ]]
+    printf 'CREATE TABLE t(x);' | sqlite3 "$IPC_STATE_DIR/other.db" 2>/dev/null ||
+        skip "no sqlite3 shell"
+    run -2 --separate-stderr ipc-queue push other x
+    [[ "$stderr" == *"/other.db is not a queue database"* ]]
+}
+
+@test "bad queue names exit 2 and create nothing" {
+    run -2 --separate-stderr ipc-queue push ../etc x
+    [[ "$stderr" == "ipc-queue: ../etc: not a valid queue name"* ]]
+    run -2 ipc-queue pop 'a/b'
+    run -2 ipc-queue stat "a b"
+    [ -z "$(ls -A "$IPC_STATE_DIR" 2>/dev/null)" ]
+}
+
+@test "stat, ls, purge and rm" {
+    ipc-queue push a 1 2
+    ipc-queue push b.c 3
+    run -0 ipc-queue ls
+    [ "$output" = "$(printf 'a\nb.c')" ]
+    run -0 ipc-queue stat --json a
+    [[ "$output" == '{"queue":"a","ready":2,"delayed":0,"leased":0,"dead":0,"oldest_age_ms":'* ]]
+    run -0 ipc-queue stat
+    [ "${#lines[@]}" = 3 ]
+    ipc-queue purge a
+    run -0 ipc-queue stat --json a
+    [[ "$output" == *'"ready":0'* ]]
+    ipc-queue rm a
+    run -0 ipc-queue ls
+    [ "$output" = b.c ]
+    run -69 ipc-queue rm a
+}
+
+@test "a pop whose reader goes away puts its items back" {
+    seq 5000 | ipc-queue push q
+    run -0 bash -c 'ipc-queue pop --wait q | head -n 1'
+    [ "$output" = 1 ]
+    # Whatever head did not read was written to a closed pipe (given back)
+    # or fully written before head left (taken): nothing else may be missing.
+    run -0 ipc-queue stat --json q
+    [[ "$output" == *'"leased":0'* ]]
+}
