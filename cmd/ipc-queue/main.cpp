@@ -25,6 +25,7 @@ int main(int argc, char** argv)
     queue_cmd::Action action; // Set by the chosen subcommand.
     queue_cmd::add_push(app, action);
     queue_cmd::add_pop(app, action);
+    queue_cmd::add_work(app, action);
     queue_cmd::add_admin(app, action);
 
     return ipc::cli::run(app, argc, argv, [&] { return action(); });

@@ -19,6 +19,7 @@ using Action = std::function<ipc::Exit()>;
 
 void add_push(CLI::App& app, Action& action);
 void add_pop(CLI::App& app, Action& action);
+void add_work(CLI::App& app, Action& action);
 void add_admin(CLI::App& app, Action& action); // peek stat ls dead retry purge rm
 
 // The --json members of an item beside its data: id and attempts.

@@ -143,3 +143,51 @@ load helpers
     run -0 ipc-queue stat --json q
     [[ "$output" == *'"leased":0'* ]]
 }
+
+@test "work: failing items are retried, dead after K attempts, and retry brings them back" {
+    ipc-queue push jobs 1 2 3 4 5 6
+    run -1 --separate-stderr ipc-queue work jobs --drain --max-attempts 2 --backoff 10ms -- \
+        sh -c 'read -r x; case $x in 3|5) echo "no $x" >&2; exit 7;; esac; echo "$x"'
+    [ "$(printf '%s\n' "${lines[@]}" | sort)" = "$(printf '%s\n' 1 2 4 6)" ]
+    [[ "$stderr" == *"item 3, attempt 2: exit 7: no 3; moved to the dead list"* ]]
+    run -0 ipc-queue dead jobs
+    [ "$output" = "$(printf '3\texit 7: no 3\t3\n5\texit 7: no 5\t5')" ]
+    run -0 ipc-queue dead --json jobs
+    [[ "${lines[0]}" == '{"data":"3",'*'"id":3,"attempts":2,"error":"exit 7: no 3"}' ]]
+    ipc-queue retry jobs --all
+    run -0 ipc-queue work jobs --drain -- sh -c 'cat; echo'
+    [ "$output" = "$(printf '3\n5')" ]
+    run -0 ipc-queue stat --json jobs
+    [[ "$output" == *'"ready":0,"delayed":0,"leased":0,"dead":0,'* ]]
+}
+
+@test "work gives the handler the item on stdin and IPC_QUEUE, IPC_ITEM_ID, IPC_ATTEMPT" {
+    ipc-queue push jobs 'hello world'
+    run -0 ipc-queue work jobs -n 1 -- sh -c 'echo "$(cat) $IPC_QUEUE $IPC_ITEM_ID $IPC_ATTEMPT"'
+    [ "$output" = "hello world jobs 1 1" ]
+}
+
+@test "a worker SIGKILLed mid-item loses nothing: the item comes back after its lease" {
+    ipc-queue push jobs precious
+    # The handler kills its worker with SIGKILL, then exits without acking.
+    run -137 ipc-queue work jobs --lease 300ms -n 1 -- sh -c 'kill -KILL $PPID'
+    run -0 ipc-queue stat --json jobs
+    [[ "$output" == *'"leased":1'* || "$output" == *'"ready":1'* ]]
+    run -0 ipc-queue work jobs -n 1 -- sh -c 'cat; echo " attempt $IPC_ATTEMPT"'
+    [ "$output" = "precious attempt 2" ]
+}
+
+@test "work --handler-timeout kills a stuck handler and retries its item" {
+    ipc-queue push jobs slow
+    run -1 --separate-stderr ipc-queue work jobs --drain --max-attempts 1 --handler-timeout 100ms -- sleep 30
+    [[ "$stderr" == *"item 1, attempt 1: timed out after 100ms; moved to the dead list"* ]]
+}
+
+@test "SIGTERM makes work stop taking items and finish the running one" {
+    ipc-queue push jobs a b
+    spawn "$BATS_TEST_TMPDIR/out" ipc-queue work jobs -- sh -c 'cat; kill -TERM $PPID; echo " done"'
+    wait_status "$(last_pid)" 0
+    [ "$(cat "$BATS_TEST_TMPDIR/out")" = "a done" ]
+    run -0 ipc-queue pop jobs
+    [ "$output" = b ]
+}

@@ -1,5 +1,7 @@
 #include "ipc/queue/sqlite_store.hpp"
 
+#include "ipc/queue/lease.hpp"
+
 #include "ipc/core/error.hpp"
 #include "support/temp_dir.hpp"
 
@@ -184,4 +186,13 @@ TEST_CASE("queues are listed, and a missing one is unavailable", "[queue]")
     } catch (ipc::Error const& e) {
         CHECK(e.exit() == ipc::Exit::Unavailable);
     }
+}
+
+TEST_CASE("back-off doubles per attempt and stops at an hour", "[queue]")
+{
+    CHECK(ipc::queue::backoff(1s, 1) == 1s);
+    CHECK(ipc::queue::backoff(1s, 2) == 2s);
+    CHECK(ipc::queue::backoff(1s, 4) == 8s);
+    CHECK(ipc::queue::backoff(1s, 40) == 1h);
+    CHECK(ipc::queue::backoff(0s, 5) == 0s);
 }
