@@ -93,6 +93,9 @@ ipc::Exit pop(PopOptions const& options)
             stop.watch_output(STDOUT_FILENO);
     }
     while (!stop.done()) {
+        stop.check_signal(); // Also between batches of a long drain, not only while waiting.
+        if (stop.done())
+            break;
         auto const items
             = queue->lease(std::min<std::uint64_t>(stop.remaining(), batch_items), pop_lease);
         if (!items.empty()) {
