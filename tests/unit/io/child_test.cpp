@@ -85,10 +85,20 @@ TEST_CASE("a command that does not exist is an error naming it", "[io]")
 
 TEST_CASE("killing a child reaches its whole process group", "[io]")
 {
-    ipc::io::Child child({ .argv = { "sh", "-c", "sleep 30 & sleep 30; wait" } });
+    // The grandchild holds the pipe too: EOF comes only once it is dead as well.
+    int out[2];
+    REQUIRE(::pipe(out) == 0);
+    ipc::io::Child child(
+        { .argv = { "sh", "-c", "sleep 30 & echo started; wait" }, .stdout_fd = out[1] });
+    ::close(out[1]);
+    char buffer[16];
+    REQUIRE(::read(out[0], buffer, 8) == 8); // "started\n": the grandchild runs.
     child.kill(SIGKILL);
     int const status = child.wait();
     CHECK(WIFSIGNALED(status));
     CHECK(ipc::io::describe_status(status) == "killed by SIGKILL");
-    CHECK(::kill(-child.pid(), 0) != 0); // No member of the group is left.
+    pollfd end { out[0], POLLIN, 0 };
+    REQUIRE(::poll(&end, 1, 5000) == 1);
+    CHECK(::read(out[0], buffer, sizeof(buffer)) == 0);
+    ::close(out[0]);
 }
