@@ -48,6 +48,7 @@ struct Running {
     std::optional<ipc::io::Child> child;
     std::string stderr_text;
     std::optional<Clock::time_point> deadline;
+    Clock::time_point renew_at; // When to extend the lease again.
     bool timed_out = false;
 };
 
@@ -126,6 +127,7 @@ void Worker::start(ipc::queue::Item const& item)
         .stdout_fd = 1,
         .capture_stderr = true });
     ipc::io::set_blocking(job->child->stderr_fd(), ipc::io::Blocking::No);
+    job->renew_at = Clock::now() + m_options.lease.value_or(default_lease) / 2;
     if (m_options.handler_timeout)
         job->deadline = Clock::now() + *m_options.handler_timeout;
     job->item = item;
@@ -199,13 +201,16 @@ void Worker::wait()
         fds[1].fd = -1; // Full: a ring would only spin us.
     }
     auto const now = Clock::now();
-    for (auto const& job : m_running)
-        if (job->deadline && !job->timed_out) {
-            auto const ms
-                = std::chrono::ceil<std::chrono::milliseconds>(*job->deadline - now).count();
-            int const left = static_cast<int>(std::clamp<long long>(ms, 0, fallback_ms));
-            timeout = timeout < 0 ? left : std::min(timeout, left);
-        }
+    auto const until = [&](Clock::time_point when) {
+        auto const ms = std::chrono::ceil<std::chrono::milliseconds>(when - now).count();
+        int const left = static_cast<int>(std::clamp<long long>(ms, 0, fallback_ms));
+        timeout = timeout < 0 ? left : std::min(timeout, left);
+    };
+    for (auto const& job : m_running) {
+        until(job->renew_at);
+        if (job->deadline && !job->timed_out)
+            until(*job->deadline);
+    }
     ::poll(fds.data(), fds.size(), timeout);
     if (fds[0].revents)
         m_stop.check_signal();
@@ -215,6 +220,12 @@ void Worker::wait()
         auto& job = *m_running[i];
         if (fds[2 + 2 * i + 1].revents)
             read_stderr(job);
+        if (Clock::now() >= job.renew_at) {
+            // A handler that outlives half its lease keeps its item.
+            auto const lease = m_options.lease.value_or(default_lease);
+            m_queue->extend(std::span(&job.item.id, 1), lease);
+            job.renew_at = Clock::now() + lease / 2;
+        }
         if (job.deadline && !job.timed_out && Clock::now() >= *job.deadline) {
             job.timed_out = true;
             job.child->kill(SIGKILL);

@@ -191,3 +191,18 @@ load helpers
     run -0 ipc-queue pop jobs
     [ "$output" = b ]
 }
+
+@test "a handler that outlives its lease keeps its item: it is not delivered twice" {
+    ipc-queue push jobs once
+    mkfifo "$BATS_TEST_TMPDIR/fifo"
+    spawn "$BATS_TEST_TMPDIR/slow" ipc-queue work jobs -n 1 --lease 200ms -- \
+        sh -c 'cat; read -r _ <"$0"' "$BATS_TEST_TMPDIR/fifo"
+    until [ "$(cat "$BATS_TEST_TMPDIR/slow")" = once ]; do kill -0 "$(last_pid)"; done
+    # Two lease periods later the item is still leased, so a second worker gets nothing.
+    run -124 ipc-queue pop --wait --timeout 600ms jobs
+    [ -z "$output" ]
+    echo go >"$BATS_TEST_TMPDIR/fifo"
+    wait_status "$(last_pid)"
+    run -0 ipc-queue stat --json jobs
+    [[ "$output" == *'"ready":0,"delayed":0,"leased":0,'* ]]
+}

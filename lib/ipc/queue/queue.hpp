@@ -58,6 +58,8 @@ public:
     // Leases up to max ready items, highest priority and oldest first, for
     // lease; each counts one attempt. Empty when none is ready.
     virtual std::vector<Item> lease(std::size_t max, Duration lease) = 0;
+    // Extends the lease of items still being worked on to lease from now.
+    virtual void extend(std::span<Id const> ids, Duration lease) = 0;
     // Deletes leased items for good.
     virtual void ack(std::span<Id const> ids) = 0;
     // Gives an item back after a failure: ready again after backoff, or dead.

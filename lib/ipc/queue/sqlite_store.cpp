@@ -76,6 +76,7 @@ public:
     void rollback() noexcept override;
 
     std::vector<Item> lease(std::size_t max, Duration lease) override;
+    void extend(std::span<Id const> ids, Duration lease) override;
     void ack(std::span<Id const> ids) override;
     void release(Id id, std::string_view error, Duration backoff, bool dead) override;
 
@@ -375,6 +376,23 @@ std::vector<Item> SqliteQueue::lease(std::size_t max, Duration lease)
             run(mark);
         }
         return items;
+    });
+}
+
+void SqliteQueue::extend(std::span<Id const> ids, Duration lease)
+{
+    transaction(*this, [&] {
+        Statement update;
+        check(sqlite3_prepare_v2(m_db,
+                  "UPDATE items SET ready_at = ?2 WHERE id = ?1 AND state = 0 AND leased = 1", -1,
+                  update.out(), nullptr),
+            "prepare");
+        for (auto const id : ids) {
+            sqlite3_reset(update.get());
+            sqlite3_bind_int64(update.get(), 1, id);
+            sqlite3_bind_int64(update.get(), 2, now_ns() + nanoseconds(lease));
+            run(update.get());
+        }
     });
 }
 

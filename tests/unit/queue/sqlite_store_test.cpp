@@ -196,3 +196,17 @@ TEST_CASE("back-off doubles per attempt and stops at an hour", "[queue]")
     CHECK(ipc::queue::backoff(1s, 40) == 1h);
     CHECK(ipc::queue::backoff(0s, 5) == 0s);
 }
+
+TEST_CASE("an extended lease keeps its item from other consumers", "[queue]")
+{
+    State state;
+    auto queue = ipc::queue::open_sqlite("jobs");
+    push(*queue, { "long" });
+    auto const items = queue->lease(1, 20ms);
+    REQUIRE(items.size() == 1);
+    std::vector<Id> const ids { items[0].id };
+    queue->extend(ids, 1h);
+    ::usleep(30000);
+    CHECK(queue->lease(1, 1min).empty());
+    CHECK(queue->stats().leased == 1);
+}
