@@ -1,0 +1,32 @@
+// ipc-queue: a durable named queue; one file per subcommand beside this one.
+
+#include "queue.hpp"
+
+#include "ipc/cli/options.hpp"
+#include "ipc/cli/run.hpp"
+
+#include <CLI/CLI.hpp>
+
+namespace queue_cmd {
+
+ipc::framing::JsonFields item_fields(ipc::queue::Item const& item)
+{
+    return { { "id", std::to_string(item.id) }, { "attempts", std::to_string(item.attempts) } };
+}
+
+}
+
+int main(int argc, char** argv)
+{
+    CLI::App app { "Keep a durable named queue of messages.", "ipc-queue" };
+    ipc::cli::add_standard(app);
+    app.require_subcommand(1);
+
+    queue_cmd::Action action; // Set by the chosen subcommand.
+    queue_cmd::add_push(app, action);
+    queue_cmd::add_pop(app, action);
+    queue_cmd::add_work(app, action);
+    queue_cmd::add_admin(app, action);
+
+    return ipc::cli::run(app, argc, argv, [&] { return action(); });
+}

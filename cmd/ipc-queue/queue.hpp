@@ -1,0 +1,28 @@
+#pragma once
+
+// ipc-queue's subcommands: each add_* registers one (or, for admin, several)
+// and sets the action that main() runs inside ipc::cli::run().
+
+#include "ipc/core/error.hpp"
+#include "ipc/framing/json.hpp"
+#include "ipc/queue/queue.hpp"
+
+#include <functional>
+
+namespace CLI {
+class App;
+}
+
+namespace queue_cmd {
+
+using Action = std::function<ipc::Exit()>;
+
+void add_push(CLI::App& app, Action& action);
+void add_pop(CLI::App& app, Action& action);
+void add_work(CLI::App& app, Action& action);
+void add_admin(CLI::App& app, Action& action); // peek stat ls dead retry purge rm
+
+// The --json members of an item beside its data: id and attempts.
+ipc::framing::JsonFields item_fields(ipc::queue::Item const& item);
+
+}

@@ -1,0 +1,62 @@
+#pragma once
+
+// Child processes spawned without a shell: argv is executed as it is (PATH
+// searched), in its own process group, with SIGPIPE and the signal mask reset
+// to their defaults (we ignore and block signals; a handler must not inherit
+// that). The destructor kills the group and reaps it, so no child outlives us
+// by accident.
+
+#include "ipc/io/fd.hpp"
+
+#include <optional>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace ipc::io {
+
+struct Spawn {
+    std::vector<std::string> argv {}; // argv[0] is looked up in PATH.
+    std::vector<std::string> environment {}; // "NAME=value" entries added to ours.
+    int stdin_fd = -1; // Duplicated onto the child's stdin; -1: /dev/null.
+    int stdout_fd = 1; // Duplicated onto its stdout; -1: /dev/null.
+    bool capture_stderr = false; // Give the parent a pipe from the child's stderr.
+};
+
+class Child {
+public:
+    // Starts the child. Throws Error(Usage) naming argv[0] when it cannot be
+    // executed (not found, not executable), SystemError for other failures.
+    explicit Child(Spawn const& spawn);
+    ~Child(); // Kills the process group with SIGKILL unless reaped, then reaps.
+
+    Child(Child&& other) noexcept;
+    Child& operator=(Child&&) = delete;
+    Child(Child const&) = delete;
+    Child& operator=(Child const&) = delete;
+
+    pid_t pid() const { return m_pid; }
+    // Readable once the child has exited (a pidfd); then call try_wait().
+    int exit_fd() const { return m_pid_fd.get(); }
+    // The read end of the child's stderr, when captured; -1 otherwise.
+    int stderr_fd() const { return m_stderr.get(); }
+
+    // The wait status once the child has exited; nullopt while it runs.
+    std::optional<int> try_wait();
+    // Blocks until the child exits; returns its wait status.
+    int wait();
+    // Sends signal to the child's whole process group. Never throws.
+    void kill(int signal) noexcept;
+
+private:
+    pid_t m_pid = -1;
+    bool m_reaped = false;
+    int m_status = 0;
+    Fd m_pid_fd;
+    Fd m_stderr;
+};
+
+// "exit 3", "killed by SIGKILL": a wait status for messages.
+std::string describe_status(int status);
+
+}

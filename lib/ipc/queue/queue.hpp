@@ -1,0 +1,83 @@
+#pragma once
+
+// A durable named queue: items go in with push, come out through leases that
+// are acked (deleted) or released (retried later, or moved to the dead list).
+// An item is never handed to two consumers while its lease runs.
+
+#include "ipc/core/parse.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ipc::queue {
+
+using Id = std::int64_t;
+
+struct Item {
+    Id id = 0;
+    std::string data;
+    std::int64_t enqueued_ns = 0; // Unix time of the push.
+    std::int64_t attempts = 0; // Deliveries so far, this one included.
+    std::string error; // The last failure, for dead and retried items.
+};
+
+struct PushOptions {
+    Duration delay {}; // Deliver no earlier than this after the push.
+    std::int64_t priority = 0; // Higher first; FIFO within one priority.
+};
+
+struct Stats {
+    std::uint64_t ready = 0; // Deliverable now.
+    std::uint64_t delayed = 0; // Waiting for --delay or a retry's back-off.
+    std::uint64_t leased = 0; // Held by a consumer whose lease runs.
+    std::uint64_t dead = 0;
+    std::optional<std::int64_t> oldest_ns; // Enqueue time of the oldest live item.
+};
+
+enum class Sync { Normal, Full };
+
+class Queue {
+public:
+    virtual ~Queue() = default;
+
+    // Push in transactions: begin, add items, commit. Nothing is stored until
+    // commit() returns; a failure (e.g. a full disk) rolls the batch back and
+    // throws Error(IoError). The destructor rolls back an uncommitted batch.
+    virtual void begin() = 0;
+    virtual void add(std::string_view data, PushOptions const& options) = 0;
+    // Inside a batch: records key for window; false if it was already
+    // recorded and has not expired (the push is then a duplicate).
+    virtual bool claim_key(std::string_view key, Duration window) = 0;
+    virtual void commit() = 0;
+    virtual void rollback() noexcept = 0;
+
+    // Leases up to max ready items, highest priority and oldest first, for
+    // lease; each counts one attempt. Empty when none is ready.
+    virtual std::vector<Item> lease(std::size_t max, Duration lease) = 0;
+    // Extends the lease of items still being worked on to lease from now.
+    virtual void extend(std::span<Id const> ids, Duration lease) = 0;
+    // Deletes leased items for good.
+    virtual void ack(std::span<Id const> ids) = 0;
+    // Gives an item back after a failure: ready again after backoff, or dead.
+    virtual void release(Id id, std::string_view error, Duration backoff, bool dead) = 0;
+
+    // The items pop would take next, without taking them.
+    virtual std::vector<Item> peek(std::size_t max) = 0;
+    virtual std::vector<Item> dead(std::size_t max) = 0;
+    // Dead items back to ready (all of them when ids is empty); returns how many.
+    virtual std::uint64_t retry(std::span<Id const> ids) = 0;
+    // Deletes every item, dead ones included; returns how many.
+    virtual std::uint64_t purge() = 0;
+    virtual Stats stats() = 0;
+    // When the next delayed or leased item becomes ready (Unix ns), if any.
+    virtual std::optional<std::int64_t> next_due_ns() = 0;
+};
+
+// Unix time now, in nanoseconds (the clock items are stamped with).
+std::int64_t now_ns();
+
+}

@@ -1,0 +1,38 @@
+#pragma once
+
+// Wake-ups without polling: each waiting consumer listens on its own socket
+// in runtime_dir()/queue/NAME/; after a commit, a producer connects to each
+// one (ring()), which makes the waiter's socket readable within microseconds.
+
+#include "ipc/io/fd.hpp"
+
+#include <string>
+
+namespace ipc::queue {
+
+class Doorbell {
+public:
+    // Registers a socket for queue name (validated). Register before the
+    // first look at the queue, so that no push between the two is missed.
+    explicit Doorbell(std::string const& name);
+    ~Doorbell(); // Unregisters.
+
+    Doorbell(Doorbell const&) = delete;
+    Doorbell& operator=(Doorbell const&) = delete;
+
+    // Readable when somebody rang; then call drain().
+    int fd() const { return m_socket.get(); }
+    // Accepts and closes every pending ring.
+    void drain() noexcept;
+
+private:
+    io::Fd m_dir;
+    io::Fd m_socket;
+    std::string m_file;
+};
+
+// Wakes every waiter of queue name. Removes sockets whose owner is gone.
+// Never throws: a missed wake-up is caught by the waiters' fallback timer.
+void ring(std::string const& name) noexcept;
+
+}

@@ -1,0 +1,208 @@
+bats_require_minimum_version 1.5.0
+load helpers
+
+# ipc-queue across processes: order, exactly-once delivery, wake-ups,
+# dedup, delays, bad files and names, and byte-exact round trips.
+
+@test "100,000 items come out in order with exact content" {
+    seq 100000 >"$BATS_TEST_TMPDIR/in"
+    ipc-queue push big <"$BATS_TEST_TMPDIR/in"
+    ipc-queue pop big >"$BATS_TEST_TMPDIR/out"
+    cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+    run -0 ipc-queue pop big
+    [ -z "$output" ]
+}
+
+@test "4 producers and 3 consumers at once: every item exactly once" {
+    local p c
+    for c in 1 2 3; do
+        spawn "$BATS_TEST_TMPDIR/got.$c" ipc-queue pop --wait --idle 1s jobs
+    done
+    for p in 1 2 3 4; do
+        seq -f "$p-%g" 5000 | ipc-queue push jobs 3>&- &
+        pids+=("$!")
+    done
+    for p in 3 4 5 6; do wait_status "${pids[$p]}"; done
+    for c in 0 1 2; do wait_status "${pids[$c]}"; done
+    ipc-queue pop jobs >"$BATS_TEST_TMPDIR/got.rest" # Anything the idle consumers left.
+    for p in 1 2 3 4; do seq -f "$p-%g" 5000; done | sort >"$BATS_TEST_TMPDIR/want"
+    cat "$BATS_TEST_TMPDIR"/got.* | sort | diff -u "$BATS_TEST_TMPDIR/want" -
+}
+
+@test "items of one producer keep their order" {
+    ipc-queue push q a b c
+    printf '%s\n' d e | ipc-queue push q
+    run -0 ipc-queue pop q
+    [ "$output" = "$(printf '%s\n' a b c d e)" ]
+}
+
+@test "pop --wait is woken by a later push, well before its fallback timer" {
+    spawn "$BATS_TEST_TMPDIR/got" ipc-queue pop --wait -n 1 --timeout 3s jobs
+    # The waiter's socket shows that it waits; this loop takes no time of its own.
+    until compgen -G "$IPC_DIR/queue/jobs/*.sock" >/dev/null; do
+        kill -0 "$(last_pid)" || return 1
+    done
+    ipc-queue push jobs hello
+    wait_status "$(last_pid)"
+    [ "$(cat "$BATS_TEST_TMPDIR/got")" = hello ]
+}
+
+@test "pop on an empty queue exits 0, or 75 with --fail-empty, or 124 on --timeout" {
+    run -0 --separate-stderr ipc-queue pop empty
+    [ -z "$output" ] && [ -z "$stderr" ]
+    run -75 ipc-queue pop --fail-empty empty
+    run -124 ipc-queue pop --wait --timeout 100ms empty
+}
+
+@test "pop -n takes that many items and leaves the rest" {
+    ipc-queue push q 1 2 3
+    run -0 ipc-queue pop -n 2 q
+    [ "$output" = "$(printf '1\n2')" ]
+    run -0 ipc-queue peek q
+    [ "$output" = 3 ]
+}
+
+@test "a second push with the same --id adds nothing and says so with -v" {
+    ipc-queue push --id nightly q first
+    run -0 --separate-stderr ipc-queue push -v --id nightly q second
+    [ "$stderr" = "ipc-queue: q: --id nightly: pushed before; nothing added" ]
+    run -0 ipc-queue pop q
+    [ "$output" = first ]
+}
+
+@test "a --delay item is held back, then delivered" {
+    ipc-queue push --delay 300ms q later
+    run -0 ipc-queue pop q
+    [ -z "$output" ]
+    run -0 ipc-queue stat --json q
+    [[ "$output" == *'"delayed":1'* ]]
+    run -0 ipc-queue pop --wait -n 1 --timeout 5s q
+    [ "$output" = later ]
+}
+
+@test "--priority puts items ahead, FIFO within a priority" {
+    ipc-queue push q a b
+    ipc-queue push --priority 2 q urgent
+    ipc-queue push --priority -1 q last
+    run -0 ipc-queue pop q
+    [ "$output" = "$(printf '%s\n' urgent a b last)" ]
+}
+
+@test "pop --json | push --json copies items byte-exactly" {
+    printf 'plain\0two\nlines\0\377\376 binary\0\0' |
+        ipc-queue push -0 src
+    ipc-queue pop --json src | ipc-queue push --json dst
+    ipc-queue pop --len dst >"$BATS_TEST_TMPDIR/copied"
+    printf 'plain\0two\nlines\0\377\376 binary\0\0' | ipc-queue push -0 ref
+    ipc-queue pop --len ref | cmp - "$BATS_TEST_TMPDIR/copied"
+}
+
+@test "a corrupt or foreign database file is refused with a clear error" {
+    mkdir -m 700 "$IPC_STATE_DIR"
+    head -c 8192 /dev/urandom >"$IPC_STATE_DIR/junk.db"
+    run -2 --separate-stderr ipc-queue pop junk
+    [[ "$stderr" == "ipc-queue: junk: "*"/junk.db is not a queue database"* ]]
+    printf 'CREATE TABLE t(x);' | sqlite3 "$IPC_STATE_DIR/other.db" 2>/dev/null ||
+        skip "no sqlite3 shell"
+    run -2 --separate-stderr ipc-queue push other x
+    [[ "$stderr" == *"/other.db is not a queue database"* ]]
+}
+
+@test "bad queue names exit 2 and create nothing" {
+    run -2 --separate-stderr ipc-queue push ../etc x
+    [[ "$stderr" == "ipc-queue: ../etc: not a valid queue name"* ]]
+    run -2 ipc-queue pop 'a/b'
+    run -2 ipc-queue stat "a b"
+    [ -z "$(ls -A "$IPC_STATE_DIR" 2>/dev/null)" ]
+}
+
+@test "stat, ls, purge and rm" {
+    ipc-queue push a 1 2
+    ipc-queue push b.c 3
+    run -0 ipc-queue ls
+    [ "$output" = "$(printf 'a\nb.c')" ]
+    run -0 ipc-queue stat --json a
+    [[ "$output" == '{"queue":"a","ready":2,"delayed":0,"leased":0,"dead":0,"oldest_age_ms":'* ]]
+    run -0 ipc-queue stat
+    [ "${#lines[@]}" = 3 ]
+    ipc-queue purge a
+    run -0 ipc-queue stat --json a
+    [[ "$output" == *'"ready":0'* ]]
+    ipc-queue rm a
+    run -0 ipc-queue ls
+    [ "$output" = b.c ]
+    run -69 ipc-queue rm a
+}
+
+@test "a pop whose reader goes away puts its items back" {
+    seq 5000 | ipc-queue push q
+    run -0 bash -c 'ipc-queue pop --wait q | head -n 1'
+    [ "$output" = 1 ]
+    # Whatever head did not read was written to a closed pipe (given back)
+    # or fully written before head left (taken): nothing else may be missing.
+    run -0 ipc-queue stat --json q
+    [[ "$output" == *'"leased":0'* ]]
+}
+
+@test "work: failing items are retried, dead after K attempts, and retry brings them back" {
+    ipc-queue push jobs 1 2 3 4 5 6
+    run -1 --separate-stderr ipc-queue work jobs --drain --max-attempts 2 --backoff 10ms -- \
+        sh -c 'read -r x; case $x in 3|5) echo "no $x" >&2; exit 7;; esac; echo "$x"'
+    [ "$(printf '%s\n' "${lines[@]}" | sort)" = "$(printf '%s\n' 1 2 4 6)" ]
+    [[ "$stderr" == *"item 3, attempt 2: exit 7: no 3; moved to the dead list"* ]]
+    run -0 ipc-queue dead jobs
+    [ "$output" = "$(printf '3\texit 7: no 3\t3\n5\texit 7: no 5\t5')" ]
+    run -0 ipc-queue dead --json jobs
+    [[ "${lines[0]}" == '{"data":"3",'*'"id":3,"attempts":2,"error":"exit 7: no 3"}' ]]
+    ipc-queue retry jobs --all
+    run -0 ipc-queue work jobs --drain -- sh -c 'cat; echo'
+    [ "$output" = "$(printf '3\n5')" ]
+    run -0 ipc-queue stat --json jobs
+    [[ "$output" == *'"ready":0,"delayed":0,"leased":0,"dead":0,'* ]]
+}
+
+@test "work gives the handler the item on stdin and IPC_QUEUE, IPC_ITEM_ID, IPC_ATTEMPT" {
+    ipc-queue push jobs 'hello world'
+    run -0 ipc-queue work jobs -n 1 -- sh -c 'echo "$(cat) $IPC_QUEUE $IPC_ITEM_ID $IPC_ATTEMPT"'
+    [ "$output" = "hello world jobs 1 1" ]
+}
+
+@test "a worker SIGKILLed mid-item loses nothing: the item comes back after its lease" {
+    ipc-queue push jobs precious
+    # The handler kills its worker with SIGKILL, then exits without acking.
+    run -137 ipc-queue work jobs --lease 300ms -n 1 -- sh -c 'kill -KILL $PPID'
+    run -0 ipc-queue stat --json jobs
+    [[ "$output" == *'"leased":1'* || "$output" == *'"ready":1'* ]]
+    run -0 ipc-queue work jobs -n 1 -- sh -c 'cat; echo " attempt $IPC_ATTEMPT"'
+    [ "$output" = "precious attempt 2" ]
+}
+
+@test "work --handler-timeout kills a stuck handler and retries its item" {
+    ipc-queue push jobs slow
+    run -1 --separate-stderr ipc-queue work jobs --drain --max-attempts 1 --handler-timeout 100ms -- sleep 30
+    [[ "$stderr" == *"item 1, attempt 1: timed out after 100ms; moved to the dead list"* ]]
+}
+
+@test "SIGTERM makes work stop taking items and finish the running one" {
+    ipc-queue push jobs a b
+    spawn "$BATS_TEST_TMPDIR/out" ipc-queue work jobs -- sh -c 'cat; kill -TERM $PPID; echo " done"'
+    wait_status "$(last_pid)" 0
+    [ "$(cat "$BATS_TEST_TMPDIR/out")" = "a done" ]
+    run -0 ipc-queue pop jobs
+    [ "$output" = b ]
+}
+
+@test "a handler that outlives its lease keeps its item: it is not delivered twice" {
+    ipc-queue push jobs once
+    mkfifo "$BATS_TEST_TMPDIR/fifo"
+    spawn "$BATS_TEST_TMPDIR/slow" ipc-queue work jobs -n 1 --lease 200ms -- \
+        sh -c 'cat; read -r _ <"$0"' "$BATS_TEST_TMPDIR/fifo"
+    until [ "$(cat "$BATS_TEST_TMPDIR/slow")" = once ]; do kill -0 "$(last_pid)"; done
+    # Two lease periods later the item is still leased, so a second worker gets nothing.
+    run -124 ipc-queue pop --wait --timeout 600ms jobs
+    [ -z "$output" ]
+    echo go >"$BATS_TEST_TMPDIR/fifo"
+    wait_status "$(last_pid)"
+    run -0 ipc-queue stat --json jobs
+    [[ "$output" == *'"ready":0,"delayed":0,"leased":0,'* ]]
+}

@@ -1,0 +1,104 @@
+#include "ipc/io/child.hpp"
+
+#include "ipc/core/error.hpp"
+
+#include <catch2/catch.hpp>
+#include <csignal>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace {
+
+std::string read_all(int fd)
+{
+    std::string out;
+    char buffer[256];
+    ssize_t got;
+    while ((got = ::read(fd, buffer, sizeof(buffer))) > 0)
+        out.append(buffer, static_cast<std::size_t>(got));
+    return out;
+}
+
+}
+
+TEST_CASE("a child runs argv without a shell, with extra environment", "[io]")
+{
+    int out[2];
+    REQUIRE(::pipe(out) == 0);
+    ipc::io::Child child({ .argv = { "sh", "-c", "echo \"$IPC_X\" '$HOME'" },
+        .environment = { "IPC_X=a b" },
+        .stdout_fd = out[1] });
+    ::close(out[1]);
+    int const status = child.wait();
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    CHECK(read_all(out[0]) == "a b $HOME\n");
+    ::close(out[0]);
+}
+
+TEST_CASE("a child's exit status and stderr reach the parent", "[io]")
+{
+    ipc::io::Child child(
+        { .argv = { "sh", "-c", "echo oops >&2; exit 3" }, .capture_stderr = true });
+    CHECK(read_all(child.stderr_fd()) == "oops\n");
+    pollfd exited { child.exit_fd(), POLLIN, 0 };
+    REQUIRE(::poll(&exited, 1, 5000) == 1);
+    auto const status = child.try_wait();
+    REQUIRE(status);
+    CHECK(ipc::io::describe_status(*status) == "exit 3");
+}
+
+TEST_CASE("a child gets SIGPIPE and the signal mask back at their defaults", "[io]")
+{
+    ::signal(SIGPIPE, SIG_IGN);
+    sigset_t blocked, old;
+    sigemptyset(&blocked);
+    sigaddset(&blocked, SIGTERM);
+    ::sigprocmask(SIG_BLOCK, &blocked, &old);
+    int out[2];
+    REQUIRE(::pipe(out) == 0);
+    ipc::io::Child child({ .argv = { "sh", "-c", "grep -E '^Sig(Blk|Ign)' /proc/self/status" },
+        .stdout_fd = out[1] });
+    ::close(out[1]);
+    child.wait();
+    auto const text = read_all(out[0]);
+    ::close(out[0]);
+    ::sigprocmask(SIG_SETMASK, &old, nullptr);
+    CHECK(text.find("SigBlk:\t0000000000000000") != std::string::npos);
+    // SIGPIPE is signal 13, bit 0x1000 of SigIgn.
+    auto const ignored = text.substr(text.find("SigIgn:\t") + 8, 16);
+    CHECK((std::stoull(ignored, nullptr, 16) & 0x1000) == 0);
+}
+
+TEST_CASE("a command that does not exist is an error naming it", "[io]")
+{
+    try {
+        ipc::io::Child child({ .argv = { "no-such-command-ipckit" } });
+        FAIL("spawned");
+    } catch (ipc::Error const& e) {
+        CHECK(e.exit() == ipc::Exit::Usage);
+        CHECK(std::string(e.what())
+            == "no-such-command-ipckit: cannot run: No such file or directory");
+    }
+}
+
+TEST_CASE("killing a child reaches its whole process group", "[io]")
+{
+    // The grandchild holds the pipe too: EOF comes only once it is dead as well.
+    int out[2];
+    REQUIRE(::pipe(out) == 0);
+    ipc::io::Child child(
+        { .argv = { "sh", "-c", "sleep 30 & echo started; wait" }, .stdout_fd = out[1] });
+    ::close(out[1]);
+    char buffer[16];
+    REQUIRE(::read(out[0], buffer, 8) == 8); // "started\n": the grandchild runs.
+    child.kill(SIGKILL);
+    int const status = child.wait();
+    CHECK(WIFSIGNALED(status));
+    CHECK(ipc::io::describe_status(status) == "killed by SIGKILL");
+    pollfd end { out[0], POLLIN, 0 };
+    REQUIRE(::poll(&end, 1, 5000) == 1);
+    CHECK(::read(out[0], buffer, sizeof(buffer)) == 0);
+    ::close(out[0]);
+}

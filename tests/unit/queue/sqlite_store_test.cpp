@@ -1,0 +1,212 @@
+#include "ipc/queue/sqlite_store.hpp"
+
+#include "ipc/queue/lease.hpp"
+
+#include "ipc/core/error.hpp"
+#include "support/temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <sys/stat.h>
+
+using namespace std::chrono_literals;
+using ipc::queue::Id;
+
+namespace {
+
+// A private state directory for one test.
+struct State {
+    ipc::test::TempDir temp;
+    State()
+    {
+        ::setenv("IPC_STATE_DIR", (temp / "state").c_str(), 1);
+        ::setenv("IPC_DIR", (temp / "run").c_str(), 1);
+    }
+    ~State()
+    {
+        ::unsetenv("IPC_STATE_DIR");
+        ::unsetenv("IPC_DIR");
+    }
+};
+
+void push(ipc::queue::Queue& queue, std::vector<std::string> const& items,
+    ipc::queue::PushOptions const& options = {})
+{
+    queue.begin();
+    for (auto const& item : items)
+        queue.add(item, options);
+    queue.commit();
+}
+
+std::vector<std::string> data_of(std::vector<ipc::queue::Item> const& items)
+{
+    std::vector<std::string> out;
+    for (auto const& item : items)
+        out.push_back(item.data);
+    return out;
+}
+
+}
+
+TEST_CASE("items come out in the order they went in, bytes intact", "[queue]")
+{
+    State state;
+    auto queue = ipc::queue::open_sqlite("jobs");
+    std::string const binary("a\0b\n\xff", 5);
+    push(*queue, { "one", binary, "" });
+    auto const items = queue->lease(10, 1min);
+    CHECK(data_of(items) == std::vector<std::string> { "one", binary, "" });
+    CHECK(items[0].attempts == 1);
+    CHECK(items[0].id < items[1].id);
+}
+
+TEST_CASE("a leased item is not leased again until it is acked or its lease runs out", "[queue]")
+{
+    State state;
+    auto queue = ipc::queue::open_sqlite("jobs");
+    push(*queue, { "a", "b" });
+    auto const first = queue->lease(1, 1min);
+    REQUIRE(first.size() == 1);
+    auto const second = queue->lease(10, 1min);
+    CHECK(data_of(second) == std::vector<std::string> { "b" });
+    CHECK(queue->stats().leased == 2);
+    std::vector<Id> const ids { first[0].id };
+    queue->ack(ids);
+    CHECK(queue->stats().leased == 1);
+
+    auto const short_lease = ipc::queue::open_sqlite("short");
+    push(*short_lease, { "x" });
+    REQUIRE(short_lease->lease(1, 1ms).size() == 1);
+    ::usleep(5000);
+    auto const again = short_lease->lease(1, 1min);
+    REQUIRE(again.size() == 1);
+    CHECK(again[0].attempts == 2);
+}
+
+TEST_CASE("an uncommitted batch leaves nothing behind", "[queue]")
+{
+    State state;
+    {
+        auto queue = ipc::queue::open_sqlite("jobs");
+        queue->begin();
+        queue->add("lost", {});
+    } // Destroyed without commit: rolled back.
+    auto queue = ipc::queue::open_sqlite("jobs");
+    CHECK(queue->lease(10, 1min).empty());
+}
+
+TEST_CASE("higher priorities come first, FIFO within one", "[queue]")
+{
+    State state;
+    auto queue = ipc::queue::open_sqlite("jobs");
+    push(*queue, { "low1", "low2" });
+    push(*queue, { "high" }, { .priority = 5 });
+    CHECK(data_of(queue->peek(10)) == std::vector<std::string> { "high", "low1", "low2" });
+}
+
+TEST_CASE("a delayed item waits, and next_due_ns says until when", "[queue]")
+{
+    State state;
+    auto queue = ipc::queue::open_sqlite("jobs");
+    push(*queue, { "later" }, { .delay = 1h });
+    CHECK(queue->lease(1, 1min).empty());
+    auto const stats = queue->stats();
+    CHECK(stats.delayed == 1);
+    CHECK(stats.ready == 0);
+    REQUIRE(queue->next_due_ns());
+    CHECK(*queue->next_due_ns() > ipc::queue::now_ns() + 3500'000'000'000);
+}
+
+TEST_CASE("a key is claimed once within its window", "[queue]")
+{
+    State state;
+    auto queue = ipc::queue::open_sqlite("jobs");
+    queue->begin();
+    CHECK(queue->claim_key("k", 1h));
+    queue->commit();
+    queue->begin();
+    CHECK_FALSE(queue->claim_key("k", 1h));
+    CHECK(queue->claim_key("other", 1ms));
+    queue->commit();
+    ::usleep(3000);
+    queue->begin();
+    CHECK(queue->claim_key("other", 1h)); // Its window ran out.
+    queue->commit();
+}
+
+TEST_CASE("released items retry after their back-off, dead ones wait for retry", "[queue]")
+{
+    State state;
+    auto queue = ipc::queue::open_sqlite("jobs");
+    push(*queue, { "a", "b" });
+    auto const items = queue->lease(2, 1min);
+    REQUIRE(items.size() == 2);
+    queue->release(items[0].id, "exit 1", 1h, false);
+    queue->release(items[1].id, "boom", {}, true);
+    auto stats = queue->stats();
+    CHECK(stats.delayed == 1);
+    CHECK(stats.dead == 1);
+    auto const dead = queue->dead(10);
+    REQUIRE(dead.size() == 1);
+    CHECK(dead[0].data == "b");
+    CHECK(dead[0].error == "boom");
+    CHECK(queue->retry({}) == 1);
+    auto const again = queue->lease(10, 1min);
+    CHECK(data_of(again) == std::vector<std::string> { "b" });
+    CHECK(queue->purge() == 2);
+    CHECK(queue->stats().delayed == 0);
+}
+
+TEST_CASE("a file that is not a queue database is refused with exit 2", "[queue]")
+{
+    State state;
+    REQUIRE(::mkdir((state.temp / "state").c_str(), 0700) == 0);
+    std::ofstream(state.temp / "state/bad.db") << "this is not SQLite, just some text\n";
+    try {
+        ipc::queue::open_sqlite("bad");
+        FAIL("opened");
+    } catch (ipc::Error const& e) {
+        CHECK(e.exit() == ipc::Exit::Usage);
+        CHECK(std::string(e.what()).find("is not a queue database") != std::string::npos);
+    }
+}
+
+TEST_CASE("queues are listed, and a missing one is unavailable", "[queue]")
+{
+    State state;
+    ipc::queue::open_sqlite("b");
+    ipc::queue::open_sqlite("a.x");
+    CHECK(ipc::queue::list_queues() == std::vector<std::string> { "a.x", "b" });
+    ipc::queue::remove_queue("b");
+    CHECK(ipc::queue::list_queues() == std::vector<std::string> { "a.x" });
+    try {
+        ipc::queue::open_sqlite("b", ipc::queue::Missing::Fail);
+        FAIL("opened");
+    } catch (ipc::Error const& e) {
+        CHECK(e.exit() == ipc::Exit::Unavailable);
+    }
+}
+
+TEST_CASE("back-off doubles per attempt and stops at an hour", "[queue]")
+{
+    CHECK(ipc::queue::backoff(1s, 1) == 1s);
+    CHECK(ipc::queue::backoff(1s, 2) == 2s);
+    CHECK(ipc::queue::backoff(1s, 4) == 8s);
+    CHECK(ipc::queue::backoff(1s, 40) == 1h);
+    CHECK(ipc::queue::backoff(0s, 5) == 0s);
+}
+
+TEST_CASE("an extended lease keeps its item from other consumers", "[queue]")
+{
+    State state;
+    auto queue = ipc::queue::open_sqlite("jobs");
+    push(*queue, { "long" });
+    auto const items = queue->lease(1, 20ms);
+    REQUIRE(items.size() == 1);
+    std::vector<Id> const ids { items[0].id };
+    queue->extend(ids, 1h);
+    ::usleep(30000);
+    CHECK(queue->lease(1, 1min).empty());
+    CHECK(queue->stats().leased == 1);
+}
