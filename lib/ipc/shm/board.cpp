@@ -70,7 +70,8 @@ void fill_draft(Draft const& draft, std::size_t capacity, std::uint32_t seq, std
     std::uint64_t const length = value.size();
     std::memcpy(map.data() + sizeof(Header), &seq, sizeof(seq));
     std::memcpy(map.data() + sizeof(Header) + 16, &length, sizeof(length));
-    std::memcpy(map.data() + board_header_size, value.data(), value.size());
+    if (!value.empty()) // An empty view may hold a null pointer, which memcpy must not get.
+        std::memcpy(map.data() + board_header_size, value.data(), value.size());
 }
 
 Segment open_or_create(Store const& store, std::string_view name, Board::Create create, mode_t mode)
@@ -157,7 +158,8 @@ void Board::set(std::string_view value)
         seq.store(odd, std::memory_order_relaxed);
         std::atomic_thread_fence(std::memory_order_release);
         state().length.store(value.size(), std::memory_order_relaxed);
-        std::memcpy(data(), value.data(), value.size());
+        if (!value.empty())
+            std::memcpy(data(), value.data(), value.size());
         auto const next = odd + 1 == 0 ? 2u : odd + 1; // 0 stays "never set".
         seq.store(next, std::memory_order_release);
         unlock();
