@@ -142,12 +142,15 @@ bool read_pattern(
     std::size_t field = 0;
     for (std::size_t i = 0; i < pattern.size(); ++i, ++at) {
         char const c = text[at];
-        if (pattern[i] == 'd' && c >= '0' && c <= '9')
+        if (pattern[i] == 'd') {
+            if (c < '0' || c > '9')
+                return false;
             fields[field] = fields[field] * 10 + (c - '0');
-        else if (c == pattern[i] || (pattern[i] == 'T' && (c == 't' || c == ' ')))
-            field += i > 0 && pattern[i - 1] == 'd' ? 1U : 0U;
-        else
+        } else if (c == pattern[i] || (pattern[i] == 'T' && (c == 't' || c == ' '))) {
+            ++field; // Each separator ends a field in our patterns.
+        } else {
             return false;
+        }
     }
     return true;
 }

@@ -179,6 +179,9 @@ TEST_CASE("bad JSON is refused with a reason", "[framing]")
         { R"({"data":"x","time":"2026-01-01T00:00:00"})", "\"time\" is not" },
         { R"({"data":"x","time":"2026-01-01T00:00:00.Z"})", "\"time\" is not" },
         { R"({"data":"x","time":"9999-01-01T00:00:00Z"})", "\"time\" is not" },
+        { R"({"data":"x","time":"202d-01-01T00:00:00Z"})", "\"time\" is not" },
+        { R"({"data":"x","time":"2026-01-01T00:00:00+1:00"})", "\"time\" is not" },
+        { R"({"data":"x","time":"2026-01-01T00:00:00+01:00x"})", "\"time\" is not" },
     }));
     CAPTURE(line);
     CHECK_THAT(parse_error(line), Catch::Contains(reason));
