@@ -59,12 +59,13 @@ bool wait_for_items(
     return !stop.done();
 }
 
-void write_items(
-    ipc::framing::Writer& out, std::vector<ipc::queue::Item> const& items, ipc::queue::Queue& queue)
+void write_items(ipc::framing::Writer& out, bool json, std::vector<ipc::queue::Item> const& items,
+    ipc::queue::Queue& queue)
 {
     try {
         for (auto const& item : items)
-            out.write({ item.data, {}, item.enqueued_ns }, item_fields(item));
+            out.write({ item.data, {}, item.enqueued_ns },
+                json ? item_fields(item) : ipc::framing::JsonFields {});
         out.flush();
     } catch (ipc::StdoutClosed const&) {
         // Caught here, besides run(), to give the items back at once rather
@@ -99,11 +100,8 @@ ipc::Exit pop(PopOptions const& options)
         auto const items
             = queue->lease(std::min<std::uint64_t>(stop.remaining(), batch_items), pop_lease);
         if (!items.empty()) {
-            write_items(out, items, *queue);
-            std::vector<ipc::queue::Id> ids;
-            for (auto const& item : items)
-                ids.push_back(item.id);
-            queue->ack(ids);
+            write_items(out, options.framing.json, items, *queue);
+            queue->ack(items);
             stop.count(items.size());
         } else if (!bell || !wait_for_items(poller, *bell, stop, *queue)) {
             break;

@@ -163,7 +163,7 @@ void Worker::finish(Running& job, int status)
     read_stderr(job);
     auto const& item = job.item;
     if (!job.timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-        m_queue->ack(std::span(&item.id, 1));
+        m_queue->ack(std::span(&item, 1));
         return;
     }
     auto error = job.timed_out

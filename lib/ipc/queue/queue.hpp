@@ -23,6 +23,8 @@ struct Item {
     std::int64_t enqueued_ns = 0; // Unix time of the push.
     std::int64_t attempts = 0; // Deliveries so far, this one included.
     std::string error; // The last failure, for dead and retried items.
+    std::int64_t priority = 0;
+    std::int64_t lease = 0; // The lease it was taken under (lease()); ack() needs it.
 };
 
 struct PushOptions {
@@ -56,12 +58,15 @@ public:
     virtual void rollback() noexcept = 0;
 
     // Leases up to max ready items, highest priority and oldest first, for
-    // lease; each counts one attempt. Empty when none is ready.
+    // lease; each counts one attempt. Empty when none is ready. The items of
+    // one call share a lease token, unique to that call.
     virtual std::vector<Item> lease(std::size_t max, Duration lease) = 0;
     // Extends the lease of items still being worked on to lease from now.
     virtual void extend(std::span<Id const> ids, Duration lease) = 0;
-    // Deletes leased items for good.
-    virtual void ack(std::span<Id const> ids) = 0;
+    // Deletes leased items for good: those still under the lease they were
+    // taken with (an item whose lease ran out and that was leased again
+    // belongs to its new consumer).
+    virtual void ack(std::span<Item const> items) = 0;
     // Gives an item back after a failure: ready again after backoff, or dead.
     virtual void release(Id id, std::string_view error, Duration backoff, bool dead) = 0;
 

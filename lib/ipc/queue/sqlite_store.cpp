@@ -1,21 +1,26 @@
-// Writers take the lock with BEGIN IMMEDIATE, so a transaction never fails
-// half-way on a lock upgrade; waiting for the lock is SQLite's busy handler,
-// plus a retry loop for the rare BUSY it gives up on. Readers never block in WAL.
+// The queue over one Database. Every operation is a handful of set-based
+// statements, prepared once: a push inserts insert_rows items per statement;
+// a lease selects a batch and marks it with one UPDATE over its id range,
+// writing a token unique to the lease into `leased`; an ack deletes the rows
+// of that id range that still carry the token, with one DELETE.
 
 #include "ipc/queue/sqlite_store.hpp"
 
 #include "ipc/core/error.hpp"
 #include "ipc/names/dirs.hpp"
 #include "ipc/names/name.hpp"
+#include "ipc/queue/sqlite_db.hpp"
 
 #include <fmt/format.h>
-#include <sqlite3.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <dirent.h>
+#include <iterator>
+#include <random>
 #include <unistd.h>
 
 namespace ipc::queue {
@@ -24,8 +29,6 @@ namespace {
 
 constexpr int schema_version = 1;
 constexpr int application_id = 0x69706371; // "ipcq": marks our databases.
-constexpr int busy_timeout_ms = 2000;
-constexpr int busy_rounds = 60; // With the timeout: give up after about two minutes.
 
 constexpr char const* schema = R"(
 CREATE TABLE items (
@@ -42,34 +45,70 @@ CREATE INDEX items_order ON items (state, priority DESC, id);
 CREATE TABLE keys (key TEXT PRIMARY KEY, expires INTEGER NOT NULL) WITHOUT ROWID;
 )";
 
-// Items in state 0 wait (ready, delayed or leased, by ready_at and leased); state 1 is dead.
+// Items in state 0 wait: ready, delayed, or leased (leased is then the lease's
+// token, never 0, and ready_at when the lease runs out); state 1 is dead.
 constexpr int state_dead = 1;
+
+// Rows per INSERT statement: one statement per row costs three times as much.
+constexpr std::size_t insert_rows = 64;
 
 std::int64_t nanoseconds(Duration duration)
 {
     return duration.count();
 }
 
-class Statement {
-public:
-    Statement() = default;
-    Statement(Statement const&) = delete;
-    Statement& operator=(Statement const&) = delete;
-    ~Statement() { sqlite3_finalize(m_statement); }
+// A lease token no other lease of any process uses: random, then counted.
+std::int64_t next_token()
+{
+    static std::atomic<std::uint64_t> next = [] {
+        std::random_device random;
+        return (std::uint64_t { random() } << 32 | random()) & 0x3fff'ffff'ffff'ffff;
+    }();
+    std::uint64_t token;
+    do
+        token = next.fetch_add(1) & 0x7fff'ffff'ffff'ffff;
+    while (token < 2); // 0 is "not leased", 1 the token of older versions.
+    return static_cast<std::int64_t>(token);
+}
 
-    sqlite3_stmt* get() const { return m_statement; }
-    sqlite3_stmt** out() { return &m_statement; }
+std::int64_t limit_of(std::size_t max)
+{
+    return static_cast<std::int64_t>(std::min<std::size_t>(max, INT64_MAX));
+}
 
-private:
-    sqlite3_stmt* m_statement = nullptr;
-};
+// "[3,4,9]": a set of ids for one statement, read back with json_each().
+std::string json_ids(std::span<Id const> ids)
+{
+    std::string text = "[";
+    for (auto const id : ids)
+        fmt::format_to(std::back_inserter(text), "{},", id);
+    if (text.size() > 1)
+        text.pop_back();
+    text += ']';
+    return text;
+}
+
+void bind_text(sqlite3_stmt* statement, int index, std::string_view text)
+{
+    sqlite3_bind_text64(statement, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
+}
+
+// INSERT … VALUES (?1, ?2, ?3, ?4), (?1, ?2, ?3, ?5), …: the options and the
+// time are bound once, each row's data in its own parameter.
+std::string insert_sql(std::size_t rows)
+{
+    std::string sql = "INSERT INTO items (priority, ready_at, enqueued, data) VALUES ";
+    for (std::size_t row = 0; row < rows; ++row)
+        fmt::format_to(std::back_inserter(sql), "{}(?1, ?2, ?3, ?{})", row ? ", " : "", row + 4);
+    return sql;
+}
 
 class SqliteQueue final : public Queue {
 public:
     SqliteQueue(std::string name, std::string path, Sync sync);
-    ~SqliteQueue() override;
+    ~SqliteQueue() override = default;
 
-    void begin() override;
+    void begin() override { m_db.begin(); }
     void add(std::string_view data, PushOptions const& options) override;
     bool claim_key(std::string_view key, Duration window) override;
     void commit() override;
@@ -77,7 +116,7 @@ public:
 
     std::vector<Item> lease(std::size_t max, Duration lease) override;
     void extend(std::span<Id const> ids, Duration lease) override;
-    void ack(std::span<Id const> ids) override;
+    void ack(std::span<Item const> items) override;
     void release(Id id, std::string_view error, Duration backoff, bool dead) override;
 
     std::vector<Item> peek(std::size_t max) override;
@@ -88,44 +127,19 @@ public:
     std::optional<std::int64_t> next_due_ns() override;
 
 private:
-    [[noreturn]] void fail(int rc, std::string_view doing) const;
-    void check(int rc, std::string_view doing) const
-    {
-        if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-            fail(rc, doing);
-    }
-    void exec(char const* sql);
-    sqlite3_stmt* prepare(Statement& statement, char const* sql);
-    int step(sqlite3_stmt* statement);
-    void run(sqlite3_stmt* statement) { step(statement); }
     void open_schema();
+    void insert_pending();
     std::vector<Item> read_items(sqlite3_stmt* statement);
 
-    std::string m_name;
-    std::string m_path;
-    sqlite3* m_db = nullptr;
-    bool m_in_transaction = false;
-    Statement m_insert, m_select_ready, m_mark_leased, m_delete, m_key_get, m_key_put;
+    Database m_db; // Declared first: the statements are finalized before it closes.
+    Statement m_insert_one, m_insert_many, m_key_get, m_key_put, m_key_sweep, m_select_ready,
+        m_mark_leased, m_ack, m_extend, m_release, m_peek, m_dead, m_retry, m_stats, m_next_due;
+    // Items added but not inserted yet: their data back to back, where each
+    // ends, and the options they share.
+    std::string m_pending;
+    std::vector<std::size_t> m_pending_ends;
+    PushOptions m_pending_options;
 };
-
-// Runs a write transaction, rolling back when body throws.
-template<typename Body> auto transaction(Queue& queue, Body body)
-{
-    queue.begin();
-    try {
-        if constexpr (std::is_void_v<decltype(body())>) {
-            body();
-            queue.commit();
-        } else {
-            auto result = body();
-            queue.commit();
-            return result;
-        }
-    } catch (...) {
-        queue.rollback();
-        throw;
-    }
-}
 
 }
 
@@ -144,204 +158,132 @@ std::string queue_path(std::string const& name)
 namespace {
 
 SqliteQueue::SqliteQueue(std::string name, std::string path, Sync sync)
-    : m_name(std::move(name))
-    , m_path(std::move(path))
+    : m_db(std::move(name), std::move(path), sync)
 {
-    int const rc = sqlite3_open_v2(m_path.c_str(), &m_db,
-        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-    if (rc != SQLITE_OK) {
-        sqlite3_close(m_db); // Even a failed open allocates a handle.
-        m_db = nullptr;
-        throw Error(Exit::IoError,
-            fmt::format("{}: cannot open {}: {}", m_name, m_path, sqlite3_errstr(rc)));
-    }
-    sqlite3_busy_timeout(m_db, busy_timeout_ms);
-    try {
-        open_schema();
-        exec(sync == Sync::Full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
-    } catch (...) {
-        sqlite3_close(m_db);
-        m_db = nullptr;
-        throw;
-    }
-}
-
-SqliteQueue::~SqliteQueue()
-{
-    if (m_in_transaction)
-        rollback();
-    for (auto* statement :
-        { &m_insert, &m_select_ready, &m_mark_leased, &m_delete, &m_key_get, &m_key_put }) {
-        sqlite3_finalize(statement->get());
-        *statement->out() = nullptr;
-    }
-    sqlite3_close(m_db);
-}
-
-void SqliteQueue::fail(int rc, std::string_view doing) const
-{
-    int const primary = rc & 0xFF;
-    auto const detail = m_db ? std::string(sqlite3_errmsg(m_db)) : std::string(sqlite3_errstr(rc));
-    switch (primary) {
-    case SQLITE_NOTADB:
-        throw Error(Exit::Usage, fmt::format("{}: {} is not a queue database", m_name, m_path),
-            "remove it, or use another queue name");
-    case SQLITE_CORRUPT:
-        throw Error(Exit::IoError, fmt::format("{}: {} is corrupt", m_name, m_path),
-            "remove it with 'ipc-queue rm', or restore it from a backup");
-    case SQLITE_FULL:
-        throw Error(Exit::IoError, fmt::format("{}: {}: the disk is full", m_name, doing),
-            "nothing of this batch was stored");
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-        throw Error(Exit::TempFail, fmt::format("{}: {}: the queue stayed busy", m_name, doing),
-            "try again");
-    default:
-        throw Error(Exit::IoError, fmt::format("{}: {}: {}", m_name, doing, detail));
-    }
-}
-
-void SqliteQueue::exec(char const* sql)
-{
-    for (int round = 0;; ++round) {
-        int const rc = sqlite3_exec(m_db, sql, nullptr, nullptr, nullptr);
-        if ((rc & 0xFF) == SQLITE_BUSY && round < busy_rounds)
-            continue;
-        check(rc, "open");
-        return;
-    }
-}
-
-sqlite3_stmt* SqliteQueue::prepare(Statement& statement, char const* sql)
-{
-    if (!statement.get())
-        check(
-            sqlite3_prepare_v3(m_db, sql, -1, SQLITE_PREPARE_PERSISTENT, statement.out(), nullptr),
-            "prepare");
-    sqlite3_reset(statement.get());
-    sqlite3_clear_bindings(statement.get());
-    return statement.get();
-}
-
-int SqliteQueue::step(sqlite3_stmt* statement)
-{
-    int const rc = sqlite3_step(statement);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        sqlite3_reset(statement);
-        fail(rc, "write");
-    }
-    return rc;
+    m_pending_ends.reserve(insert_rows);
+    open_schema();
 }
 
 void SqliteQueue::open_schema()
 {
-    // WAL is persistent, and switching needs no transaction; it also fails
-    // first, with SQLITE_NOTADB, on a file that is not a database.
-    exec("PRAGMA journal_mode=WAL");
-    begin();
-    try {
+    transaction(m_db, [&] {
         Statement query;
-        check(sqlite3_prepare_v2(m_db,
-                  "SELECT (SELECT user_version FROM pragma_user_version),"
-                  " (SELECT application_id FROM pragma_application_id),"
-                  " (SELECT count(*) FROM sqlite_schema)",
-                  -1, query.out(), nullptr),
-            "open");
-        check(sqlite3_step(query.get()), "open");
-        int const version = sqlite3_column_int(query.get(), 0);
-        int const id = sqlite3_column_int(query.get(), 1);
-        int const objects = sqlite3_column_int(query.get(), 2);
+        auto* select = m_db.prepare(query,
+            "SELECT (SELECT user_version FROM pragma_user_version),"
+            " (SELECT application_id FROM pragma_application_id),"
+            " (SELECT count(*) FROM sqlite_schema)");
+        m_db.step(select);
+        int const version = sqlite3_column_int(select, 0);
+        int const id = sqlite3_column_int(select, 1);
+        int const objects = sqlite3_column_int(select, 2);
+        auto const& name = m_db.name();
         if (version == 0 && id == 0 && objects == 0) {
-            check(sqlite3_exec(m_db, schema, nullptr, nullptr, nullptr), "create");
-            exec(fmt::format("PRAGMA application_id={}", application_id).c_str());
-            exec(fmt::format("PRAGMA user_version={}", schema_version).c_str());
+            m_db.exec(schema, "create");
+            m_db.exec(fmt::format("PRAGMA application_id={}", application_id).c_str(), "create");
+            m_db.exec(fmt::format("PRAGMA user_version={}", schema_version).c_str(), "create");
         } else if (id != application_id) {
-            throw Error(Exit::Usage, fmt::format("{}: {} is not a queue database", m_name, m_path),
+            throw Error(Exit::Usage,
+                fmt::format("{}: {} is not a queue database", name, m_db.path()),
                 "remove it, or use another queue name");
         } else if (version != schema_version) {
             throw Error(Exit::Usage,
-                fmt::format("{}: {} has schema version {}, this ipckit knows {}", m_name, m_path,
+                fmt::format("{}: {} has schema version {}, this ipckit knows {}", name, m_db.path(),
                     version, schema_version),
                 "use the ipckit that made it");
         }
-        commit();
-    } catch (...) {
-        rollback();
-        throw;
-    }
-}
-
-void SqliteQueue::begin()
-{
-    // The busy handler waits busy_timeout_ms per round; a BUSY after that
-    // (another writer held the lock all along) is retried, not reported.
-    for (int round = 0;; ++round) {
-        int const rc = sqlite3_exec(m_db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
-        if (rc == SQLITE_OK)
-            break;
-        if ((rc & 0xFF) != SQLITE_BUSY || round >= busy_rounds)
-            fail(rc, "begin");
-    }
-    m_in_transaction = true;
-}
-
-void SqliteQueue::commit()
-{
-    for (int round = 0;; ++round) {
-        int const rc = sqlite3_exec(m_db, "COMMIT", nullptr, nullptr, nullptr);
-        if (rc == SQLITE_OK)
-            break;
-        if ((rc & 0xFF) != SQLITE_BUSY || round >= busy_rounds)
-            fail(rc, "commit");
-    }
-    m_in_transaction = false;
-}
-
-void SqliteQueue::rollback() noexcept
-{
-    if (sqlite3_get_autocommit(m_db) == 0)
-        sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
-    m_in_transaction = false;
+    });
 }
 
 void SqliteQueue::add(std::string_view data, PushOptions const& options)
 {
-    auto* insert = prepare(
-        m_insert, "INSERT INTO items (priority, ready_at, enqueued, data) VALUES (?1, ?2, ?3, ?4)");
+    if (!m_pending_ends.empty()
+        && (options.delay != m_pending_options.delay
+            || options.priority != m_pending_options.priority))
+        insert_pending();
+    m_pending_options = options;
+    m_pending.append(data);
+    m_pending_ends.push_back(m_pending.size());
+    if (m_pending_ends.size() == insert_rows)
+        insert_pending();
+}
+
+void SqliteQueue::insert_pending()
+{
     auto const now = now_ns();
-    sqlite3_bind_int64(insert, 1, options.priority);
-    sqlite3_bind_int64(insert, 2, now + nanoseconds(options.delay));
-    sqlite3_bind_int64(insert, 3, now);
-    sqlite3_bind_blob64(insert, 4, data.empty() ? "" : data.data(), data.size(), SQLITE_STATIC);
-    run(insert);
+    auto const bind_common = [&](sqlite3_stmt* insert) {
+        sqlite3_bind_int64(insert, 1, m_pending_options.priority);
+        sqlite3_bind_int64(insert, 2, now + nanoseconds(m_pending_options.delay));
+        sqlite3_bind_int64(insert, 3, now);
+    };
+    // SQLITE_STATIC: m_pending stays as it is until the statement has run.
+    auto const bind_data = [&](sqlite3_stmt* insert, int index, std::size_t row) {
+        auto const begin = row == 0 ? 0 : m_pending_ends[row - 1];
+        auto const size = m_pending_ends[row] - begin;
+        sqlite3_bind_blob64(
+            insert, index, size ? m_pending.data() + begin : "", size, SQLITE_STATIC);
+    };
+    auto const rows = m_pending_ends.size();
+    if (rows == insert_rows) {
+        static std::string const sql = insert_sql(insert_rows);
+        auto* insert = m_db.prepare(m_insert_many, sql.c_str());
+        bind_common(insert);
+        for (std::size_t row = 0; row < rows; ++row)
+            bind_data(insert, static_cast<int>(row) + 4, row);
+        m_db.step(insert);
+    } else {
+        for (std::size_t row = 0; row < rows; ++row) {
+            auto* insert = m_db.prepare(m_insert_one,
+                "INSERT INTO items (priority, ready_at, enqueued, data) VALUES (?1, ?2, ?3, ?4)");
+            bind_common(insert);
+            bind_data(insert, 4, row);
+            m_db.step(insert);
+        }
+    }
+    m_pending.clear();
+    m_pending_ends.clear();
+}
+
+void SqliteQueue::commit()
+{
+    if (!m_pending_ends.empty())
+        insert_pending();
+    m_db.commit();
+}
+
+void SqliteQueue::rollback() noexcept
+{
+    m_pending.clear();
+    m_pending_ends.clear();
+    m_db.rollback();
 }
 
 bool SqliteQueue::claim_key(std::string_view key, Duration window)
 {
     auto const now = now_ns();
-    auto* get = prepare(m_key_get, "SELECT expires FROM keys WHERE key = ?1");
-    sqlite3_bind_text64(get, 1, key.data(), key.size(), SQLITE_STATIC, SQLITE_UTF8);
-    if (step(get) == SQLITE_ROW && sqlite3_column_int64(get, 0) > now)
+    auto* get = m_db.prepare(m_key_get, "SELECT expires FROM keys WHERE key = ?1");
+    bind_text(get, 1, key);
+    if (m_db.step(get) == SQLITE_ROW && sqlite3_column_int64(get, 0) > now)
         return false;
     sqlite3_reset(get);
-    auto* put = prepare(m_key_put, "INSERT OR REPLACE INTO keys (key, expires) VALUES (?1, ?2)");
-    sqlite3_bind_text64(put, 1, key.data(), key.size(), SQLITE_STATIC, SQLITE_UTF8);
+    auto* put
+        = m_db.prepare(m_key_put, "INSERT OR REPLACE INTO keys (key, expires) VALUES (?1, ?2)");
+    bind_text(put, 1, key);
     sqlite3_bind_int64(put, 2, now + nanoseconds(window));
-    run(put);
-    Statement sweep; // Old keys go, so the table stays as small as the window.
-    check(
-        sqlite3_prepare_v2(m_db, "DELETE FROM keys WHERE expires <= ?1", -1, sweep.out(), nullptr),
-        "prepare");
-    sqlite3_bind_int64(sweep.get(), 1, now);
-    run(sweep.get());
+    m_db.step(put);
+    // Old keys go, so the table stays as small as the window.
+    auto* sweep = m_db.prepare(m_key_sweep, "DELETE FROM keys WHERE expires <= ?1");
+    sqlite3_bind_int64(sweep, 1, now);
+    m_db.step(sweep);
     return true;
 }
 
+// Columns: id, data, enqueued, attempts, error[, priority].
 std::vector<Item> SqliteQueue::read_items(sqlite3_stmt* statement)
 {
     std::vector<Item> items;
-    while (step(statement) == SQLITE_ROW) {
-        Item item;
+    bool const with_priority = sqlite3_column_count(statement) > 5;
+    while (m_db.step(statement) == SQLITE_ROW) {
+        Item& item = items.emplace_back();
         item.id = sqlite3_column_int64(statement, 0);
         auto const* data = static_cast<char const*>(sqlite3_column_blob(statement, 1));
         item.data.assign(
@@ -350,7 +292,8 @@ std::vector<Item> SqliteQueue::read_items(sqlite3_stmt* statement)
         item.attempts = sqlite3_column_int64(statement, 3);
         auto const* error = reinterpret_cast<char const*>(sqlite3_column_text(statement, 4));
         item.error = error ? error : "";
-        items.push_back(std::move(item));
+        if (with_priority)
+            item.priority = sqlite3_column_int64(statement, 5);
     }
     sqlite3_reset(statement);
     return items;
@@ -358,22 +301,37 @@ std::vector<Item> SqliteQueue::read_items(sqlite3_stmt* statement)
 
 std::vector<Item> SqliteQueue::lease(std::size_t max, Duration lease)
 {
-    return transaction(*this, [&] {
+    return transaction(m_db, [&] {
         auto const now = now_ns();
-        auto* select = prepare(m_select_ready,
-            "SELECT id, data, enqueued, attempts + 1, error FROM items"
+        auto const token = next_token();
+        auto* select = m_db.prepare(m_select_ready,
+            "SELECT id, data, enqueued, attempts + 1, error, priority FROM items"
             " WHERE state = 0 AND ready_at <= ?1 ORDER BY priority DESC, id LIMIT ?2");
         sqlite3_bind_int64(select, 1, now);
-        sqlite3_bind_int64(
-            select, 2, static_cast<std::int64_t>(std::min<std::size_t>(max, INT64_MAX)));
+        sqlite3_bind_int64(select, 2, limit_of(max));
         auto items = read_items(select);
-        for (auto const& item : items) {
-            auto* mark = prepare(m_mark_leased,
-                "UPDATE items SET leased = 1, attempts = attempts + 1, ready_at = ?2 WHERE id = "
-                "?1");
-            sqlite3_bind_int64(mark, 1, item.id);
+        // Within one priority the batch is every ready item from its first
+        // id to its last (we hold the write lock), so one UPDATE over that
+        // range marks them all, and only them.
+        for (std::size_t first = 0, last; first < items.size(); first = last) {
+            auto const priority = items[first].priority;
+            for (last = first; last < items.size() && items[last].priority == priority;)
+                items[last++].lease = token;
+            auto* mark = m_db.prepare(m_mark_leased,
+                "UPDATE items SET leased = ?1, attempts = attempts + 1, ready_at = ?2"
+                " WHERE state = 0 AND priority = ?3 AND id BETWEEN ?4 AND ?5 AND ready_at <= ?6");
+            sqlite3_bind_int64(mark, 1, token);
             sqlite3_bind_int64(mark, 2, now + nanoseconds(lease));
-            run(mark);
+            sqlite3_bind_int64(mark, 3, priority);
+            sqlite3_bind_int64(mark, 4, items[first].id);
+            sqlite3_bind_int64(mark, 5, items[last - 1].id);
+            sqlite3_bind_int64(mark, 6, now);
+            m_db.step(mark);
+            if (m_db.changes() != last - first)
+                throw Error(Exit::Internal,
+                    fmt::format("{}: lease: marked {} items of {}", m_db.name(), m_db.changes(),
+                        last - first),
+                    "please report this bug");
         }
         return items;
     });
@@ -381,151 +339,130 @@ std::vector<Item> SqliteQueue::lease(std::size_t max, Duration lease)
 
 void SqliteQueue::extend(std::span<Id const> ids, Duration lease)
 {
-    transaction(*this, [&] {
-        Statement update;
-        check(sqlite3_prepare_v2(m_db,
-                  "UPDATE items SET ready_at = ?2 WHERE id = ?1 AND state = 0 AND leased = 1", -1,
-                  update.out(), nullptr),
-            "prepare");
-        for (auto const id : ids) {
-            sqlite3_reset(update.get());
-            sqlite3_bind_int64(update.get(), 1, id);
-            sqlite3_bind_int64(update.get(), 2, now_ns() + nanoseconds(lease));
-            run(update.get());
-        }
+    transaction(m_db, [&] {
+        auto* update = m_db.prepare(m_extend,
+            "UPDATE items SET ready_at = ?2"
+            " WHERE id IN (SELECT value FROM json_each(?1)) AND state = 0 AND leased != 0");
+        auto const json = json_ids(ids);
+        bind_text(update, 1, json);
+        sqlite3_bind_int64(update, 2, now_ns() + nanoseconds(lease));
+        m_db.step(update);
     });
 }
 
-void SqliteQueue::ack(std::span<Id const> ids)
+void SqliteQueue::ack(std::span<Item const> items)
 {
-    transaction(*this, [&] {
-        for (auto const id : ids) {
-            auto* remove = prepare(m_delete, "DELETE FROM items WHERE id = ?1");
-            sqlite3_bind_int64(remove, 1, id);
-            run(remove);
+    transaction(m_db, [&] {
+        // One DELETE per lease (a batch usually shares one): over its id range.
+        for (std::size_t first = 0, last; first < items.size(); first = last) {
+            auto const token = items[first].lease;
+            auto low = items[first].id, high = low;
+            for (last = first; last < items.size() && items[last].lease == token; ++last) {
+                low = std::min(low, items[last].id);
+                high = std::max(high, items[last].id);
+            }
+            auto* remove = m_db.prepare(
+                m_ack, "DELETE FROM items WHERE id BETWEEN ?1 AND ?2 AND leased = ?3");
+            sqlite3_bind_int64(remove, 1, low);
+            sqlite3_bind_int64(remove, 2, high);
+            sqlite3_bind_int64(remove, 3, token);
+            m_db.step(remove);
         }
     });
 }
 
 void SqliteQueue::release(Id id, std::string_view error, Duration backoff, bool dead)
 {
-    transaction(*this, [&] {
-        Statement update;
-        check(
-            sqlite3_prepare_v2(m_db,
-                "UPDATE items SET leased = 0, state = ?2, error = ?3, ready_at = ?4 WHERE id = ?1",
-                -1, update.out(), nullptr),
-            "prepare");
-        sqlite3_bind_int64(update.get(), 1, id);
-        sqlite3_bind_int(update.get(), 2, dead ? state_dead : 0);
-        sqlite3_bind_text64(
-            update.get(), 3, error.data(), error.size(), SQLITE_STATIC, SQLITE_UTF8);
-        sqlite3_bind_int64(update.get(), 4, now_ns() + nanoseconds(backoff));
-        run(update.get());
+    transaction(m_db, [&] {
+        auto* update = m_db.prepare(m_release,
+            "UPDATE items SET leased = 0, state = ?2, error = ?3, ready_at = ?4 WHERE id = ?1");
+        sqlite3_bind_int64(update, 1, id);
+        sqlite3_bind_int(update, 2, dead ? state_dead : 0);
+        bind_text(update, 3, error);
+        sqlite3_bind_int64(update, 4, now_ns() + nanoseconds(backoff));
+        m_db.step(update);
     });
 }
 
 std::vector<Item> SqliteQueue::peek(std::size_t max)
 {
-    Statement select;
-    check(sqlite3_prepare_v2(m_db,
-              "SELECT id, data, enqueued, attempts, error FROM items"
-              " WHERE state = 0 AND ready_at <= ?1 ORDER BY priority DESC, id LIMIT ?2",
-              -1, select.out(), nullptr),
-        "prepare");
-    sqlite3_bind_int64(select.get(), 1, now_ns());
-    sqlite3_bind_int64(
-        select.get(), 2, static_cast<std::int64_t>(std::min<std::size_t>(max, INT64_MAX)));
-    return read_items(select.get());
+    auto* select = m_db.prepare(m_peek,
+        "SELECT id, data, enqueued, attempts, error, priority FROM items"
+        " WHERE state = 0 AND ready_at <= ?1 ORDER BY priority DESC, id LIMIT ?2");
+    sqlite3_bind_int64(select, 1, now_ns());
+    sqlite3_bind_int64(select, 2, limit_of(max));
+    return read_items(select);
 }
 
 std::vector<Item> SqliteQueue::dead(std::size_t max)
 {
-    Statement select;
-    check(sqlite3_prepare_v2(m_db,
-              "SELECT id, data, enqueued, attempts, error FROM items WHERE state = 1"
-              " ORDER BY id LIMIT ?1",
-              -1, select.out(), nullptr),
-        "prepare");
-    sqlite3_bind_int64(
-        select.get(), 1, static_cast<std::int64_t>(std::min<std::size_t>(max, INT64_MAX)));
-    return read_items(select.get());
+    auto* select = m_db.prepare(m_dead,
+        "SELECT id, data, enqueued, attempts, error, priority FROM items WHERE state = 1"
+        " ORDER BY id LIMIT ?1");
+    sqlite3_bind_int64(select, 1, limit_of(max));
+    return read_items(select);
 }
 
 std::uint64_t SqliteQueue::retry(std::span<Id const> ids)
 {
-    return transaction(*this, [&] {
-        Statement update;
-        check(sqlite3_prepare_v2(m_db,
-                  "UPDATE items SET state = 0, leased = 0, attempts = 0, ready_at = ?1"
-                  " WHERE state = 1 AND (?2 OR id = ?3)",
-                  -1, update.out(), nullptr),
-            "prepare");
-        std::uint64_t changed = 0;
-        auto const once = [&](bool all, Id id) {
-            sqlite3_reset(update.get());
-            sqlite3_bind_int64(update.get(), 1, now_ns());
-            sqlite3_bind_int(update.get(), 2, all ? 1 : 0);
-            sqlite3_bind_int64(update.get(), 3, id);
-            run(update.get());
-            changed += static_cast<std::uint64_t>(sqlite3_changes64(m_db));
-        };
-        if (ids.empty())
-            once(true, 0);
-        for (auto const id : ids)
-            once(false, id);
-        return changed;
+    return transaction(m_db, [&] {
+        auto* update = m_db.prepare(m_retry,
+            "UPDATE items SET state = 0, leased = 0, attempts = 0, ready_at = ?1"
+            " WHERE state = 1 AND (?2 OR id IN (SELECT value FROM json_each(?3)))");
+        auto const json = json_ids(ids);
+        sqlite3_bind_int64(update, 1, now_ns());
+        sqlite3_bind_int(update, 2, ids.empty() ? 1 : 0);
+        bind_text(update, 3, json);
+        m_db.step(update);
+        return m_db.changes();
     });
 }
 
 std::uint64_t SqliteQueue::purge()
 {
-    return transaction(*this, [&] {
-        exec("DELETE FROM items");
-        return static_cast<std::uint64_t>(sqlite3_changes64(m_db));
+    return transaction(m_db, [&] {
+        m_db.exec("DELETE FROM items", "purge");
+        return m_db.changes();
     });
 }
 
 Stats SqliteQueue::stats()
 {
-    Statement select;
-    check(sqlite3_prepare_v2(m_db,
-              "SELECT"
-              " coalesce(sum(state = 0 AND ready_at <= ?1), 0),"
-              " coalesce(sum(state = 0 AND leased = 0 AND ready_at > ?1), 0),"
-              " coalesce(sum(state = 0 AND leased = 1 AND ready_at > ?1), 0),"
-              " coalesce(sum(state = 1), 0),"
-              " min(CASE WHEN state = 0 THEN enqueued END)"
-              " FROM items",
-              -1, select.out(), nullptr),
-        "prepare");
-    sqlite3_bind_int64(select.get(), 1, now_ns());
-    step(select.get());
+    auto* select = m_db.prepare(m_stats,
+        "SELECT"
+        " coalesce(sum(state = 0 AND ready_at <= ?1), 0),"
+        " coalesce(sum(state = 0 AND leased = 0 AND ready_at > ?1), 0),"
+        " coalesce(sum(state = 0 AND leased != 0 AND ready_at > ?1), 0),"
+        " coalesce(sum(state = 1), 0),"
+        " min(CASE WHEN state = 0 THEN enqueued END)"
+        " FROM items");
+    sqlite3_bind_int64(select, 1, now_ns());
+    m_db.step(select);
     Stats stats;
     auto const column = [&](int index) {
-        return static_cast<std::uint64_t>(sqlite3_column_int64(select.get(), index));
+        return static_cast<std::uint64_t>(sqlite3_column_int64(select, index));
     };
     stats.ready = column(0);
     stats.delayed = column(1);
     stats.leased = column(2);
     stats.dead = column(3);
-    if (sqlite3_column_type(select.get(), 4) != SQLITE_NULL)
-        stats.oldest_ns = sqlite3_column_int64(select.get(), 4);
+    if (sqlite3_column_type(select, 4) != SQLITE_NULL)
+        stats.oldest_ns = sqlite3_column_int64(select, 4);
+    sqlite3_reset(select);
     return stats;
 }
 
 std::optional<std::int64_t> SqliteQueue::next_due_ns()
 {
-    Statement select;
-    check(sqlite3_prepare_v2(m_db,
-              "SELECT min(ready_at) FROM items WHERE state = 0 AND ready_at > ?1", -1, select.out(),
-              nullptr),
-        "prepare");
-    sqlite3_bind_int64(select.get(), 1, now_ns());
-    step(select.get());
-    if (sqlite3_column_type(select.get(), 0) == SQLITE_NULL)
-        return std::nullopt;
-    return sqlite3_column_int64(select.get(), 0);
+    auto* select = m_db.prepare(
+        m_next_due, "SELECT min(ready_at) FROM items WHERE state = 0 AND ready_at > ?1");
+    sqlite3_bind_int64(select, 1, now_ns());
+    m_db.step(select);
+    std::optional<std::int64_t> due;
+    if (sqlite3_column_type(select, 0) != SQLITE_NULL)
+        due = sqlite3_column_int64(select, 0);
+    sqlite3_reset(select); // A statement left running would keep the snapshot of this read.
+    return due;
 }
 
 }

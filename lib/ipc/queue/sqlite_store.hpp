@@ -1,8 +1,8 @@
 #pragma once
 
 // The local queue backend: one SQLite database (WAL) per queue, NAME.db in
-// the state directory. The only code that includes sqlite3.h; every SQLite
-// error becomes an ipc::Error here, and SQLITE_BUSY is waited out, never shown.
+// the state directory. SQLite itself stays inside the module (sqlite_db.hpp):
+// every SQLite error becomes an ipc::Error, and SQLITE_BUSY is waited out.
 
 #include "ipc/queue/queue.hpp"
 

@@ -71,8 +71,7 @@ TEST_CASE("a leased item is not leased again until it is acked or its lease runs
     auto const second = queue->lease(10, 1min);
     CHECK(data_of(second) == std::vector<std::string> { "b" });
     CHECK(queue->stats().leased == 2);
-    std::vector<Id> const ids { first[0].id };
-    queue->ack(ids);
+    queue->ack(first);
     CHECK(queue->stats().leased == 1);
 
     auto const short_lease = ipc::queue::open_sqlite("short");
