@@ -52,31 +52,44 @@ ipc::Exit push(PushOptions const& options)
     auto queue = ipc::queue::open_sqlite(name, ipc::queue::Missing::Create, options.sync);
     ipc::queue::PushOptions const item { .delay = options.delay.value_or(ipc::Duration {}),
         .priority = options.priority };
-    queue->begin(); // The destructor rolls back whatever is not committed.
-    if (!options.key.empty()
-        && !queue->claim_key(options.key, options.dedup_window.value_or(default_dedup_window))) {
-        queue->rollback();
-        if (options.verbose)
-            ipc::warn(
-                "{}: --id {}: pushed before; nothing added", name, ipc::printable(options.key));
-        return ipc::Exit::Ok;
+    // With --id the whole push is one transaction, so the key and the items
+    // are stored together or not at all.
+    bool const keyed = !options.key.empty();
+    bool open = false; // A transaction is open. The destructor rolls it back.
+    if (keyed) {
+        queue->begin();
+        open = true;
+        if (!queue->claim_key(options.key, options.dedup_window.value_or(default_dedup_window))) {
+            queue->rollback();
+            if (options.verbose)
+                ipc::warn(
+                    "{}: --id {}: pushed before; nothing added", name, ipc::printable(options.key));
+            return ipc::Exit::Ok;
+        }
     }
     std::uint64_t pending = 0;
     std::size_t pending_bytes = 0;
-    // With --id the whole push is one transaction, so the key and the items
-    // are stored together or not at all.
+    auto const add = [&](std::string_view data) {
+        if (!open) { // Begun with the first item, so no lock is held while input pauses.
+            queue->begin();
+            open = true;
+        }
+        queue->add(data, item);
+        ++pending;
+        pending_bytes += data.size();
+    };
     auto const commit = [&] {
-        if (pending == 0 || !options.key.empty())
+        if (!open || keyed)
             return;
         queue->commit();
+        open = false;
         ipc::queue::ring(name);
-        queue->begin();
         pending = 0;
         pending_bytes = 0;
     };
     if (!options.items.empty()) {
         for (auto const& data : options.items)
-            queue->add(data, item);
+            add(data);
     } else {
         ipc::framing::Reader in(STDIN_FILENO, options.framing);
         in.set_on_idle([&] {
@@ -84,14 +97,15 @@ ipc::Exit push(PushOptions const& options)
             return true;
         });
         while (auto message = in.next()) {
-            queue->add(message->data, item);
-            pending_bytes += message->data.size();
-            if (++pending >= batch_items || pending_bytes >= batch_bytes)
+            add(message->data);
+            if (pending >= batch_items || pending_bytes >= batch_bytes)
                 commit();
         }
     }
-    queue->commit();
-    ipc::queue::ring(name);
+    if (open) {
+        queue->commit();
+        ipc::queue::ring(name);
+    }
     return ipc::Exit::Ok;
 }
 

@@ -47,6 +47,21 @@ load helpers
     [ "$(cat "$BATS_TEST_TMPDIR/got")" = hello ]
 }
 
+@test "a push waiting for more input holds no lock: pop takes what it stored" {
+    mkfifo "$BATS_TEST_TMPDIR/fifo"
+    exec 4<>"$BATS_TEST_TMPDIR/fifo" # Ours to write; push sees EOF once it is closed.
+    # Redirected inside: a background job's stdin would be /dev/null.
+    spawn /dev/null bash -c 'exec ipc-queue push q <"$1" 4>&-' - "$BATS_TEST_TMPDIR/fifo"
+    echo one >&4
+    run -0 ipc-queue pop --wait -n 1 --timeout 10s q
+    [ "$output" = one ]
+    echo two >&4
+    run -0 ipc-queue pop --wait -n 1 --timeout 10s q
+    [ "$output" = two ]
+    exec 4>&-
+    wait_status "$(last_pid)"
+}
+
 @test "pop on an empty queue exits 0, or 75 with --fail-empty, or 124 on --timeout" {
     run -0 --separate-stderr ipc-queue pop empty
     [ -z "$output" ] && [ -z "$stderr" ]
@@ -106,6 +121,21 @@ load helpers
         skip "no sqlite3 shell"
     run -2 --separate-stderr ipc-queue push other x
     [[ "$stderr" == *"/other.db is not a queue database"* ]]
+}
+
+@test "a full disk makes push fail with 74 and store nothing of its batch" {
+    ipc-queue push q before
+    seq 100000 >"$BATS_TEST_TMPDIR/in" # A regular file: one batch of 50,000 first.
+    # A file-size limit (64 KiB) stands in for a full disk, for root too:
+    # SQLite's writes past it fail (EFBIG; ENOSPC says "the disk is full").
+    run -74 --separate-stderr bash -c 'ulimit -f 64 && exec ipc-queue push q <"$1"' - \
+        "$BATS_TEST_TMPDIR/in"
+    [ "$stderr" = "ipc-queue: q: commit: disk I/O error" ]
+    run -0 ipc-queue pop q
+    [ "$output" = before ]
+    ipc-queue push q after # The queue is still sound.
+    run -0 ipc-queue pop q
+    [ "$output" = after ]
 }
 
 @test "bad queue names exit 2 and create nothing" {
