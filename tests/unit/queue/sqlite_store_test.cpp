@@ -3,7 +3,7 @@
 #include "ipc/queue/lease.hpp"
 
 #include "ipc/core/error.hpp"
-#include "support/temp_dir.hpp"
+#include "queue/state.hpp"
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
@@ -15,20 +15,7 @@ using ipc::queue::Id;
 
 namespace {
 
-// A private state directory for one test.
-struct State {
-    ipc::test::TempDir temp;
-    State()
-    {
-        ::setenv("IPC_STATE_DIR", (temp / "state").c_str(), 1);
-        ::setenv("IPC_DIR", (temp / "run").c_str(), 1);
-    }
-    ~State()
-    {
-        ::unsetenv("IPC_STATE_DIR");
-        ::unsetenv("IPC_DIR");
-    }
-};
+using State = ipc::test::QueueDirs;
 
 void push(ipc::queue::Queue& queue, std::vector<std::string> const& items,
     ipc::queue::PushOptions const& options = {})

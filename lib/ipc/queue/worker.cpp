@@ -1,0 +1,223 @@
+// The worker's loop: take items while handler slots are free, then wait on
+// the handlers' exits and stderr, the doorbell, signals and the timers
+// (lease renewals, handler timeouts, the fallback for delayed items).
+
+#include "ipc/queue/worker.hpp"
+
+#include "ipc/core/log.hpp"
+#include "ipc/io/child.hpp"
+#include "ipc/io/socket.hpp"
+#include "ipc/io/sys.hpp"
+#include "ipc/names/name.hpp"
+#include "ipc/queue/lease.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cassert>
+#include <csignal>
+#include <poll.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace ipc::queue {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t stderr_tail = 4096; // Bytes of a handler's stderr kept for its error.
+constexpr int fallback_ms = 5000;
+
+// The item's data in an anonymous file, for the handler's stdin: no pipe to
+// feed, so a handler that never reads cannot block us.
+io::Fd input_of(std::string const& data)
+{
+    io::Fd fd { sys::check(::memfd_create("ipc-queue-item", MFD_CLOEXEC), "memfd_create") };
+    if (!io::write_all(fd.get(), data))
+        sys::fail("write", "memfd", errno);
+    sys::check(::lseek(fd.get(), 0, SEEK_SET), "lseek");
+    return fd;
+}
+
+std::string last_line(std::string_view text)
+{
+    while (text.ends_with('\n'))
+        text.remove_suffix(1);
+    return std::string(text.substr(text.rfind('\n') + 1));
+}
+
+}
+
+struct Worker::Running {
+    Item item;
+    std::optional<io::Child> child;
+    std::string stderr_text;
+    std::optional<Clock::time_point> deadline;
+    Clock::time_point renew_at; // When to extend the lease again.
+    bool timed_out = false;
+
+    void read_stderr()
+    {
+        char buffer[4096];
+        ssize_t got;
+        while ((got = ::read(child->stderr_fd(), buffer, sizeof(buffer))) > 0) {
+            stderr_text.append(buffer, static_cast<std::size_t>(got));
+            if (stderr_text.size() > 2 * stderr_tail)
+                stderr_text.erase(0, stderr_text.size() - stderr_tail);
+        }
+    }
+};
+
+Worker::Worker(Queue& queue, std::string name, WorkOptions options)
+    : m_queue(queue)
+    , m_name(std::move(name))
+    , m_options(std::move(options))
+    , m_bell(m_name)
+{
+    assert(!m_options.command.empty());
+}
+
+Worker::~Worker() = default;
+
+bool Worker::taking() const
+{
+    return m_stop.signal() == 0 && !m_drained && (!m_options.count || m_taken < *m_options.count);
+}
+
+void Worker::start(Item const& item)
+{
+    auto job = std::make_unique<Running>();
+    auto const input = input_of(item.data);
+    job->child.emplace(io::Spawn { .argv = m_options.command,
+        .environment = { "IPC_QUEUE=" + m_name, fmt::format("IPC_ITEM_ID={}", item.id),
+            fmt::format("IPC_ATTEMPT={}", item.attempts) },
+        .stdin_fd = input.get(),
+        .stdout_fd = m_options.output_fd,
+        .capture_stderr = true });
+    io::set_blocking(job->child->stderr_fd(), io::Blocking::No);
+    job->renew_at = Clock::now() + m_options.lease / 2;
+    if (m_options.handler_timeout)
+        job->deadline = Clock::now() + *m_options.handler_timeout;
+    job->item = item;
+    m_running.push_back(std::move(job));
+}
+
+void Worker::take()
+{
+    auto want = m_options.jobs - m_running.size();
+    if (m_options.count)
+        want = std::min(want, *m_options.count - m_taken);
+    auto items = m_queue.lease(want, m_options.lease);
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        ++m_taken;
+        try {
+            start(items[i]);
+        } catch (Error const&) {
+            // CMD cannot run (and never will): give back the items not
+            // started rather than leave them leased until the lease ends.
+            for (; i < items.size(); ++i)
+                m_queue.release(items[i].id, "", {}, false);
+            throw;
+        }
+    }
+    if (items.empty() && m_options.drain && m_running.empty()) {
+        auto const stats = m_queue.stats(); // Done when only dead items are left.
+        m_drained = stats.ready + stats.delayed + stats.leased == 0;
+    }
+}
+
+void Worker::finish(Running& job, int status)
+{
+    job.read_stderr();
+    auto const& item = job.item;
+    if (!job.timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        m_queue.ack(std::span(&item, 1));
+        return;
+    }
+    auto error = job.timed_out
+        ? fmt::format("timed out after {}", format_duration(*m_options.handler_timeout))
+        : io::describe_status(status);
+    if (auto const line = last_line(job.stderr_text); !line.empty())
+        error += ": " + printable(line);
+    bool const dead = static_cast<std::uint64_t>(item.attempts) >= m_options.max_attempts;
+    // The whole tail of stderr is kept when its last line alone may not explain.
+    auto const stored = std::count(job.stderr_text.begin(), job.stderr_text.end(), '\n') > 1
+        ? error + "\n" + job.stderr_text
+        : error;
+    m_queue.release(item.id, stored, backoff(m_options.backoff, item.attempts), dead);
+    warn("{}: item {}, attempt {}: {}{}", m_name, item.id, item.attempts, error,
+        dead ? "; moved to the dead list" : "");
+    m_any_dead = m_any_dead || dead;
+}
+
+void Worker::wait()
+{
+    std::vector<pollfd> fds { { m_stop.signal_fd(), POLLIN, 0 }, { m_bell.fd(), POLLIN, 0 } };
+    for (auto const& job : m_running) {
+        fds.push_back({ job->child->exit_fd(), POLLIN, 0 });
+        fds.push_back({ job->child->stderr_fd(), POLLIN, 0 });
+    }
+    int timeout = -1;
+    if (taking() && m_running.size() < m_options.jobs) {
+        timeout = fallback_ms;
+        if (auto const due = m_queue.next_due_ns())
+            timeout = static_cast<int>(
+                std::clamp<std::int64_t>((*due - now_ns()) / 1'000'000 + 1, 0, fallback_ms));
+    } else {
+        fds[1].fd = -1; // Full: a ring would only spin us.
+    }
+    auto const now = Clock::now();
+    auto const until = [&](Clock::time_point when) {
+        auto const ms = std::chrono::ceil<std::chrono::milliseconds>(when - now).count();
+        int const left = static_cast<int>(std::clamp<long long>(ms, 0, fallback_ms));
+        timeout = timeout < 0 ? left : std::min(timeout, left);
+    };
+    for (auto const& job : m_running) {
+        until(job->renew_at);
+        if (job->deadline && !job->timed_out)
+            until(*job->deadline);
+    }
+    ::poll(fds.data(), fds.size(), timeout);
+    if (fds[0].revents)
+        m_stop.check_signal();
+    if (fds[1].revents)
+        m_bell.drain();
+    for (std::size_t i = 0; i < m_running.size(); ++i) {
+        auto& job = *m_running[i];
+        if (fds[2 + 2 * i + 1].revents)
+            job.read_stderr();
+        if (Clock::now() >= job.renew_at) {
+            // A handler that outlives half its lease keeps its item.
+            m_queue.extend(std::span(&job.item.id, 1), m_options.lease);
+            job.renew_at = Clock::now() + m_options.lease / 2;
+        }
+        if (job.deadline && !job.timed_out && Clock::now() >= *job.deadline) {
+            job.timed_out = true;
+            job.child->kill(SIGKILL);
+        }
+    }
+    for (auto it = m_running.begin(); it != m_running.end();) {
+        if (auto const status = (*it)->child->try_wait()) {
+            finish(**it, *status);
+            it = m_running.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
+
+Exit Worker::run()
+{
+    while (taking() || !m_running.empty()) {
+        if (taking() && m_running.size() < m_options.jobs)
+            take();
+        if (!taking() && m_running.empty())
+            break;
+        wait();
+    }
+    return m_any_dead ? Exit::Failed : Exit::Ok;
+}
+
+}
