@@ -138,6 +138,29 @@ load helpers
     [ "$output" = after ]
 }
 
+@test "a queue of schema version 1 is upgraded in place, dead items and all" {
+    mkdir -m 700 "$IPC_STATE_DIR"
+    sqlite3 "$IPC_STATE_DIR/old.db" <<'EOF' || skip "no sqlite3 shell"
+CREATE TABLE items (id INTEGER PRIMARY KEY AUTOINCREMENT, priority INTEGER NOT NULL DEFAULT 0,
+    ready_at INTEGER NOT NULL, enqueued INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+    state INTEGER NOT NULL DEFAULT 0, leased INTEGER NOT NULL DEFAULT 0,
+    error TEXT NOT NULL DEFAULT '', data BLOB NOT NULL);
+CREATE INDEX items_order ON items (state, priority DESC, id);
+CREATE TABLE keys (key TEXT PRIMARY KEY, expires INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO items (ready_at, enqueued, attempts, state, error, data) VALUES
+    (0, 0, 0, 0, '', 'live'), (0, 0, 5, 1, 'exit 1', 'dead one'), (0, 0, 0, 0, '', 'live 2');
+PRAGMA application_id = 1768973169;
+PRAGMA user_version = 1;
+EOF
+    run -0 ipc-queue dead old
+    [ "$output" = "$(printf '2\texit 1\tdead one')" ]
+    run -0 ipc-queue pop old
+    [ "$output" = "$(printf 'live\nlive 2')" ]
+    ipc-queue retry old 2
+    run -0 ipc-queue pop --json old
+    [[ "$output" == '{"data":"dead one",'*'"id":2,"attempts":1}' ]]
+}
+
 @test "bad queue names exit 2 and create nothing" {
     run -2 --separate-stderr ipc-queue push ../etc x
     [[ "$stderr" == "ipc-queue: ../etc: not a valid queue name"* ]]

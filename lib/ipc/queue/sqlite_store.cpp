@@ -2,7 +2,8 @@
 // statements, prepared once: a push inserts insert_rows items per statement;
 // a lease selects a batch and marks it with one UPDATE over its id range,
 // writing a token unique to the lease into `leased`; an ack deletes the rows
-// of that id range that still carry the token, with one DELETE.
+// of that id range that still carry the token, with one DELETE. Dead items
+// live in their own table (sqlite_schema.hpp).
 
 #include "ipc/queue/sqlite_store.hpp"
 
@@ -10,6 +11,7 @@
 #include "ipc/names/dirs.hpp"
 #include "ipc/names/name.hpp"
 #include "ipc/queue/sqlite_db.hpp"
+#include "ipc/queue/sqlite_schema.hpp"
 
 #include <fmt/format.h>
 
@@ -27,27 +29,8 @@ namespace ipc::queue {
 
 namespace {
 
-constexpr int schema_version = 1;
-constexpr int application_id = 0x69706371; // "ipcq": marks our databases.
-
-constexpr char const* schema = R"(
-CREATE TABLE items (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    priority INTEGER NOT NULL DEFAULT 0,
-    ready_at INTEGER NOT NULL,
-    enqueued INTEGER NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    state INTEGER NOT NULL DEFAULT 0,
-    leased INTEGER NOT NULL DEFAULT 0,
-    error TEXT NOT NULL DEFAULT '',
-    data BLOB NOT NULL);
-CREATE INDEX items_order ON items (state, priority DESC, id);
-CREATE TABLE keys (key TEXT PRIMARY KEY, expires INTEGER NOT NULL) WITHOUT ROWID;
-)";
-
-// Items in state 0 wait: ready, delayed, or leased (leased is then the lease's
-// token, never 0, and ready_at when the lease runs out); state 1 is dead.
-constexpr int state_dead = 1;
+// Items wait ready, delayed, or leased: leased is then the lease's token,
+// never 0, and ready_at when the lease runs out.
 
 // Rows per INSERT statement: one statement per row costs three times as much.
 constexpr std::size_t insert_rows = 64;
@@ -127,13 +110,14 @@ public:
     std::optional<std::int64_t> next_due_ns() override;
 
 private:
-    void open_schema();
     void insert_pending();
+    std::vector<Item> select_ready(std::size_t max, std::int64_t now);
     std::vector<Item> read_items(sqlite3_stmt* statement);
 
     Database m_db; // Declared first: the statements are finalized before it closes.
-    Statement m_insert_one, m_insert_many, m_key_get, m_key_put, m_key_sweep, m_select_ready,
-        m_mark_leased, m_ack, m_extend, m_release, m_peek, m_dead, m_retry, m_stats, m_next_due;
+    Statement m_insert_one, m_insert_many, m_key_get, m_key_put, m_key_sweep, m_ready_above,
+        m_ready_zero, m_ready_below, m_mark_leased, m_ack, m_extend, m_release, m_bury, m_unbury,
+        m_dead, m_undead, m_stats, m_next_due;
     // Items added but not inserted yet: their data back to back, where each
     // ends, and the options they share.
     std::string m_pending;
@@ -161,37 +145,7 @@ SqliteQueue::SqliteQueue(std::string name, std::string path, Sync sync)
     : m_db(std::move(name), std::move(path), sync)
 {
     m_pending_ends.reserve(insert_rows);
-    open_schema();
-}
-
-void SqliteQueue::open_schema()
-{
-    transaction(m_db, [&] {
-        Statement query;
-        auto* select = m_db.prepare(query,
-            "SELECT (SELECT user_version FROM pragma_user_version),"
-            " (SELECT application_id FROM pragma_application_id),"
-            " (SELECT count(*) FROM sqlite_schema)");
-        m_db.step(select);
-        int const version = sqlite3_column_int(select, 0);
-        int const id = sqlite3_column_int(select, 1);
-        int const objects = sqlite3_column_int(select, 2);
-        auto const& name = m_db.name();
-        if (version == 0 && id == 0 && objects == 0) {
-            m_db.exec(schema, "create");
-            m_db.exec(fmt::format("PRAGMA application_id={}", application_id).c_str(), "create");
-            m_db.exec(fmt::format("PRAGMA user_version={}", schema_version).c_str(), "create");
-        } else if (id != application_id) {
-            throw Error(Exit::Usage,
-                fmt::format("{}: {} is not a queue database", name, m_db.path()),
-                "remove it, or use another queue name");
-        } else if (version != schema_version) {
-            throw Error(Exit::Usage,
-                fmt::format("{}: {} has schema version {}, this ipckit knows {}", name, m_db.path(),
-                    version, schema_version),
-                "use the ipckit that made it");
-        }
-    });
+    transaction(m_db, [&] { open_schema(m_db); });
 }
 
 void SqliteQueue::add(std::string_view data, PushOptions const& options)
@@ -299,17 +253,39 @@ std::vector<Item> SqliteQueue::read_items(sqlite3_stmt* statement)
     return items;
 }
 
+// The next max ready items: of priorities above 0 (partial index), of
+// priority 0 (rowid order), then below 0; within each, oldest first.
+std::vector<Item> SqliteQueue::select_ready(std::size_t max, std::int64_t now)
+{
+    std::vector<Item> items;
+    auto const from = [&](Statement& statement, char const* where, char const* order) {
+        if (items.size() >= max)
+            return;
+        auto* select = m_db.prepare(statement,
+            fmt::format("SELECT id, data, enqueued, attempts, error, priority FROM items"
+                        " WHERE {} AND ready_at <= ?1 ORDER BY {} LIMIT ?2",
+                where, order)
+                .c_str());
+        sqlite3_bind_int64(select, 1, now);
+        sqlite3_bind_int64(select, 2, limit_of(max - items.size()));
+        auto more = read_items(select);
+        std::move(more.begin(), more.end(), std::back_inserter(items));
+    };
+    // "priority != 0" lets SQLite use the partial index.
+    from(m_ready_above, "priority != 0 AND priority > 0", "priority DESC, id");
+    from(m_ready_zero, "priority = 0", "id");
+    from(m_ready_below, "priority != 0 AND priority < 0", "priority DESC, id");
+    return items;
+}
+
 std::vector<Item> SqliteQueue::lease(std::size_t max, Duration lease)
 {
     return transaction(m_db, [&] {
         auto const now = now_ns();
         auto const token = next_token();
-        auto* select = m_db.prepare(m_select_ready,
-            "SELECT id, data, enqueued, attempts + 1, error, priority FROM items"
-            " WHERE state = 0 AND ready_at <= ?1 ORDER BY priority DESC, id LIMIT ?2");
-        sqlite3_bind_int64(select, 1, now);
-        sqlite3_bind_int64(select, 2, limit_of(max));
-        auto items = read_items(select);
+        auto items = select_ready(max, now);
+        for (auto& item : items)
+            ++item.attempts;
         // Within one priority the batch is every ready item from its first
         // id to its last (we hold the write lock), so one UPDATE over that
         // range marks them all, and only them.
@@ -319,7 +295,7 @@ std::vector<Item> SqliteQueue::lease(std::size_t max, Duration lease)
                 items[last++].lease = token;
             auto* mark = m_db.prepare(m_mark_leased,
                 "UPDATE items SET leased = ?1, attempts = attempts + 1, ready_at = ?2"
-                " WHERE state = 0 AND priority = ?3 AND id BETWEEN ?4 AND ?5 AND ready_at <= ?6");
+                " WHERE priority = ?3 AND id BETWEEN ?4 AND ?5 AND ready_at <= ?6");
             sqlite3_bind_int64(mark, 1, token);
             sqlite3_bind_int64(mark, 2, now + nanoseconds(lease));
             sqlite3_bind_int64(mark, 3, priority);
@@ -342,7 +318,7 @@ void SqliteQueue::extend(std::span<Id const> ids, Duration lease)
     transaction(m_db, [&] {
         auto* update = m_db.prepare(m_extend,
             "UPDATE items SET ready_at = ?2"
-            " WHERE id IN (SELECT value FROM json_each(?1)) AND state = 0 AND leased != 0");
+            " WHERE id IN (SELECT value FROM json_each(?1)) AND leased != 0");
         auto const json = json_ids(ids);
         bind_text(update, 1, json);
         sqlite3_bind_int64(update, 2, now_ns() + nanoseconds(lease));
@@ -374,31 +350,32 @@ void SqliteQueue::ack(std::span<Item const> items)
 void SqliteQueue::release(Id id, std::string_view error, Duration backoff, bool dead)
 {
     transaction(m_db, [&] {
-        auto* update = m_db.prepare(m_release,
-            "UPDATE items SET leased = 0, state = ?2, error = ?3, ready_at = ?4 WHERE id = ?1");
+        auto* update = m_db.prepare(
+            m_release, "UPDATE items SET leased = 0, error = ?2, ready_at = ?3 WHERE id = ?1");
         sqlite3_bind_int64(update, 1, id);
-        sqlite3_bind_int(update, 2, dead ? state_dead : 0);
-        bind_text(update, 3, error);
-        sqlite3_bind_int64(update, 4, now_ns() + nanoseconds(backoff));
+        bind_text(update, 2, error);
+        sqlite3_bind_int64(update, 3, now_ns() + nanoseconds(backoff));
         m_db.step(update);
+        if (!dead)
+            return;
+        auto* bury = m_db.prepare(m_bury, "INSERT INTO dead SELECT * FROM items WHERE id = ?1");
+        sqlite3_bind_int64(bury, 1, id);
+        m_db.step(bury);
+        auto* remove = m_db.prepare(m_unbury, "DELETE FROM items WHERE id = ?1");
+        sqlite3_bind_int64(remove, 1, id);
+        m_db.step(remove);
     });
 }
 
 std::vector<Item> SqliteQueue::peek(std::size_t max)
 {
-    auto* select = m_db.prepare(m_peek,
-        "SELECT id, data, enqueued, attempts, error, priority FROM items"
-        " WHERE state = 0 AND ready_at <= ?1 ORDER BY priority DESC, id LIMIT ?2");
-    sqlite3_bind_int64(select, 1, now_ns());
-    sqlite3_bind_int64(select, 2, limit_of(max));
-    return read_items(select);
+    return select_ready(max, now_ns());
 }
 
 std::vector<Item> SqliteQueue::dead(std::size_t max)
 {
     auto* select = m_db.prepare(m_dead,
-        "SELECT id, data, enqueued, attempts, error, priority FROM items WHERE state = 1"
-        " ORDER BY id LIMIT ?1");
+        "SELECT id, data, enqueued, attempts, error, priority FROM dead ORDER BY id LIMIT ?1");
     sqlite3_bind_int64(select, 1, limit_of(max));
     return read_items(select);
 }
@@ -406,15 +383,19 @@ std::vector<Item> SqliteQueue::dead(std::size_t max)
 std::uint64_t SqliteQueue::retry(std::span<Id const> ids)
 {
     return transaction(m_db, [&] {
-        auto* update = m_db.prepare(m_retry,
-            "UPDATE items SET state = 0, leased = 0, attempts = 0, ready_at = ?1"
-            " WHERE state = 1 AND (?2 OR id IN (SELECT value FROM json_each(?3)))");
+        // Back under its old id: in its old place among the items of its priority.
+        auto* revive = m_db.prepare(m_undead,
+            "INSERT INTO items SELECT id, priority, ?1, enqueued, 0, 0, 0, error, data FROM dead"
+            " WHERE ?2 OR id IN (SELECT value FROM json_each(?3))");
         auto const json = json_ids(ids);
-        sqlite3_bind_int64(update, 1, now_ns());
-        sqlite3_bind_int(update, 2, ids.empty() ? 1 : 0);
-        bind_text(update, 3, json);
-        m_db.step(update);
-        return m_db.changes();
+        sqlite3_bind_int64(revive, 1, now_ns());
+        sqlite3_bind_int(revive, 2, ids.empty() ? 1 : 0);
+        bind_text(revive, 3, json);
+        m_db.step(revive);
+        auto const revived = m_db.changes();
+        m_db.exec("DELETE FROM dead WHERE EXISTS (SELECT 1 FROM items WHERE items.id = dead.id)",
+            "retry");
+        return revived;
     });
 }
 
@@ -422,7 +403,9 @@ std::uint64_t SqliteQueue::purge()
 {
     return transaction(m_db, [&] {
         m_db.exec("DELETE FROM items", "purge");
-        return m_db.changes();
+        auto const items = m_db.changes();
+        m_db.exec("DELETE FROM dead", "purge");
+        return items + m_db.changes();
     });
 }
 
@@ -430,11 +413,11 @@ Stats SqliteQueue::stats()
 {
     auto* select = m_db.prepare(m_stats,
         "SELECT"
-        " coalesce(sum(state = 0 AND ready_at <= ?1), 0),"
-        " coalesce(sum(state = 0 AND leased = 0 AND ready_at > ?1), 0),"
-        " coalesce(sum(state = 0 AND leased != 0 AND ready_at > ?1), 0),"
-        " coalesce(sum(state = 1), 0),"
-        " min(CASE WHEN state = 0 THEN enqueued END)"
+        " coalesce(sum(ready_at <= ?1), 0),"
+        " coalesce(sum(leased = 0 AND ready_at > ?1), 0),"
+        " coalesce(sum(leased != 0 AND ready_at > ?1), 0),"
+        " (SELECT count(*) FROM dead),"
+        " min(enqueued)"
         " FROM items");
     sqlite3_bind_int64(select, 1, now_ns());
     m_db.step(select);
@@ -454,8 +437,7 @@ Stats SqliteQueue::stats()
 
 std::optional<std::int64_t> SqliteQueue::next_due_ns()
 {
-    auto* select = m_db.prepare(
-        m_next_due, "SELECT min(ready_at) FROM items WHERE state = 0 AND ready_at > ?1");
+    auto* select = m_db.prepare(m_next_due, "SELECT min(ready_at) FROM items WHERE ready_at > ?1");
     sqlite3_bind_int64(select, 1, now_ns());
     m_db.step(select);
     std::optional<std::int64_t> due;
