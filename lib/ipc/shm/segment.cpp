@@ -205,8 +205,7 @@ Info stat(Store const& store, std::string_view name)
         info.problem = *found->problem;
     } else {
         info.kind = static_cast<Kind>(found->header.kind);
-        if (info.kind != Kind::Ring)
-            info.size = found->header.data_size;
+        info.size = found->header.data_size;
     }
     return info;
 }

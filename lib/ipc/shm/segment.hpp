@@ -85,7 +85,7 @@ Segment open(Store const& store, std::string_view name, Kind expected, Access ac
 struct Info {
     std::string name;
     std::optional<Kind> kind;
-    std::uint64_t size = 0; // Object: data bytes; board: capacity; else file bytes.
+    std::uint64_t size = 0; // Object: data bytes; ring, board: capacity; invalid: file bytes.
     uid_t owner = 0;
     mode_t mode = 0;
     std::int64_t mtime_ns = 0;
