@@ -25,6 +25,7 @@ struct RingOptions {
     mode_t mode = 0600;
     bool lossy = false;
     std::optional<std::uint64_t> wait_readers;
+    std::vector<std::string> messages;
     ipc::framing::Options framing;
     ipc::Limits limits;
 };
@@ -38,6 +39,16 @@ ipc::Exit write(RingOptions const& options)
         ring, options.lossy ? ipc::shm::Overflow::Lossy : ipc::shm::Overflow::Block, stop);
     if (options.wait_readers && !writer.wait_for_readers(*options.wait_readers))
         return stop.interrupted_exit();
+    if (!options.messages.empty()) {
+        bool going = true;
+        for (std::size_t i = 0; going && i < options.messages.size() && !stop.done(); ++i) {
+            going = writer.write_message(options.messages[i]);
+            stop.count_one();
+        }
+        writer.end();
+        return going && (!stop.done() || stop.count_reached()) ? ipc::Exit::Ok
+                                                                : stop.interrupted_exit();
+    }
     ipc::framing::Reader in(STDIN_FILENO, options.framing);
     auto const delimiter = options.framing.mode == ipc::framing::Mode::Nul ? '\0'
         : options.framing.mode == ipc::framing::Mode::Line                 ? '\n'
@@ -94,6 +105,8 @@ void add_ring(CLI::App& app, Action& action)
     ipc::cli::add_count(*write_command, "--wait-readers", write_options->wait_readers,
         "first wait for N readers");
     write_command->add_option("NAME", write_options->name, "ring name")->required();
+    write_command->add_option(
+        "MESSAGE", write_options->messages, "messages to write instead of reading stdin");
     write_command->callback(
         [&action, write_options] { action = [write_options] { return write(*write_options); }; });
 
