@@ -210,8 +210,8 @@ teardown() {
     ipc-shm write --lossy --size 64K --wait-readers 1 -t 60s "$n.r" <"$BATS_TEST_TMPDIR/in"
     cat <&4 >"$BATS_TEST_TMPDIR/got"
     exec 4<&-
-    wait_status "$reader"
     cat "$BATS_TEST_TMPDIR/err"
+    wait_status "$reader"
     local lost got
     lost=$(sed -n "s/^ipc-shm: $n.r: lost \([0-9]*\) messages: the --lossy writer overwrote them$/\1/p" \
         "$BATS_TEST_TMPDIR/err" | awk '{ s += $1 } END { print s + 0 }')

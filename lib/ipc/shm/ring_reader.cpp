@@ -106,7 +106,7 @@ std::optional<RingReader::Record> RingReader::next(std::function<void()> const& 
         if (m_pos - m_published >= m_ring.capacity() / 8)
             publish_cursor();
         auto const head = state.head.load(std::memory_order_acquire);
-        if (m_pos == head) {
+        if (m_pos >= head) {
             if (!wait(before_wait))
                 return std::nullopt;
             continue;
@@ -116,10 +116,12 @@ std::optional<RingReader::Record> RingReader::next(std::function<void()> const& 
         if (!read_at(head, header, payload))
             continue; // Overwritten by a --lossy writer: m_pos moved to the tail.
         if (m_generation == 0) {
-            m_generation = header.generation; // The first stream after we came.
-            m_expected = header.sequence;
+            follow(header.generation); // The first stream after we came: all of it is ours.
         } else if (header.generation != m_generation) {
             writer_died(); // A newer stream began, and ours never ended.
+        } else if (!m_synced) {
+            m_expected = header.sequence; // We joined this stream after its start.
+            m_synced = true;
         }
         if (header.sequence > m_expected) {
             m_lost += header.sequence - m_expected;
@@ -153,7 +155,7 @@ bool RingReader::read_at(std::uint64_t head, RecordHeader& header, std::string_v
         if (sane)
             m_copy.assign(reinterpret_cast<char const*>(at) + sizeof(header), header.size);
         std::atomic_thread_fence(std::memory_order_acquire);
-        auto const tail = state.tail.load(std::memory_order_relaxed);
+        auto const tail = state.tail.load(std::memory_order_acquire);
         if (tail > m_pos) {
             m_pos = tail; // Overwritten while we looked: go on from the oldest record kept.
             return false;
@@ -179,7 +181,7 @@ bool RingReader::wait(std::function<void()> const& before_wait)
     if (before_wait)
         before_wait();
     for (int round = 0; round < spin_rounds; ++round) {
-        if (state.head.load(std::memory_order_acquire) != m_pos)
+        if (state.head.load(std::memory_order_acquire) > m_pos)
             return true;
         cpu_pause();
     }
@@ -196,9 +198,9 @@ bool RingReader::wait(std::function<void()> const& before_wait)
     state.readers_sleeping.fetch_add(1);
     auto const seen = state.data_seq.load();
     bool gone = false;
-    if (state.head.load() == m_pos) {
+    if (state.head.load() <= m_pos) {
         gone = writer_gone(look_closely);
-        if (!gone && state.head.load() == m_pos) {
+        if (!gone && state.head.load() <= m_pos) {
             int const deadline = m_stop.wait_ms();
             futex_wait(state.data_seq, seen, deadline < 0 ? check_ms : std::min(deadline, check_ms));
         }
@@ -219,7 +221,7 @@ bool RingReader::writer_gone(bool look_closely)
     auto const pid = static_cast<std::int32_t>(owner_pid(owner));
     if (m_generation == 0) {
         if (pid != 0)
-            m_generation = owner_generation(owner); // A writer came: follow its stream.
+            follow(owner_generation(owner)); // A writer came after us: follow its stream.
         return false;
     }
     bool died = false;
@@ -230,11 +232,18 @@ bool RingReader::writer_gone(bool look_closely)
         closed = true;
     else if (look_closely)
         died = !alive({ pid, state.writer_start.load() });
-    if ((died || closed) && state.head.load() != m_pos)
+    if ((died || closed) && state.head.load() > m_pos)
         return false; // What it wrote last is still to be read.
     if (died)
         writer_died();
     return closed;
+}
+
+void RingReader::follow(std::uint32_t generation)
+{
+    m_generation = generation;
+    m_expected = 0;
+    m_synced = true;
 }
 
 void RingReader::writer_died() const

@@ -52,7 +52,7 @@ bool write_stream(RingWriter& ring, framing::Reader& in, char delimiter, Stop& s
         ring.publish(); // Readers get what is there before we wait for more.
         return going = wait_for_input(stop);
     });
-    auto const limit = std::min(run_limit, ring.max_message());
+    auto const limit = std::min(run_limit, ring.capacity() / 8);
     while (going && !stop.done()) {
         auto const before = in.count();
         if (auto run = in.next_run(limit); !run.empty()) {

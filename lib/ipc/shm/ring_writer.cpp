@@ -190,8 +190,11 @@ void RingWriter::advance_tail(std::uint64_t end)
         }
         m_tail += span;
     }
+    // A reader that skips to the tail must find it at or below the head.
+    if (m_tail > m_published)
+        publish();
     // The seqlock's writer side: the new tail is visible before any byte below it changes.
-    m_ring.state().tail.store(m_tail, std::memory_order_relaxed);
+    m_ring.state().tail.store(m_tail, std::memory_order_release);
     std::atomic_thread_fence(std::memory_order_release);
 }
 

@@ -31,6 +31,7 @@ public:
 
     // The longest message a record can hold.
     std::size_t max_message() const;
+    std::size_t capacity() const { return m_ring.capacity(); }
 
     // Appends one message, or a run of count messages that each end with
     // delimiter; waits for room (without --lossy) and returns false when
