@@ -27,7 +27,7 @@ struct Board::State {
     std::atomic<std::uint32_t> seq; // Even: stable; odd: a write in progress; 0: never set.
     std::atomic<std::int32_t> writer; // Pid of the setter holding the lock; 0 when free.
     std::atomic<std::uint32_t> replaced; // 1 once a bigger board took over the name.
-    std::uint32_t padding;
+    std::atomic<std::uint32_t> lock_waiters; // Setters asleep on the writer word.
     std::atomic<std::uint64_t> length;
     std::uint64_t reserved[5];
 };
@@ -40,12 +40,6 @@ constexpr std::size_t board_header_size = sizeof(Header) + 64;
 bool alive(std::int32_t pid)
 {
     return pid > 0 && (::kill(pid, 0) == 0 || errno != ESRCH);
-}
-
-void pause_briefly()
-{
-    timespec const pause { 0, 50'000 };
-    ::nanosleep(&pause, nullptr);
 }
 
 std::size_t capacity_for(std::size_t size)
@@ -126,14 +120,22 @@ void Board::lock()
         if (holder != 0 && !alive(holder)
             && writer.compare_exchange_strong(holder, self, std::memory_order_acquire))
             return;
-        pause_briefly();
+        // Sleep until the holder lets go; a holder that dies never wakes us,
+        // so look again now and then.
+        auto& waiters = state().lock_waiters;
+        waiters.fetch_add(1);
+        futex_wait(writer, holder, 10);
+        waiters.fetch_sub(1);
     }
 }
 
 void Board::unlock()
 {
-    state().writer.store(0, std::memory_order_release);
+    state().writer.store(0);
+    if (state().lock_waiters.load() != 0)
+        futex_wake_all(state().writer);
 }
+
 
 void Board::set(std::string_view value)
 {

@@ -108,9 +108,10 @@ std::optional<Kind> existing_kind(Store const& store, std::string_view name);
 // "0640" or "640" (at most 0777); nullopt otherwise.
 std::optional<mode_t> parse_mode(std::string_view text);
 
-// A segment being built under a temporary name (ipc-<uid>-NAME~RANDOM, which
-// is never a valid name) and then moved into place whole. The destructor
-// removes the file unless it was committed.
+// A segment being built under a temporary name (ipc-<uid>-NAME~PID.RANDOM,
+// which is never a valid name) and then moved into place whole. The
+// destructor removes the file unless it was committed; the next draft of
+// NAME removes those left by processes that died (a put killed with SIGKILL).
 class Draft {
 public:
     Draft(Store const& store, std::string_view name, mode_t mode);
