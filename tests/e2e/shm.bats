@@ -313,3 +313,23 @@ teardown() {
     [ "$stderr" = "ipc-shm: $n.r: not a valid ipc-shm segment: ring capacity 12345 is not a power of two in range (remove it with 'ipc-shm rm $n.r')" ]
     run -74 ipc-shm write "$n.r" </dev/null
 }
+
+@test "write exits 143 on SIGTERM and still ends the stream for its readers" {
+    mkfifo "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+    ipc-shm read --line-buffered -t 30s "$n.r" >"$BATS_TEST_TMPDIR/out" 3>&- &
+    local reader=$!
+    pids+=("$reader")
+    exec 4<"$BATS_TEST_TMPDIR/out"
+    ipc-shm write --wait-readers 1 -t 30s "$n.r" <"$BATS_TEST_TMPDIR/in" 3>&- &
+    local writer=$!
+    pids+=("$writer")
+    exec 5>"$BATS_TEST_TMPDIR/in"
+    echo one >&5
+    local line
+    read -r line <&4
+    [ "$line" = one ]
+    kill -TERM "$writer"
+    wait_status "$writer" 143
+    wait_status "$reader" 0
+    exec 4<&- 5>&-
+}

@@ -103,6 +103,10 @@ std::optional<RingReader::Record> RingReader::next(std::function<void()> const& 
     for (;;) {
         if (m_ended)
             return std::nullopt;
+        if (m_interrupter->fired()) { // SIGINT or SIGTERM while we were busy.
+            m_interrupter->settle(m_stop);
+            return std::nullopt;
+        }
         if (m_pos - m_published >= m_ring.capacity() / 8)
             publish_cursor();
         auto const head = state.head.load(std::memory_order_acquire);

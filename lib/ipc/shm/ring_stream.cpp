@@ -81,7 +81,7 @@ void read_stream(RingReader& ring, framing::Writer& out, std::string_view topic,
 {
     auto const run_delimiter = out.run_delimiter();
     auto const flush = [&out] { out.flush(); };
-    while (!stop.count_reached()) {
+    while (!stop.done()) {
         auto const record = ring.next(flush);
         if (!record)
             break;

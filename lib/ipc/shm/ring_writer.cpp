@@ -107,6 +107,10 @@ bool RingWriter::append(
             fmt::format("{}: a message of {} bytes does not fit in the ring ({} bytes at most)",
                 printable(m_ring.name()), payload.size(), max_message()),
             "give the ring a larger --size");
+    if (m_interrupter->fired()) { // SIGINT or SIGTERM while we were busy.
+        m_interrupter->settle(m_stop);
+        return false;
+    }
     auto const span = record_span(payload.size());
     if (!make_room(span))
         return false;
