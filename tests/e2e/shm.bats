@@ -159,6 +159,25 @@ teardown() {
 
 # --- rings -------------------------------------------------------------------
 
+# live_stream LINE: a reader and a writer on ring $n.r, both running, the
+# writer reading the fifo on fd 5 and the reader's output on fd 4 (stderr in
+# $BATS_TEST_TMPDIR/err); LINE has gone through. Sets $reader and $writer.
+live_stream() {
+    mkfifo "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+    ipc-shm read --line-buffered -t 30s "$n.r" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+    reader=$!
+    pids+=("$reader")
+    exec 4<"$BATS_TEST_TMPDIR/out"
+    ipc-shm write --wait-readers 1 -t 30s "$n.r" <"$BATS_TEST_TMPDIR/in" 3>&- &
+    writer=$!
+    pids+=("$writer")
+    exec 5>"$BATS_TEST_TMPDIR/in"
+    echo "$1" >&5
+    local line
+    read -r line <&4
+    [ "$line" = "$1" ]
+}
+
 @test "1,000,000 lines go through write to two readers, whole and in order" {
     seq 1000000 >"$BATS_TEST_TMPDIR/in"
     spawn "$BATS_TEST_TMPDIR/one" ipc-shm read -t 60s "$n.r"
@@ -224,19 +243,7 @@ teardown() {
 }
 
 @test "a reader exits 74 when the writer dies without ending the stream" {
-    mkfifo "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
-    ipc-shm read --line-buffered -t 30s "$n.r" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
-    local reader=$!
-    pids+=("$reader")
-    exec 4<"$BATS_TEST_TMPDIR/out"
-    ipc-shm write --wait-readers 1 -t 30s "$n.r" <"$BATS_TEST_TMPDIR/in" 3>&- &
-    local writer=$!
-    pids+=("$writer")
-    exec 5>"$BATS_TEST_TMPDIR/in"
-    echo hello >&5
-    local line
-    read -r line <&4
-    [ "$line" = hello ]
+    live_stream hello
     kill -KILL "$writer"
     wait_status "$reader" 74
     exec 4<&- 5>&-
@@ -263,19 +270,7 @@ teardown() {
     ipc-shm write --wait-readers 1 -t 10s -n 1 "$n.r" first second
     wait_status "$(last_pid)"
     [ "$(cat "$BATS_TEST_TMPDIR/one")" = first ]
-    mkfifo "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
-    ipc-shm read --line-buffered "$n.r" >"$BATS_TEST_TMPDIR/out" 3>&- &
-    local reader=$!
-    pids+=("$reader")
-    exec 4<"$BATS_TEST_TMPDIR/out"
-    ipc-shm write --wait-readers 1 -t 10s "$n.r" <"$BATS_TEST_TMPDIR/in" 3>&- &
-    local writer=$!
-    pids+=("$writer")
-    exec 5>"$BATS_TEST_TMPDIR/in"
-    echo first >&5
-    local line
-    read -r line <&4
-    [ "$line" = first ]
+    live_stream first
     kill -TERM "$reader"
     wait_status "$reader" 0
     exec 4<&- 5>&-
@@ -315,19 +310,7 @@ teardown() {
 }
 
 @test "write exits 143 on SIGTERM and still ends the stream for its readers" {
-    mkfifo "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
-    ipc-shm read --line-buffered -t 30s "$n.r" >"$BATS_TEST_TMPDIR/out" 3>&- &
-    local reader=$!
-    pids+=("$reader")
-    exec 4<"$BATS_TEST_TMPDIR/out"
-    ipc-shm write --wait-readers 1 -t 30s "$n.r" <"$BATS_TEST_TMPDIR/in" 3>&- &
-    local writer=$!
-    pids+=("$writer")
-    exec 5>"$BATS_TEST_TMPDIR/in"
-    echo one >&5
-    local line
-    read -r line <&4
-    [ "$line" = one ]
+    live_stream one
     kill -TERM "$writer"
     wait_status "$writer" 143
     wait_status "$reader" 0
