@@ -1,5 +1,5 @@
-// ipc-shm: shared memory from the shell: objects, latest-value boards (and,
-// later, rings); one file per group of subcommands beside this one.
+// ipc-shm: shared memory from the shell: objects, streaming rings and
+// latest-value boards; one file per group of subcommands beside this one.
 
 #include "shm.hpp"
 
@@ -37,12 +37,13 @@ std::string parse_object_name(std::string const& name)
 
 int main(int argc, char** argv)
 {
-    CLI::App app { "Share objects and latest values through POSIX shared memory.", "ipc-shm" };
+    CLI::App app { "Share objects, streams and latest values through POSIX shared memory.", "ipc-shm" };
     ipc::cli::add_standard(app);
     app.require_subcommand(1);
 
     shm_cmd::Action action;
     shm_cmd::add_blob(app, action); // put get ls rm path stat
+    shm_cmd::add_ring(app, action); // write read
     shm_cmd::add_board(app, action); // set watch
 
     return ipc::cli::run(app, argc, argv, [&] { return action(); });

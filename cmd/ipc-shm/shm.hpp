@@ -21,6 +21,9 @@ using Action = std::function<ipc::Exit()>;
 // Objects: put get ls rm path stat (get also reads boards).
 void add_blob(CLI::App& app, Action& action);
 
+// Rings: write read.
+void add_ring(CLI::App& app, Action& action);
+
 // Boards: set watch.
 void add_board(CLI::App& app, Action& action);
 

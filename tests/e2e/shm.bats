@@ -156,3 +156,163 @@ teardown() {
     wait_status "$(last_pid)"
     [ "$(cat "$BATS_TEST_TMPDIR/first")" = hello ]
 }
+
+# --- rings -------------------------------------------------------------------
+
+# live_stream LINE: a reader and a writer on ring $n.r, both running, the
+# writer reading the fifo on fd 5 and the reader's output on fd 4 (stderr in
+# $BATS_TEST_TMPDIR/err); LINE has gone through. Sets $reader and $writer.
+live_stream() {
+    mkfifo "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+    ipc-shm read --line-buffered -t 30s "$n.r" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+    reader=$!
+    pids+=("$reader")
+    exec 4<"$BATS_TEST_TMPDIR/out"
+    ipc-shm write --wait-readers 1 -t 30s "$n.r" <"$BATS_TEST_TMPDIR/in" 3>&- &
+    writer=$!
+    pids+=("$writer")
+    exec 5>"$BATS_TEST_TMPDIR/in"
+    echo "$1" >&5
+    local line
+    read -r line <&4
+    [ "$line" = "$1" ]
+}
+
+@test "1,000,000 lines go through write to two readers, whole and in order" {
+    seq 1000000 >"$BATS_TEST_TMPDIR/in"
+    spawn "$BATS_TEST_TMPDIR/one" ipc-shm read -t 60s "$n.r"
+    local one=$!
+    spawn "$BATS_TEST_TMPDIR/two" ipc-shm read -t 60s "$n.r"
+    local two=$!
+    ipc-shm write --wait-readers 2 -t 60s "$n.r" <"$BATS_TEST_TMPDIR/in"
+    wait_status "$one"
+    wait_status "$two"
+    local sum
+    sum=$(sha256sum <"$BATS_TEST_TMPDIR/in")
+    [ "$(sha256sum <"$BATS_TEST_TMPDIR/one")" = "$sum" ]
+    [ "$(sha256sum <"$BATS_TEST_TMPDIR/two")" = "$sum" ]
+    [ ! -s "$BATS_TEST_TMPDIR/one.err" ]
+}
+
+@test "a reader SIGKILLed mid-stream does not stop the writer or the other reader" {
+    seq 200000 >"$BATS_TEST_TMPDIR/in"
+    mkfifo "$BATS_TEST_TMPDIR/stuck"
+    # This reader's stdout is a fifo read once and then left full: it stalls
+    # and holds the writer back until it is killed.
+    ipc-shm read --size 64K "$n.r" >"$BATS_TEST_TMPDIR/stuck" 3>&- &
+    local stuck=$!
+    pids+=("$stuck")
+    exec 4<"$BATS_TEST_TMPDIR/stuck"
+    spawn "$BATS_TEST_TMPDIR/other" ipc-shm read --size 64K -t 60s "$n.r"
+    local other=$!
+    ipc-shm write --size 64K --wait-readers 2 -t 60s "$n.r" <"$BATS_TEST_TMPDIR/in" 3>&- &
+    local writer=$!
+    pids+=("$writer")
+    local line
+    read -r line <&4
+    [ "$line" = 1 ]
+    kill -KILL "$stuck"
+    wait_status "$writer"
+    wait_status "$other"
+    exec 4<&-
+    cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/other"
+}
+
+@test "a reader behind a --lossy writer reports how many messages it lost" {
+    seq 100000 >"$BATS_TEST_TMPDIR/in"
+    mkfifo "$BATS_TEST_TMPDIR/slow"
+    ipc-shm read --size 64K -t 60s "$n.r" >"$BATS_TEST_TMPDIR/slow" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+    local reader=$!
+    pids+=("$reader")
+    exec 4<"$BATS_TEST_TMPDIR/slow"
+    # The writer never waits: it is done long before the reader gets going.
+    ipc-shm write --lossy --size 64K --wait-readers 1 -t 60s "$n.r" <"$BATS_TEST_TMPDIR/in"
+    cat <&4 >"$BATS_TEST_TMPDIR/got"
+    exec 4<&-
+    cat "$BATS_TEST_TMPDIR/err"
+    wait_status "$reader"
+    local lost got
+    lost=$(sed -n "s/^ipc-shm: $n.r: lost \([0-9]*\) messages: the --lossy writer overwrote them$/\1/p" \
+        "$BATS_TEST_TMPDIR/err" | awk '{ s += $1 } END { print s + 0 }')
+    got=$(wc -l <"$BATS_TEST_TMPDIR/got")
+    [ "$lost" -gt 0 ]
+    [ $((lost + got)) -eq 100000 ]
+    # What did arrive is in order, and ends with the last line.
+    sort -n -c "$BATS_TEST_TMPDIR/got"
+    [ "$(tail -n 1 "$BATS_TEST_TMPDIR/got")" = 100000 ]
+}
+
+@test "a reader exits 74 when the writer dies without ending the stream" {
+    live_stream hello
+    kill -KILL "$writer"
+    wait_status "$reader" 74
+    exec 4<&- 5>&-
+    [ "$(cat "$BATS_TEST_TMPDIR/err")" = "ipc-shm: $n.r: the writer died before it ended the stream (run 'ipc-shm write' again)" ]
+}
+
+@test "each reader writes in its own framing: NUL, --json, -n" {
+    spawn "$BATS_TEST_TMPDIR/nul" ipc-shm read -0 -t 10s "$n.r"
+    local nul=$!
+    spawn "$BATS_TEST_TMPDIR/json" ipc-shm read --json -n 2 -t 10s "$n.r"
+    local json=$!
+    printf 'a b\nc\n' | ipc-shm write --wait-readers 2 -t 10s "$n.r"
+    wait_status "$nul"
+    wait_status "$json"
+    [ "$(tr '\0' '|' <"$BATS_TEST_TMPDIR/nul")" = "a b|c|" ]
+    [ "$(cat "$BATS_TEST_TMPDIR/json")" = "{\"topic\":\"$n.r\",\"data\":\"a b\"}
+{\"topic\":\"$n.r\",\"data\":\"c\"}" ]
+}
+
+@test "read exits 0 on SIGTERM, --idle and -n; 124 on --timeout; write stops at -n" {
+    run -124 ipc-shm read -t 100ms "$n.r"
+    run -0 ipc-shm read --idle 100ms "$n.r"
+    spawn "$BATS_TEST_TMPDIR/one" ipc-shm read -t 10s "$n.r"
+    ipc-shm write --wait-readers 1 -t 10s -n 1 "$n.r" first second
+    wait_status "$(last_pid)"
+    [ "$(cat "$BATS_TEST_TMPDIR/one")" = first ]
+    live_stream first
+    kill -TERM "$reader"
+    wait_status "$reader" 0
+    exec 4<&- 5>&-
+    wait_status "$writer" 0
+}
+
+@test "write refuses a message larger than the ring, a second writer, and another kind" {
+    head -c 70000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/big"
+    run -2 --separate-stderr ipc-shm write --size 64K --whole "$n.r" <"$BATS_TEST_TMPDIR/big"
+    [ "$stderr" = "ipc-shm: $n.r: a message of 70000 bytes does not fit in the ring (65488 bytes at most) (give the ring a larger --size)" ]
+    mkfifo "$BATS_TEST_TMPDIR/in"
+    ipc-shm write "$n.r" <"$BATS_TEST_TMPDIR/in" 3>&- &
+    local first=$!
+    pids+=("$first")
+    exec 5>"$BATS_TEST_TMPDIR/in"
+    echo x >&5 # Once this is read, the first writer owns the ring.
+    run -75 --separate-stderr ipc-shm write -n 1 "$n.r" <<<y
+    [[ "$stderr" == "ipc-shm: $n.r: pid $first is writing to this ring already"* ]] ||
+        [[ "$stderr" == "ipc-shm: $n.r: pid "*" is writing to this ring already"* ]]
+    exec 5>&-
+    wait_status "$first"
+    ipc-shm set "$n.b" v
+    run -2 --separate-stderr ipc-shm read "$n.b"
+    [ "$stderr" = "ipc-shm: $n.b: is a board, not a ring (use another name, or remove it with 'ipc-shm rm $n.b')" ]
+    run -2 ipc-shm write --size 100 "$n.r"
+}
+
+@test "a corrupt ring gives a clear error and exit 74" {
+    run -124 ipc-shm read -t 50ms "$n.r" # Makes the ring.
+    run -0 ipc-shm stat "$n.r"
+    [[ "$output" == *"kind: ring"*"size: 1048576"* ]]
+    # The capacity (offset 24) becomes 12345: not a power of two.
+    printf '\071\060\0\0\0\0\0\0' | dd of="$shm.r" bs=1 seek=24 conv=notrunc status=none
+    run -74 --separate-stderr ipc-shm read "$n.r"
+    [ "$stderr" = "ipc-shm: $n.r: not a valid ipc-shm segment: ring capacity 12345 is not a power of two in range (remove it with 'ipc-shm rm $n.r')" ]
+    run -74 ipc-shm write "$n.r" </dev/null
+}
+
+@test "write exits 143 on SIGTERM and still ends the stream for its readers" {
+    live_stream one
+    kill -TERM "$writer"
+    wait_status "$writer" 143
+    wait_status "$reader" 0
+    exec 4<&- 5>&-
+}

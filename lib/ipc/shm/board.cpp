@@ -8,17 +8,15 @@
 #include "ipc/io/sys.hpp"
 #include "ipc/names/name.hpp"
 #include "ipc/shm/futex.hpp"
+#include "ipc/shm/interrupter.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstring>
-#include <poll.h>
 #include <signal.h>
-#include <sys/eventfd.h>
 #include <sys/stat.h>
-#include <thread>
 #include <time.h>
 #include <vector>
 
@@ -29,7 +27,7 @@ struct Board::State {
     std::atomic<std::uint32_t> seq; // Even: stable; odd: a write in progress; 0: never set.
     std::atomic<std::int32_t> writer; // Pid of the setter holding the lock; 0 when free.
     std::atomic<std::uint32_t> replaced; // 1 once a bigger board took over the name.
-    std::uint32_t padding;
+    std::atomic<std::uint32_t> lock_waiters; // Setters asleep on the writer word.
     std::atomic<std::uint64_t> length;
     std::uint64_t reserved[5];
 };
@@ -42,12 +40,6 @@ constexpr std::size_t board_header_size = sizeof(Header) + 64;
 bool alive(std::int32_t pid)
 {
     return pid > 0 && (::kill(pid, 0) == 0 || errno != ESRCH);
-}
-
-void pause_briefly()
-{
-    timespec const pause { 0, 50'000 };
-    ::nanosleep(&pause, nullptr);
 }
 
 std::size_t capacity_for(std::size_t size)
@@ -128,14 +120,22 @@ void Board::lock()
         if (holder != 0 && !alive(holder)
             && writer.compare_exchange_strong(holder, self, std::memory_order_acquire))
             return;
-        pause_briefly();
+        // Sleep until the holder lets go; a holder that dies never wakes us,
+        // so look again now and then.
+        auto& waiters = state().lock_waiters;
+        waiters.fetch_add(1);
+        futex_wait(writer, holder, 10);
+        waiters.fetch_sub(1);
     }
 }
 
 void Board::unlock()
 {
-    state().writer.store(0, std::memory_order_release);
+    state().writer.store(0);
+    if (state().lock_waiters.load() != 0)
+        futex_wake_all(state().writer);
 }
+
 
 void Board::set(std::string_view value)
 {
@@ -266,57 +266,6 @@ bool Board::setter_died() const
     return !alive(holder) && seq.load(std::memory_order_acquire) == before;
 }
 
-namespace {
-
-// Ends a futex wait when SIGINT/SIGTERM arrive or stdout's reader goes away.
-// Signals stay blocked (Stop reads them from its signalfd), so a thread polls
-// those fds and wakes the board's waiters until the main loop has seen it.
-class Interrupter {
-public:
-    Interrupter(Stop const& stop, std::atomic<Board const*>& board)
-        : m_quit(sys::check(::eventfd(0, EFD_CLOEXEC), "eventfd"))
-        , m_thread([this, &stop, &board] { run(stop, board); })
-    {
-    }
-    ~Interrupter()
-    {
-        m_acknowledged.store(true);
-        std::uint64_t const one = 1;
-        (void)::write(m_quit.get(), &one, sizeof(one));
-        m_thread.join();
-    }
-    Interrupter(Interrupter const&) = delete;
-    Interrupter& operator=(Interrupter const&) = delete;
-
-    bool fired() const { return m_fired.load(); }
-    void acknowledge() { m_acknowledged.store(true); }
-
-private:
-    void run(Stop const& stop, std::atomic<Board const*>& board)
-    {
-        pollfd fds[] = { { m_quit.get(), POLLIN, 0 }, { stop.signal_fd(), POLLIN, 0 },
-            { stop.output_fd(), 0, 0 } };
-        nfds_t const count = stop.output_fd() >= 0 ? 3 : 2;
-        while (::poll(fds, count, -1) < 0 && errno == EINTR) { }
-        if (fds[0].revents != 0)
-            return; // The watch ended on its own.
-        m_fired.store(true);
-        // A wake that lands just before the waiter sleeps is lost, so repeat
-        // until the main loop says it has seen the flag.
-        while (!m_acknowledged.load()) {
-            board.load()->wake();
-            pause_briefly();
-        }
-    }
-
-    io::Fd m_quit; // Readable once the watch is over.
-    std::atomic<bool> m_fired { false };
-    std::atomic<bool> m_acknowledged { false };
-    std::thread m_thread;
-};
-
-}
-
 void watch(Store const& store, std::string_view name, Stop& stop,
     std::function<void(std::string_view)> const& on_value, std::function<void()> const& before_wait)
 {
@@ -326,15 +275,12 @@ void watch(Store const& store, std::string_view name, Stop& stop,
     boards.push_back(std::make_unique<Board>(store, name, Board::Create::Yes));
     Board* board = boards.back().get();
     std::atomic<Board const*> current { board };
-    Interrupter interrupter(stop, current);
+    Interrupter interrupter(stop, [&current] { current.load()->wake(); });
     std::string value;
     std::uint32_t seen = 0;
     while (!stop.done()) {
         if (interrupter.fired()) {
-            interrupter.acknowledge();
-            stop.check_signal();
-            if (stop.signal() == 0)
-                stop.output_closed();
+            interrupter.settle(stop);
             break;
         }
         if (board->replaced()) {

@@ -2,7 +2,7 @@
 
 // Boards: one latest value under a name, behind a seqlock. A setter writes in
 // place under a lock word holding its pid (so a setter killed mid-write cannot
-// wedge the others); readers copy and retry until the sequence held still, so
+// wedge the others; setters waiting for the lock sleep on it as a futex); readers copy and retry until the sequence held still, so
 // they never see a torn value; watchers sleep on the sequence word (futex).
 // A value larger than the board moves the name to a bigger board.
 

@@ -6,10 +6,12 @@
 
 #include "ipc/io/sys.hpp"
 #include "ipc/names/name.hpp"
+#include "ipc/shm/process.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
@@ -205,8 +207,7 @@ Info stat(Store const& store, std::string_view name)
         info.problem = *found->problem;
     } else {
         info.kind = static_cast<Kind>(found->header.kind);
-        if (info.kind != Kind::Ring)
-            info.size = found->header.data_size;
+        info.size = found->header.data_size;
     }
     return info;
 }
@@ -283,12 +284,37 @@ Header make_header(Kind kind, std::uint64_t header_size, std::uint64_t data_size
     return header;
 }
 
+namespace {
+
+// Removes the drafts of NAME (NAME~PID.RANDOM) left by processes that died,
+// such as a put killed with SIGKILL; those of live processes stay.
+void remove_stale_drafts(Store const& store, std::string_view name)
+{
+    std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(store.dir.c_str()), ::closedir);
+    if (!dir)
+        return; // Creating the draft will say what is wrong.
+    auto const prefix = store.file_name(name) + "~";
+    while (auto const* entry = ::readdir(dir.get())) {
+        std::string_view file = entry->d_name;
+        if (!file.starts_with(prefix))
+            continue;
+        auto const rest = file.substr(prefix.size());
+        std::int32_t pid = 0;
+        auto const [end, error] = std::from_chars(rest.data(), rest.data() + rest.size(), pid);
+        if (error == std::errc {} && end != rest.data() && *end == '.' && !alive({ pid, 0 }))
+            ::unlinkat(::dirfd(dir.get()), entry->d_name, 0);
+    }
+}
+
+}
+
 Draft::Draft(Store const& store, std::string_view name, mode_t mode)
     : m_final(store.path(name))
 {
+    remove_stale_drafts(store, name);
     std::random_device random;
     for (int attempt = 0; !m_fd; ++attempt) {
-        m_temp = fmt::format("{}~{:08x}", m_final, random());
+        m_temp = fmt::format("{}~{}.{:08x}", m_final, ::getpid(), random());
         m_fd.reset(
             ::open(m_temp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
         if (!m_fd && (errno != EEXIST || attempt == 8))

@@ -85,7 +85,7 @@ Segment open(Store const& store, std::string_view name, Kind expected, Access ac
 struct Info {
     std::string name;
     std::optional<Kind> kind;
-    std::uint64_t size = 0; // Object: data bytes; board: capacity; else file bytes.
+    std::uint64_t size = 0; // Object: data bytes; ring, board: capacity; invalid: file bytes.
     uid_t owner = 0;
     mode_t mode = 0;
     std::int64_t mtime_ns = 0;
@@ -108,9 +108,10 @@ std::optional<Kind> existing_kind(Store const& store, std::string_view name);
 // "0640" or "640" (at most 0777); nullopt otherwise.
 std::optional<mode_t> parse_mode(std::string_view text);
 
-// A segment being built under a temporary name (ipc-<uid>-NAME~RANDOM, which
-// is never a valid name) and then moved into place whole. The destructor
-// removes the file unless it was committed.
+// A segment being built under a temporary name (ipc-<uid>-NAME~PID.RANDOM,
+// which is never a valid name) and then moved into place whole. The
+// destructor removes the file unless it was committed; the next draft of
+// NAME removes those left by processes that died (a put killed with SIGKILL).
 class Draft {
 public:
     Draft(Store const& store, std::string_view name, mode_t mode);

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <thread>
+#include <vector>
 #include <unistd.h>
 
 namespace {
@@ -187,4 +188,25 @@ TEST_CASE("a watcher wakes for a value set by another thread", "[shm]")
     setter.join();
     CHECK(stop.exit() == ipc::Exit::Ok);
     CHECK(seen == std::vector<std::string> { "0", "1" });
+}
+
+TEST_CASE("setters racing for the lock each get their turn", "[shm]")
+{
+    ipc::test::TempDir dir;
+    auto const store = store_in(dir);
+    Board(store, "race", Board::Create::Yes).set("start");
+    auto const first = Board(store, "race", Board::Create::No).seq();
+    constexpr int setters = 4;
+    constexpr int each = 2000;
+    {
+        std::vector<std::jthread> threads;
+        for (int t = 0; t < setters; ++t)
+            threads.emplace_back([&store, t] {
+                Board board(store, "race", Board::Create::No);
+                for (int i = 0; i < each; ++i)
+                    board.set(std::string(100, static_cast<char>('a' + t)));
+            });
+    }
+    // Every set moved the sequence on by two, none was lost to a race.
+    CHECK(Board(store, "race", Board::Create::No).seq() == first + 2 * setters * each);
 }

@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/wait.h>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -175,4 +177,25 @@ TEST_CASE("a failed draft leaves nothing behind", "[shm]")
     }
     CHECK(ipc::shm::list(store).empty());
     CHECK(std::filesystem::is_empty(dir.path()));
+}
+
+TEST_CASE("a new draft removes the drafts of dead processes, not of live ones", "[shm]")
+{
+    ipc::test::TempDir dir;
+    auto const store = store_in(dir);
+    pid_t const child = ::fork(); // A pid that is surely dead once reaped.
+    REQUIRE(child >= 0);
+    if (child == 0)
+        ::_exit(0);
+    REQUIRE(::waitpid(child, nullptr, 0) == child);
+    auto const stale = fmt::format("{}~{}.0badf00d", store.path("x"), child);
+    auto const live = fmt::format("{}~{}.0badf00d", store.path("x"), ::getpid());
+    auto const other = fmt::format("{}~{}.0badf00d", store.path("y"), child);
+    write_file(stale, "left by a put killed with SIGKILL");
+    write_file(live, "a put still running");
+    write_file(other, "another name's");
+    ipc::shm::put_object(store, "x", "new", 0600);
+    CHECK(::access(stale.c_str(), F_OK) != 0);
+    CHECK(::access(live.c_str(), F_OK) == 0);
+    CHECK(::access(other.c_str(), F_OK) == 0);
 }

@@ -1,0 +1,241 @@
+// The writer side of the ring protocol in ring_layout.hpp.
+
+#include "ipc/shm/ring_writer.hpp"
+
+#include "ipc/names/name.hpp"
+#include "ipc/shm/futex.hpp"
+#include "ipc/shm/process.hpp"
+#include "ipc/shm/ring_layout.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
+namespace ipc::shm {
+
+namespace {
+
+// Readers' liveness is looked up (in /proc) at most this often while waiting.
+constexpr auto reclaim_interval = std::chrono::milliseconds(200);
+constexpr int check_ms = 200;
+
+int wait_limit(Stop& stop)
+{
+    int const deadline = stop.wait_ms();
+    return deadline < 0 ? check_ms : std::min(deadline, check_ms);
+}
+
+}
+
+RingWriter::RingWriter(Ring& ring, Overflow overflow, Stop& stop)
+    : m_ring(ring)
+    , m_overflow(overflow)
+    , m_stop(stop)
+{
+    auto& state = ring.state();
+    auto const me = self_process();
+    auto owner = state.owner.load();
+    for (;;) {
+        auto const pid = static_cast<std::int32_t>(owner_pid(owner));
+        if (pid != 0 && alive({ pid, state.writer_start.load() }))
+            throw Error(Exit::TempFail,
+                fmt::format("{}: pid {} is writing to this ring already", printable(ring.name()), pid),
+                "wait for it to end, or use another name");
+        m_generation = owner_generation(owner) + 1;
+        if (m_generation == 0)
+            m_generation = 1; // 0 means "no stream" to the readers.
+        // A start left by a writer that died must not make us look dead.
+        state.writer_start.store(0);
+        if (state.owner.compare_exchange_strong(
+                owner, (std::uint64_t { m_generation } << 32) | static_cast<std::uint32_t>(me.pid)))
+            break;
+    }
+    state.writer_start.store(me.start);
+    state.flags.store(overflow == Overflow::Lossy ? ring_lossy : 0);
+    m_head = state.head.load();
+    m_tail = state.tail.load();
+    m_published = m_head;
+    m_limit = m_head; // Look at the readers before the first record.
+    m_interrupter.emplace(stop, [&state] {
+        futex_wake_all(state.space_seq);
+        futex_wake_all(state.readers_seq);
+    });
+}
+
+RingWriter::~RingWriter()
+{
+    end();
+}
+
+std::size_t RingWriter::max_message() const
+{
+    return max_record_size(m_ring.capacity());
+}
+
+bool RingWriter::wait_for_readers(std::size_t count)
+{
+    auto& state = m_ring.state();
+    for (;;) {
+        auto const seen = state.readers_seq.load();
+        if (m_ring.live_readers() >= count)
+            return true;
+        if (m_interrupter->fired())
+            m_interrupter->settle(m_stop);
+        if (m_stop.done())
+            return false;
+        futex_wait(state.readers_seq, seen, wait_limit(m_stop));
+    }
+}
+
+bool RingWriter::write_message(std::string_view data)
+{
+    return append(RecordType::Message, data, '\0', 1);
+}
+
+bool RingWriter::write_run(std::string_view run, char delimiter, std::uint64_t count)
+{
+    return append(RecordType::Lines, run, delimiter, count);
+}
+
+bool RingWriter::append(
+    RecordType type, std::string_view payload, char delimiter, std::uint64_t count)
+{
+    if (payload.size() > max_message())
+        throw Error(Exit::Usage,
+            fmt::format("{}: a message of {} bytes does not fit in the ring ({} bytes at most)",
+                printable(m_ring.name()), payload.size(), max_message()),
+            "give the ring a larger --size");
+    if (m_interrupter->fired()) { // SIGINT or SIGTERM while we were busy.
+        m_interrupter->settle(m_stop);
+        return false;
+    }
+    auto const span = record_span(payload.size());
+    if (!make_room(span))
+        return false;
+    put(type, payload, delimiter, count);
+    // Publishing per record would make readers chase every small message.
+    if (m_head - m_published >= std::min<std::uint64_t>(m_ring.capacity() / 8, 64 << 10))
+        publish();
+    return true;
+}
+
+void RingWriter::put(RecordType type, std::string_view payload, char delimiter, std::uint64_t count)
+{
+    RecordHeader const header { static_cast<std::uint32_t>(payload.size()),
+        static_cast<std::uint32_t>(count), m_generation, type, delimiter, 0, m_sequence };
+    auto* at = m_ring.at(m_head);
+    std::memcpy(at, &header, sizeof(header));
+    if (!payload.empty())
+        std::memcpy(at + sizeof(header), payload.data(), payload.size());
+    m_head += record_span(payload.size());
+    m_sequence += count;
+}
+
+// Waits until span bytes and an End record fit below the limit (not with
+// --lossy), then moves the tail past the records that appending overwrites.
+bool RingWriter::make_room(std::uint64_t span)
+{
+    auto& state = m_ring.state();
+    auto const need = span + record_header_size;
+    while (m_overflow == Overflow::Block && m_head + need > m_limit) {
+        refresh_limit();
+        if (m_head + need <= m_limit)
+            break;
+        state.writer_sleeping.store(1);
+        auto const seen = state.space_seq.load();
+        refresh_limit(); // A reader that moved on before the flag was up is seen now.
+        bool const stopped = m_interrupter->fired() || m_stop.done();
+        if (m_head + need > m_limit && !stopped)
+            futex_wait(state.space_seq, seen, wait_limit(m_stop));
+        state.writer_sleeping.store(0);
+        if (stopped) {
+            if (m_interrupter->fired())
+                m_interrupter->settle(m_stop);
+            return false;
+        }
+        auto const now = std::chrono::steady_clock::now();
+        if (now - m_last_reclaim >= reclaim_interval) {
+            m_ring.reclaim_dead_readers(); // A SIGKILLed reader must not wedge us.
+            m_last_reclaim = now;
+        }
+    }
+    advance_tail(m_head + span);
+    return true;
+}
+
+// Publishes the head, then reads the cursors; a reader registers by storing
+// its cursor and then reading the head, so one of the two sees the other.
+void RingWriter::refresh_limit()
+{
+    publish();
+    auto lowest = m_head;
+    for (std::size_t i = 0; i < ring_slots; ++i) {
+        auto const& reader = m_ring.slot(i);
+        if (reader.active.load() != 0)
+            lowest = std::min(lowest, reader.cursor.load());
+    }
+    m_limit = lowest + m_ring.capacity();
+}
+
+void RingWriter::advance_tail(std::uint64_t end)
+{
+    auto const capacity = m_ring.capacity();
+    if (m_tail + capacity >= end)
+        return;
+    while (m_tail + capacity < end) {
+        RecordHeader header;
+        std::memcpy(&header, m_ring.at(m_tail), sizeof(header));
+        auto const span = record_span(header.size);
+        if (header.size > max_record_size(capacity) || m_tail + span > m_head) {
+            m_tail = m_head; // Not a record of ours: nothing below the head is kept.
+            break;
+        }
+        m_tail += span;
+    }
+    // A reader that skips to the tail must find it at or below the head.
+    if (m_tail > m_published)
+        publish();
+    // The seqlock's writer side: the new tail is visible before any byte below it changes.
+    m_ring.state().tail.store(m_tail, std::memory_order_release);
+    std::atomic_thread_fence(std::memory_order_release);
+}
+
+void RingWriter::publish()
+{
+    auto& state = m_ring.state();
+    if (m_head != m_published) {
+        state.head.store(m_head);
+        m_published = m_head;
+    }
+    if (state.readers_sleeping.load() != 0) {
+        state.data_seq.fetch_add(1);
+        futex_wake_all(state.data_seq);
+    }
+}
+
+void RingWriter::end() noexcept
+{
+    if (m_ended)
+        return;
+    m_ended = true;
+    m_interrupter.reset();
+    if (m_overflow == Overflow::Block && m_head + record_span(0) > m_limit)
+        refresh_limit(); // Only a writer that appended nothing can get here.
+    // Without room, readers of this stream still see a clean end: the owner
+    // word names this generation and no writer.
+    if (m_overflow == Overflow::Lossy || m_head + record_span(0) <= m_limit) {
+        advance_tail(m_head + record_span(0));
+        put(RecordType::End, {}, '\0', 0);
+    }
+    auto& state = m_ring.state();
+    state.head.store(m_head);
+    m_published = m_head;
+    state.writer_start.store(0);
+    state.owner.store(std::uint64_t { m_generation } << 32);
+    state.data_seq.fetch_add(1);
+    futex_wake_all(state.data_seq);
+}
+
+}
