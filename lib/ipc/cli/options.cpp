@@ -151,6 +151,7 @@ void add_security(CLI::App& app, Security& security)
                    security.access.uids.push_back(parse_id<uid_t>(text, "--allow-uid", true));
            },
            "accept peers running as UID too")
+        ->allow_extra_args(false) // One value per flag: a NAME after it is no UID.
         ->type_name("UID")
         ->group("Security");
     app.add_option_function<std::vector<std::string>>(
@@ -160,6 +161,7 @@ void add_security(CLI::App& app, Security& security)
                    security.access.gids.push_back(parse_id<gid_t>(text, "--allow-group", false));
            },
            "accept peers whose group is GID too")
+        ->allow_extra_args(false)
         ->type_name("GID")
         ->group("Security");
     add_max_size(app, security.max_size);
