@@ -27,6 +27,7 @@ public:
     void on_event(std::uint64_t tag, std::uint32_t events) override;
     void tick() override;
     int timeout_ms() const override;
+    void cancel(std::uint64_t connection) override;
 
 private:
     using Clock = std::chrono::steady_clock;

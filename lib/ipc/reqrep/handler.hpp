@@ -50,6 +50,8 @@ public:
     virtual void tick() = 0;
     // Milliseconds until the handler's next deadline, -1 for none.
     virtual int timeout_ms() const = 0;
+    // The client of connection went away: drop its requests not started yet.
+    virtual void cancel(std::uint64_t connection) = 0;
     // True when the handler can answer nothing more (stdio: stdin ended).
     virtual bool finished() const { return false; }
 };

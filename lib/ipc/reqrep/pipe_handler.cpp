@@ -300,6 +300,13 @@ void PipeHandler::on_event(std::uint64_t tag, std::uint32_t)
         write_out(worker);
 }
 
+void PipeHandler::cancel(std::uint64_t connection)
+{
+    // Requests already written to a worker stay: its replies keep their order.
+    m_in_flight -= std::erase_if(
+        m_queue, [connection](auto const& held) { return held.job.connection == connection; });
+}
+
 void PipeHandler::tick()
 {
     for (auto& worker : m_workers) {

@@ -31,6 +31,7 @@ public:
     void on_event(std::uint64_t tag, std::uint32_t events) override;
     void tick() override;
     int timeout_ms() const override { return -1; }
+    void cancel(std::uint64_t connection) override;
     bool finished() const override { return m_finished; }
 
 private:

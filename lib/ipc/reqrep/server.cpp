@@ -147,6 +147,7 @@ void Server::close(Connection& connection, std::string const& why)
     if (!why.empty())
         warn("{}: {}; connection closed", connection.who(), why);
     m_poller.remove(connection.fd.get());
+    m_handler->cancel(connection.key);
     m_connections[connection.key & slot_mask].reset();
 }
 
@@ -360,7 +361,11 @@ void Server::dispatch(std::uint64_t tag, std::uint32_t events)
         auto& connection = *m_connections[slot];
         if (events & EPOLLOUT)
             flush(connection);
-        if (m_connections[slot] && events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+        if (!m_connections[slot])
+            return;
+        if (events & (EPOLLHUP | EPOLLERR) && !connection.input.empty())
+            close(connection, {}); // Gone while waiting: its hang-up would be reported forever.
+        else if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
             on_readable(connection);
     }
 }
