@@ -334,6 +334,10 @@ void Server::run()
             begin_drain();
         if (m_draining && drained())
             break;
+        if (m_forced) {
+            warn("a second signal: exiting with {} requests unanswered", m_handler->in_flight());
+            break;
+        }
         if (!m_draining && m_listener.refresh())
             m_poller.add(m_listener.fd(), EPOLLIN, listener_tag);
         int timeout = m_draining ? -1 : refresh_ms;
@@ -353,7 +357,9 @@ void Server::dispatch(std::uint64_t tag, std::uint32_t events)
         if (!m_draining)
             accept_all();
     } else if (tag == signal_tag) {
+        bool const again = m_stop.signal() != 0;
         m_stop.check_signal();
+        m_forced = again; // A second signal: stop draining.
     } else if (tag >= first_handler_tag) {
         m_handler->on_event(tag, events);
     } else if (auto const slot = tag - first_connection_tag;

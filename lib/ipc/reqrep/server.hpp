@@ -73,6 +73,7 @@ private:
     std::uint64_t m_serial = 0;
     std::uint64_t m_taken = 0;
     bool m_draining = false;
+    bool m_forced = false;
 };
 
 }
