@@ -349,6 +349,42 @@ EOF
     [ "$(tail -n 1 "$BATS_TEST_TMPDIR/rest")" = "$survivor:3000" ]
 }
 
+@test "several servers on one name share the clients" {
+    serve "$BATS_TEST_TMPDIR/a" --pipe shared -- sed -u 's/^/a:/'
+    serve "$BATS_TEST_TMPDIR/b" --pipe shared -- sed -u 's/^/b:/'
+    for i in $(seq 30); do
+        req shared "$i"
+    done >"$BATS_TEST_TMPDIR/got"
+    sed 's/^[ab]://' "$BATS_TEST_TMPDIR/got" | diff -u <(seq 30) -
+    # Each client picks one at random: both are chosen in 30 tries but for a
+    # chance of 2^-29.
+    grep -q '^a:' "$BATS_TEST_TMPDIR/got"
+    grep -q '^b:' "$BATS_TEST_TMPDIR/got"
+}
+
+@test "the socket of a server killed with SIGKILL is removed by the next client" {
+    serve "$BATS_TEST_TMPDIR/srv" gone -- cat
+    kill -KILL "$(last_pid)"
+    wait "$(last_pid)" || true
+    [ -n "$(ls "$IPC_DIR/svc/gone")" ]
+    run -69 req gone x
+    [ -z "$(ls "$IPC_DIR/svc/gone")" ]
+}
+
+@test "unix:PATH: a live server's socket is not taken over (exit 2), a dead one's is" {
+    serve "$BATS_TEST_TMPDIR/first" "unix:$BATS_TEST_TMPDIR/s.sock" -- cat
+    first=$(last_pid)
+    run -2 --separate-stderr timeout -s KILL 20 ipc-serve "unix:$BATS_TEST_TMPDIR/s.sock" -- cat
+    [ "${#stderr_lines[@]}" = 1 ]
+    run -0 req "unix:$BATS_TEST_TMPDIR/s.sock" still
+    [ "$output" = still ]
+    kill -KILL "$first"
+    wait "$first" || true
+    serve "$BATS_TEST_TMPDIR/second" "unix:$BATS_TEST_TMPDIR/s.sock" -- sed s/^/2:/
+    run -0 req "unix:$BATS_TEST_TMPDIR/s.sock" again
+    [ "$output" = 2:again ]
+}
+
 @test "TCP on 127.0.0.1: port 0 picks a free port, reported in the --ready-file" {
     serve "$BATS_TEST_TMPDIR/srv" tcp://127.0.0.1:0 -- cat
     address=$(cat "$BATS_TEST_TMPDIR/srv.ready")
@@ -479,6 +515,40 @@ PY
     [ "$output" = short ]
 }
 
+@test "co-process mode with --len carries any bytes; with lines, a request holding a newline is an error" {
+    serve "$BATS_TEST_TMPDIR/len" --pipe --len binco -- cat
+    {
+        printf '\0\0\0\5a\nb\0c'
+        printf '\0\0\0\0'
+        printf '\0\0\0\2\n\n'
+    } >"$BATS_TEST_TMPDIR/in"
+    req --len binco <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/got"
+    cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/got"
+    serve "$BATS_TEST_TMPDIR/lines" --pipe lineco -- cat
+    run -1 --separate-stderr req -0 lineco $'two\nlines'
+    one_error lineco
+    [[ "$stderr" == "ipc-req: lineco: request 1: "* ]]
+    run -0 req lineco 'one line'
+    [ "$output" = 'one line' ]
+}
+
+@test "--whole sends a 1 MB binary file as one request and gets it back exactly" {
+    head -c 1000000 /dev/urandom >"$BATS_TEST_TMPDIR/blob"
+    serve "$BATS_TEST_TMPDIR/srv" --whole whole -- cat
+    req --whole whole <"$BATS_TEST_TMPDIR/blob" >"$BATS_TEST_TMPDIR/got"
+    cmp "$BATS_TEST_TMPDIR/blob" "$BATS_TEST_TMPDIR/got"
+}
+
+@test "a reply longer than ipc-req --max-size exits 74; one longer than ipc-serve --max-size is an error reply" {
+    serve "$BATS_TEST_TMPDIR/big" big -- head -c 100000 /dev/zero
+    run -74 --separate-stderr req --max-size 1K big x
+    [ "${#stderr_lines[@]}" = 1 ]
+    serve "$BATS_TEST_TMPDIR/capped" --max-size 1K capped -- head -c 100000 /dev/zero
+    run -1 --separate-stderr req capped x
+    one_error capped
+    [ -z "$output" ]
+}
+
 @test "ipc-req ... | head -n1 ends quietly with status 0" {
     serve "$BATS_TEST_TMPDIR/srv" --pipe many -- cat
     bash -c 'seq 100000 | ipc-req many | head -n1; echo "${PIPESTATUS[1]}" >"$1/status"' _ "$BATS_TEST_TMPDIR" >"$BATS_TEST_TMPDIR/got"
@@ -502,4 +572,6 @@ PY
     run -2 timeout -s KILL 10 ipc-serve tcp://127.0.0.1 -- cat
     run -2 ipc-req unix: x
     [ ! -e "$IPC_DIR" ]
+    run -2 --separate-stderr timeout -s KILL 10 ipc-serve ok -- /nonexistent/handler
+    [ "${#stderr_lines[@]}" = 1 ]
 }
