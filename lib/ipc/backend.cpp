@@ -2,6 +2,8 @@
 
 #include "ipc/pubsub/local_publisher.hpp"
 #include "ipc/pubsub/local_subscriber.hpp"
+#include "ipc/reqrep/exec_handler.hpp"
+#include "ipc/reqrep/pipe_handler.hpp"
 
 namespace ipc {
 
@@ -14,6 +16,23 @@ std::unique_ptr<pubsub::Subscriber> open_subscriber(
     std::vector<Pattern> const& patterns, pubsub::SubscribeOptions const& options)
 {
     return std::make_unique<pubsub::LocalSubscriber>(patterns, options);
+}
+
+std::unique_ptr<reqrep::Client> open_client(reqrep::ClientOptions const& options, Stop& stop,
+    reqrep::Client::OnReply on_reply, reqrep::Client::OnIdle on_idle)
+{
+    return std::make_unique<reqrep::Client>(options, stop, std::move(on_reply), std::move(on_idle));
+}
+
+std::unique_ptr<reqrep::Server> open_server(
+    reqrep::ServerOptions const& options, reqrep::HandlerOptions const& handler, Stop& stop)
+{
+    std::unique_ptr<reqrep::Handler> chosen;
+    if (!handler.command.empty() && !handler.pipe)
+        chosen = std::make_unique<reqrep::ExecHandler>(handler);
+    else
+        chosen = std::make_unique<reqrep::PipeHandler>(handler);
+    return std::make_unique<reqrep::Server>(options, std::move(chosen), stop);
 }
 
 }

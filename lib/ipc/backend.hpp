@@ -6,6 +6,8 @@
 #include "ipc/names/pattern.hpp"
 #include "ipc/pubsub/publisher.hpp"
 #include "ipc/pubsub/subscriber.hpp"
+#include "ipc/reqrep/client.hpp"
+#include "ipc/reqrep/server.hpp"
 
 #include <memory>
 #include <vector>
@@ -18,5 +20,14 @@ std::unique_ptr<pubsub::Publisher> open_publisher(
 
 std::unique_ptr<pubsub::Subscriber> open_subscriber(
     std::vector<Pattern> const& patterns, pubsub::SubscribeOptions const& options);
+
+// Connects to a server of options.address (see reqrep::Client).
+std::unique_ptr<reqrep::Client> open_client(reqrep::ClientOptions const& options, Stop& stop,
+    reqrep::Client::OnReply on_reply, reqrep::Client::OnIdle on_idle);
+
+// Binds options.address and starts the handler: exec mode with a command,
+// co-processes with handler.pipe, stdio mode without a command.
+std::unique_ptr<reqrep::Server> open_server(
+    reqrep::ServerOptions const& options, reqrep::HandlerOptions const& handler, Stop& stop);
 
 }

@@ -98,6 +98,29 @@ void check_batch(std::string_view body, std::size_t max_size)
         require(frame.substr(4) == body);
 }
 
+// A request or reply that parses is exactly what the encoder makes of its parts.
+void check_request_reply(std::string_view body)
+{
+    std::string error;
+    if (auto const request = ipc::wire::parse_request(body, error)) {
+        require(error.empty());
+        std::string frame;
+        ipc::wire::append_request(frame, request->id, request->data);
+        require(frame.substr(4) == body);
+    } else {
+        require(!error.empty());
+    }
+    error.clear();
+    if (auto const reply = ipc::wire::parse_reply(body, error)) {
+        require(error.empty());
+        std::string frame;
+        ipc::wire::append_reply(frame, reply->id, reply->status, reply->data);
+        require(frame.substr(4) == body);
+    } else {
+        require(!error.empty());
+    }
+}
+
 }
 
 extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size)
@@ -116,6 +139,7 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     for (auto const& body : whole.bodies) {
         check_hello(body);
         check_batch(body, chunk * 4);
+        check_request_reply(body);
     }
     return 0;
 }

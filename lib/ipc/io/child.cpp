@@ -34,6 +34,8 @@ namespace {
     ::dup2(spawn.stdout_fd >= 0 ? spawn.stdout_fd : null, 1);
     if (stderr_write >= 0)
         ::dup2(stderr_write, 2);
+    else if (spawn.stderr_fd != 2)
+        ::dup2(spawn.stderr_fd >= 0 ? spawn.stderr_fd : null, 2);
     ::execvpe(argv[0], argv.data(), envp.data());
     int const error = errno;
     [[maybe_unused]] auto const ignored = ::write(report, &error, sizeof(error));

@@ -21,6 +21,7 @@ struct Spawn {
     int stdin_fd = -1; // Duplicated onto the child's stdin; -1: /dev/null.
     int stdout_fd = 1; // Duplicated onto its stdout; -1: /dev/null.
     bool capture_stderr = false; // Give the parent a pipe from the child's stderr.
+    int stderr_fd = 2; // Otherwise duplicated onto its stderr; -1: /dev/null.
 };
 
 class Child {

@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -30,6 +33,83 @@ sockaddr const* as_sockaddr(sockaddr_un const& address)
     return reinterpret_cast<sockaddr const*>(&address);
 }
 
+// Resolves host (127.0.0.1 when empty) for a stream socket.
+struct Resolved {
+    sockaddr_storage address {};
+    socklen_t length = 0;
+    int family = AF_INET;
+};
+
+Resolved resolve(std::string const& host, std::uint16_t port, bool passive)
+{
+    addrinfo hints {};
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0);
+    addrinfo* found = nullptr;
+    auto const service = std::to_string(port);
+    int const rc = ::getaddrinfo(
+        host.empty() ? "127.0.0.1" : host.c_str(), service.c_str(), &hints, &found);
+    if (rc != 0 || !found)
+        throw Error(Exit::Usage, fmt::format("{}: cannot resolve host: {}", host, ::gai_strerror(rc)),
+            "use an IP address such as 127.0.0.1");
+    Resolved resolved;
+    std::memcpy(&resolved.address, found->ai_addr, found->ai_addrlen);
+    resolved.length = found->ai_addrlen;
+    resolved.family = found->ai_family;
+    ::freeaddrinfo(found);
+    return resolved;
+}
+
+void set_no_delay(int fd)
+{
+    int const one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)); // Latency over batching.
+}
+
+}
+
+Fd listen_tcp(std::string const& host, std::uint16_t& port, std::string const& display)
+{
+    auto const resolved = resolve(host, port, true);
+    Fd fd { sys::check(
+        ::socket(resolved.family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), "socket") };
+    int const one = 1;
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    sys::check(::bind(fd.get(), reinterpret_cast<sockaddr const*>(&resolved.address),
+                   resolved.length),
+        "bind", display);
+    sys::check(::listen(fd.get(), SOMAXCONN), "listen", display);
+    sockaddr_storage bound {};
+    socklen_t length = sizeof(bound);
+    sys::check(::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&bound), &length), "getsockname");
+    port = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                                             : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+    return fd;
+}
+
+std::optional<Fd> try_connect_tcp(std::string const& host, std::uint16_t port, int& errno_out)
+{
+    auto const resolved = resolve(host, port, false);
+    Fd fd { sys::check(::socket(resolved.family, SOCK_STREAM | SOCK_CLOEXEC, 0), "socket") };
+    errno_out = 0;
+    while (::connect(fd.get(), reinterpret_cast<sockaddr const*>(&resolved.address),
+               resolved.length)
+        != 0) {
+        if (errno == EINTR)
+            continue;
+        errno_out = errno;
+        if (errno == ECONNREFUSED || errno == ENETUNREACH || errno == EHOSTUNREACH
+            || errno == ETIMEDOUT)
+            return std::nullopt;
+        sys::fail("connect", fmt::format("{}:{}", host, port), errno);
+    }
+    set_no_delay(fd.get());
+    return fd;
+}
+
+void set_tcp_no_delay(int fd)
+{
+    set_no_delay(fd);
 }
 
 Fd listen_unix(int dir_fd, std::string const& name, std::string const& display_path)
@@ -40,6 +120,16 @@ Fd listen_unix(int dir_fd, std::string const& name, std::string const& display_p
     sys::check(::bind(fd.get(), as_sockaddr(address), sizeof(address)), "bind", display_path);
     sys::check(::listen(fd.get(), SOMAXCONN), "listen", display_path);
     return fd;
+}
+
+Fd listen_unix_registered(int dir_fd, std::string const& id, std::string const& dir_path)
+{
+    auto const pending = id + ".new";
+    ::unlinkat(dir_fd, pending.c_str(), 0);
+    auto listener = listen_unix(dir_fd, pending, dir_path + "/" + pending);
+    sys::check(::renameat(dir_fd, pending.c_str(), dir_fd, (id + ".sock").c_str()), "rename",
+        dir_path + "/" + id + ".sock");
+    return listener;
 }
 
 std::optional<Fd> try_connect_unix(

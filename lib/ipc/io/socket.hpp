@@ -6,6 +6,7 @@
 
 #include "ipc/io/fd.hpp"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <sys/types.h>
@@ -18,11 +19,26 @@ enum class Blocking { No, Yes };
 // Binds and listens on dir/name (non-blocking, close-on-exec). Throws SystemError.
 Fd listen_unix(int dir_fd, std::string const& name, std::string const& display_path);
 
+// Binds ID.new in dir, listens, and renames it to ID.sock: a peer never
+// finds a socket that does not listen yet. dir_path is for messages.
+Fd listen_unix_registered(int dir_fd, std::string const& id, std::string const& dir_path);
+
 // Connects to dir/name. Returns nullopt with errno_out set when the socket is
 // absent or refuses (ENOENT, ECONNREFUSED): the caller treats it as stale.
 // Throws SystemError for other failures.
 std::optional<Fd> try_connect_unix(
     int dir_fd, std::string const& name, Blocking blocking, int& errno_out);
+
+// TCP with TCP_NODELAY, for request-response across machines. host is a
+// name or an IP address; empty means 127.0.0.1. listen_tcp sets port to
+// the one bound (the kernel picks one for 0). Both throw SystemError, or
+// Error(Usage) for a host that does not resolve.
+Fd listen_tcp(std::string const& host, std::uint16_t& port, std::string const& display);
+// nullopt with errno_out set when nobody listens (ECONNREFUSED) or the host
+// cannot be reached; throws for other failures.
+std::optional<Fd> try_connect_tcp(std::string const& host, std::uint16_t port, int& errno_out);
+// For accepted TCP connections: no Nagle delay on small replies.
+void set_tcp_no_delay(int fd);
 
 // The credentials of the peer of a connected Unix socket.
 struct Peer {

@@ -128,12 +128,7 @@ io::Fd LocalRegistry::add(Registration const& registration) const
     }
     sys::check(::renameat(m_dir.get(), temporary.c_str(), m_dir.get(), (id + ".pat").c_str()),
         "rename", m_path + "/" + id + ".pat");
-    auto const pending = id + ".new";
-    ::unlinkat(m_dir.get(), pending.c_str(), 0);
-    auto listener = io::listen_unix(m_dir.get(), pending, m_path + "/" + pending);
-    sys::check(::renameat(m_dir.get(), pending.c_str(), m_dir.get(), (id + ".sock").c_str()),
-        "rename", m_path + "/" + id + ".sock");
-    return listener;
+    return io::listen_unix_registered(m_dir.get(), id, m_path);
 }
 
 bool LocalRegistry::touch(std::string const& id) const noexcept

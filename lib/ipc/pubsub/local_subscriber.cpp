@@ -169,8 +169,11 @@ bool LocalSubscriber::next_from(Connection& connection, MessageView& message)
         }
         std::string error;
         if (!connection.greeted) {
-            if (!wire::parse_hello(connection.decoder.body(), error))
+            auto const hello = wire::parse_hello(connection.decoder.body(), error);
+            if (!hello)
                 throw Error(Exit::Usage, error);
+            if (hello->role != wire::Role::Publisher)
+                throw Error(Exit::Usage, "the peer is not a publisher");
             connection.greeted = true;
             continue;
         }

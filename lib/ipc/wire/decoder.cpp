@@ -96,11 +96,54 @@ std::optional<Hello> parse_hello(std::string_view body, std::string& error)
         return std::nullopt;
     }
     auto const role = static_cast<std::uint8_t>(body[hello_size - 1]);
-    if (role != static_cast<std::uint8_t>(Role::Publisher)) {
+    if (role != static_cast<std::uint8_t>(Role::Publisher)
+        && role != static_cast<std::uint8_t>(Role::Client)) {
         error = fmt::format("unknown role {} in hello frame", role);
         return std::nullopt;
     }
     return Hello { peer_version, static_cast<Role>(role) };
+}
+
+namespace {
+
+// The type byte of a body, worded for errors: "unknown frame type 9".
+bool check_type(std::string_view body, Type type, std::size_t header_size, std::string& error)
+{
+    if (body.empty()) {
+        error = "empty frame";
+        return false;
+    }
+    if (body[0] != static_cast<char>(type)) {
+        error = fmt::format("unexpected frame type {}", static_cast<unsigned char>(body[0]));
+        return false;
+    }
+    if (body.size() < header_size) {
+        error = fmt::format("truncated {} frame", type == Type::Request ? "request" : "reply");
+        return false;
+    }
+    return true;
+}
+
+}
+
+std::optional<Request> parse_request(std::string_view body, std::string& error)
+{
+    if (!check_type(body, Type::Request, request_header_size, error))
+        return std::nullopt;
+    return Request { read_big_endian(body.data() + 1, 8), body.substr(request_header_size) };
+}
+
+std::optional<Reply> parse_reply(std::string_view body, std::string& error)
+{
+    if (!check_type(body, Type::Reply, reply_header_size, error))
+        return std::nullopt;
+    auto const status = static_cast<unsigned char>(body[9]);
+    if (status > static_cast<unsigned char>(ReplyStatus::Error)) {
+        error = fmt::format("unknown reply status {}", status);
+        return std::nullopt;
+    }
+    return Reply { read_big_endian(body.data() + 1, 8), static_cast<ReplyStatus>(status),
+        body.substr(reply_header_size) };
 }
 
 std::optional<BatchView> BatchView::parse(std::string_view body, std::string& error)

@@ -53,6 +53,22 @@ struct Hello {
 // nullopt (with error set) for a body that is not a Hello of a version we speak.
 std::optional<Hello> parse_hello(std::string_view body, std::string& error);
 
+struct Request {
+    std::uint64_t id = 0;
+    std::string_view data;
+};
+
+struct Reply {
+    std::uint64_t id = 0;
+    ReplyStatus status = ReplyStatus::Ok;
+    std::string_view data;
+};
+
+// nullopt (with error set) for a body that is not a well-formed Request or
+// Reply; the data views point into body.
+std::optional<Request> parse_request(std::string_view body, std::string& error);
+std::optional<Reply> parse_reply(std::string_view body, std::string& error);
+
 // Walks the messages of a Messages or Lines body without copying.
 class BatchView {
 public:

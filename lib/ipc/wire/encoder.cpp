@@ -33,6 +33,25 @@ void append_hello(std::string& out, Role role)
     out += static_cast<char>(role);
 }
 
+void append_request(std::string& out, std::uint64_t id, std::string_view data)
+{
+    assert(data.size() <= std::numeric_limits<std::uint32_t>::max() - request_header_size);
+    append_big_endian(out, static_cast<std::uint32_t>(request_header_size + data.size()));
+    out += static_cast<char>(Type::Request);
+    append_big_endian(out, id);
+    out += data;
+}
+
+void append_reply(std::string& out, std::uint64_t id, ReplyStatus status, std::string_view data)
+{
+    assert(data.size() <= std::numeric_limits<std::uint32_t>::max() - reply_header_size);
+    append_big_endian(out, static_cast<std::uint32_t>(reply_header_size + data.size()));
+    out += static_cast<char>(Type::Reply);
+    append_big_endian(out, id);
+    out += static_cast<char>(status);
+    out += data;
+}
+
 void BatchEncoder::begin(std::string& out, std::string_view topic, std::int64_t time_ns)
 {
     assert(!m_open);

@@ -18,6 +18,12 @@ void append_hello(std::string& out, Role role);
 void append_lines(std::string& out, std::string_view topic, std::int64_t time_ns, char delimiter,
     std::string_view run);
 
+// Appends a complete Request frame.
+void append_request(std::string& out, std::uint64_t id, std::string_view data);
+
+// Appends a complete Reply frame.
+void append_reply(std::string& out, std::uint64_t id, ReplyStatus status, std::string_view data);
+
 // Builds one Messages frame in place at the end of out: begin, then add
 // messages while fits(), then end. Several batches may follow each other in one buffer.
 class BatchEncoder {

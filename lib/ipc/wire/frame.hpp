@@ -19,11 +19,25 @@ enum class Type : std::uint8_t {
     // time_ns(i64) topic_length(u16) topic delimiter(u8), then messages that
     // each end with the delimiter (and hold none): lines travel as they came.
     Lines = 3,
+    Request = 4, // id(u64) data: the rest of the body
+    Reply = 5, // id(u64) status(u8) data: the rest of the body
 };
 
 enum class Role : std::uint8_t {
     Publisher = 1,
+    Client = 2, // Sends Requests; the server answers with Replies.
 };
+
+// The status byte of a Reply: Ok carries the handler's output, Error a
+// one-line reason (the handler failed, timed out or died).
+enum class ReplyStatus : std::uint8_t {
+    Ok = 0,
+    Error = 1,
+};
+
+// Request and Reply bodies: type, id and (for a Reply) status before the data.
+inline constexpr std::size_t request_header_size = 1 + 8;
+inline constexpr std::size_t reply_header_size = 1 + 8 + 1;
 
 // A batch frame holds at most this many bytes of messages (one larger
 // message still travels alone), so receivers can bound frames by

@@ -4,7 +4,7 @@
 #include "ipc/pubsub/retain.hpp"
 #include "ipc/wire/encoder.hpp"
 
-#include "support/temp_dir.hpp"
+#include "support/runtime.hpp"
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
@@ -15,12 +15,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// A private runtime dir for one test.
-struct Runtime {
-    ipc::test::TempDir temp;
-    Runtime() { ::setenv("IPC_DIR", (temp.path().string() + "/run").c_str(), 1); }
-    ~Runtime() { ::unsetenv("IPC_DIR"); }
-};
+using Runtime = ipc::test::Runtime;
 
 std::vector<ipc::Pattern> patterns(std::vector<std::string> const& texts)
 {

@@ -159,7 +159,7 @@ TEST_CASE(
         { "\x01IPCK\x01"s, "malformed hello frame (6 bytes, expected 7)" },
         { "\x01IPCK\x01\x01\x00"s, "malformed hello frame (8 bytes, expected 7)" },
         { "\x01IPCK\x01\x00"s, "unknown role 0 in hello frame" },
-        { "\x01IPCK\x01\x02"s, "unknown role 2 in hello frame" },
+        { "\x01IPCK\x01\x03"s, "unknown role 3 in hello frame" },
     }));
     CAPTURE(body);
     error.clear();

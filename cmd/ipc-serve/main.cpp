@@ -1,0 +1,75 @@
+// ipc-serve: answer requests on ADDRESS with CMD: one process per request,
+// long-lived co-processes (--pipe), or by hand on stdin/stdout (no CMD).
+
+#include "ipc/backend.hpp"
+#include "ipc/cli/options.hpp"
+#include "ipc/cli/run.hpp"
+#include "ipc/io/stop.hpp"
+#include "ipc/names/address.hpp"
+
+#include <CLI/CLI.hpp>
+#include <thread>
+
+namespace {
+
+struct Options {
+    std::string address;
+    std::vector<std::string> command;
+    bool pipe = false;
+    std::optional<std::uint64_t> jobs, count;
+    std::optional<ipc::Duration> handler_timeout;
+    std::string ready_file;
+    ipc::framing::Options framing;
+    ipc::cli::Security security;
+};
+
+}
+
+int main(int argc, char** argv)
+{
+    Options options;
+    CLI::App app { "Answer requests on ADDRESS with CMD, or by hand on stdin and stdout.",
+        "ipc-serve" };
+    ipc::cli::add_standard(app);
+    ipc::cli::add_framing(app, options.framing, ipc::cli::Direction::Input);
+    app.remove_option(app.get_option("--json")); // Requests and replies are plain bytes.
+    ipc::cli::add_security(app, options.security);
+    app.add_flag("--pipe", options.pipe, "start CMD once and pipe every request through it");
+    ipc::cli::add_count(app, "-j,--jobs", options.jobs, "run N handlers at once (CPUs; --pipe: 1)");
+    ipc::cli::add_duration(
+        app, "--handler-timeout", options.handler_timeout, "kill a handler that runs longer than D");
+    ipc::cli::add_count(app, "-n,--count", options.count, "serve N requests, then exit");
+    app.add_option("--ready-file", options.ready_file, "write the address to F once serving")
+        ->type_name("F");
+    app.add_option("ADDRESS", options.address, "service NAME, unix:/path or tcp://HOST:PORT")
+        ->required();
+    app.add_option("CMD", options.command, "the handler and its arguments, after --");
+
+    return ipc::cli::run(app, argc, argv, [&] {
+        auto const address = ipc::parse_address(options.address); // Bad names exit 2.
+        if (options.pipe && options.command.empty())
+            throw ipc::Error(ipc::Exit::Usage, "--pipe needs a command",
+                "ipc-serve NAME --pipe -- CMD ARGS");
+        if (options.handler_timeout && (options.pipe || options.command.empty()))
+            throw ipc::Error(ipc::Exit::Usage, "--handler-timeout applies to exec mode only",
+                "ipc-serve NAME --handler-timeout D -- CMD ARGS");
+        auto const cpus = std::max(1u, std::thread::hardware_concurrency());
+        ipc::Stop stop({}); // SIGINT and SIGTERM drain, then exit 0.
+        auto server = ipc::open_server(
+            { .address = address,
+                .access = options.security.access,
+                .max_size = options.security.max_size,
+                .count = options.count,
+                .ready_file = options.ready_file },
+            { .command = options.command,
+                .pipe = options.pipe,
+                .jobs = options.jobs.value_or(options.pipe ? 1 : cpus),
+                .handler_timeout = options.handler_timeout,
+                .framing = options.framing,
+                .max_size = options.security.max_size,
+                .name = address.text() },
+            stop);
+        server->run();
+        return ipc::Exit::Ok;
+    });
+}

@@ -1,0 +1,110 @@
+#include "ipc/reqrep/connect.hpp"
+
+#include "ipc/io/socket.hpp"
+#include "ipc/io/stop.hpp"
+#include "ipc/io/sys.hpp"
+#include "ipc/io/watch.hpp"
+#include "ipc/reqrep/registry.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+
+namespace ipc::reqrep {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Polling interval where nothing can be watched (TCP, a missing directory).
+constexpr auto retry_interval = std::chrono::milliseconds(20);
+
+std::optional<Connected> try_connect_name(std::string const& name, std::string const& avoid)
+{
+    Registry registry(name, false);
+    auto ids = registry.list();
+    // The server that failed us goes last: it may still be the only one.
+    std::stable_partition(ids.begin(), ids.end(), [&](auto const& id) { return id != avoid; });
+    for (auto const& id : ids) {
+        int error = 0;
+        if (auto fd = io::try_connect_unix(registry.dir_fd(), id + ".sock", io::Blocking::Yes, error))
+            return Connected { std::move(*fd), id };
+        if (error == ECONNREFUSED)
+            registry.remove(id); // Its server died without cleaning up.
+    }
+    return std::nullopt;
+}
+
+std::optional<Connected> try_connect_path(std::string const& path)
+{
+    auto const slash = path.rfind('/');
+    auto const dir = slash == std::string::npos ? std::string(".") : path.substr(0, slash + 1);
+    io::Fd dir_fd { ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC) };
+    if (!dir_fd)
+        return std::nullopt;
+    int error = 0;
+    if (auto fd = io::try_connect_unix(
+            dir_fd.get(), path.substr(slash + 1), io::Blocking::Yes, error))
+        return Connected { std::move(*fd), {} };
+    return std::nullopt;
+}
+
+std::string hint_for(Address const& address)
+{
+    return fmt::format(
+        "start one with 'ipc-serve {} -- CMD', or wait for one with --wait D", address.text());
+}
+
+}
+
+std::optional<Connected> try_connect(Address const& address, std::string const& avoid)
+{
+    switch (address.kind) {
+    case Address::Kind::Name:
+        return try_connect_name(address.name, avoid);
+    case Address::Kind::Unix:
+        return try_connect_path(address.path);
+    case Address::Kind::Tcp: {
+        int error = 0;
+        if (auto fd = io::try_connect_tcp(address.host, address.port, error))
+            return Connected { std::move(*fd), {} };
+        return std::nullopt;
+    }
+    }
+    return std::nullopt;
+}
+
+std::optional<Connected> connect(
+    Address const& address, std::optional<Duration> wait, Stop& stop, std::string const& avoid)
+{
+    if (auto connected = try_connect(address, avoid))
+        return connected;
+    auto const deadline = Clock::now() + wait.value_or(Duration::zero());
+    std::optional<io::DirWatch> watch;
+    if (wait && address.kind == Address::Kind::Name) {
+        Registry const registry(address.name, true); // Created, so that it can be watched.
+        watch.emplace(registry.path());
+    }
+    while (wait && Clock::now() < deadline) {
+        // Connect once more after arming the watch: a server may have come in between.
+        if (auto connected = try_connect(address, avoid))
+            return connected;
+        auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
+        if (!watch)
+            left = std::min<long long>(left, retry_interval.count());
+        pollfd fds[2] = { { stop.signal_fd(), POLLIN, 0 }, { watch ? watch->fd() : -1, POLLIN, 0 } };
+        if (::poll(fds, 2, static_cast<int>(std::max<long long>(left, 0))) > 0) {
+            if (fds[0].revents) {
+                stop.check_signal();
+                return std::nullopt;
+            }
+            if (watch)
+                watch->drain();
+        }
+    }
+    if (auto connected = try_connect(address, avoid))
+        return connected;
+    throw Error(Exit::Unavailable, fmt::format("{}: no server is listening", address.text()),
+        hint_for(address));
+}
+
+}

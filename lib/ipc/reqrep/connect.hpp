@@ -1,0 +1,36 @@
+#pragma once
+
+// Finding and connecting to a server for an ADDRESS: for a NAME, one of the
+// servers registered under svc/NAME, chosen at random; stale sockets found on
+// the way are removed.
+
+#include "ipc/core/parse.hpp"
+#include "ipc/io/fd.hpp"
+#include "ipc/names/address.hpp"
+
+#include <optional>
+#include <string>
+
+namespace ipc {
+class Stop;
+}
+
+namespace ipc::reqrep {
+
+struct Connected {
+    io::Fd fd; // Blocking, close-on-exec.
+    std::string server; // Which server, for a NAME its registry id; else empty.
+};
+
+// One attempt. For a NAME, a server other than `avoid` is preferred (the
+// one that just failed us); nullopt when none listens.
+std::optional<Connected> try_connect(Address const& address, std::string const& avoid = {});
+
+// Tries until a server answers or wait runs out (none: one attempt). Watches
+// the registry directory instead of polling where it can. Throws
+// Error(Unavailable) naming the address when no server listens, with a hint;
+// returns nullopt when a signal arrived first.
+std::optional<Connected> connect(Address const& address, std::optional<Duration> wait, Stop& stop,
+    std::string const& avoid = {});
+
+}

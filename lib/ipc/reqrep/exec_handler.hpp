@@ -1,0 +1,65 @@
+#pragma once
+
+// Exec mode: one process per request, never through a shell. The request is
+// its stdin and its stdout the reply; a non-zero exit, a signal or
+// --handler-timeout make an error reply carrying the tail of its stderr.
+// Up to `jobs` run at once; more requests wait in a bounded queue.
+
+#include "ipc/io/child.hpp"
+#include "ipc/reqrep/handler.hpp"
+
+#include <chrono>
+#include <deque>
+#include <optional>
+
+namespace ipc::reqrep {
+
+class ExecHandler final : public Handler {
+public:
+    // Throws Error(Usage) when the command cannot be found.
+    explicit ExecHandler(HandlerOptions options);
+    ~ExecHandler() override;
+
+    void attach(io::Poller& poller, std::uint64_t first_tag, ReplyFn reply) override;
+    void submit(Job const& job, std::string_view data) override;
+    bool full() const override;
+    std::size_t in_flight() const override { return m_queue.size() + m_running; }
+    void on_event(std::uint64_t tag, std::uint32_t events) override;
+    void tick() override;
+    int timeout_ms() const override;
+
+private:
+    using Clock = std::chrono::steady_clock;
+    struct Waiting {
+        Job job;
+        std::string data;
+    };
+    struct Running {
+        Job job;
+        std::optional<io::Child> child;
+        io::Fd output, errors; // Anonymous files the handler writes to.
+        std::optional<Clock::time_point> deadline;
+        bool timed_out = false;
+    };
+
+    void start(std::size_t slot, Waiting waiting);
+    void finish(std::size_t slot, int status);
+
+    HandlerOptions m_options;
+    io::Poller* m_poller = nullptr;
+    std::uint64_t m_first_tag = 0;
+    ReplyFn m_reply;
+    std::deque<Waiting> m_queue;
+    std::vector<std::optional<Running>> m_slots;
+    std::size_t m_running = 0;
+};
+
+// The one-line reason of a failed handler: "exit 3: no such file" or
+// "killed by SIGKILL"; stderr is kept to its last stderr_limit bytes.
+inline constexpr std::size_t stderr_limit = 1024;
+std::string describe_failure(int status, std::string_view errors);
+
+// Finds a command in $PATH as execvp would; throws Error(Usage) when it is not there.
+void require_command(std::string const& command);
+
+}

@@ -1,0 +1,67 @@
+#pragma once
+
+// What answers requests inside ipc-serve: the three handler modes of
+// DESIGN section 5 behind one interface. The server owns the event loop; a
+// handler registers its own fds with the server's poller under tags it is
+// given, and answers each request exactly once through the reply callback.
+
+#include "ipc/core/parse.hpp"
+#include "ipc/framing/options.hpp"
+#include "ipc/io/poller.hpp"
+#include "ipc/wire/frame.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <sys/types.h>
+#include <vector>
+
+namespace ipc::reqrep {
+
+// Who asked: the server's connection and the client's request id.
+struct Job {
+    std::uint64_t connection = 0;
+    std::uint64_t id = 0;
+    std::int64_t peer_uid = -1; // -1: not known (TCP).
+};
+
+using ReplyFn = std::function<void(Job const&, wire::ReplyStatus, std::string_view)>;
+
+class Handler {
+public:
+    virtual ~Handler() = default;
+
+    // Called once before any request: the poller, the first tag of this
+    // handler's range (tags from there on are its own) and the reply callback.
+    virtual void attach(io::Poller& poller, std::uint64_t first_tag, ReplyFn reply) = 0;
+
+    // Takes one request; data is valid only during the call. Never called while full().
+    virtual void submit(Job const& job, std::string_view data) = 0;
+    // True while the handler wants no more requests (back-pressure).
+    virtual bool full() const = 0;
+    // Requests taken and not yet answered.
+    virtual std::size_t in_flight() const = 0;
+
+    // An event on one of the handler's tags.
+    virtual void on_event(std::uint64_t tag, std::uint32_t events) = 0;
+    // Runs after every round of events: start work, write batches, check deadlines.
+    virtual void tick() = 0;
+    // Milliseconds until the handler's next deadline, -1 for none.
+    virtual int timeout_ms() const = 0;
+    // True when the handler can answer nothing more (stdio: stdin ended).
+    virtual bool finished() const { return false; }
+};
+
+struct HandlerOptions {
+    std::vector<std::string> command {}; // Empty: stdio mode.
+    bool pipe = false; // --pipe: co-processes.
+    std::uint64_t jobs = 1;
+    std::optional<Duration> handler_timeout {};
+    framing::Options framing {}; // How requests and replies are framed to the handler.
+    std::size_t max_size = 0; // The longest reply a handler may give.
+    std::string name {}; // IPC_NAME.
+};
+
+}

@@ -1,0 +1,66 @@
+#include "ipc/reqrep/registry.hpp"
+
+#include "ipc/io/socket.hpp"
+#include "ipc/io/sys.hpp"
+#include "ipc/names/dirs.hpp"
+
+#include <algorithm>
+#include <dirent.h>
+#include <fcntl.h>
+#include <random>
+#include <sys/stat.h>
+
+namespace ipc::reqrep {
+
+Registry::Registry(std::string const& name, bool create)
+    : m_path(runtime_subdir("svc/" + name, create ? Create::Yes : Create::No))
+    , m_dir(::open(m_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC))
+{
+    if (!m_dir && (create || errno != ENOENT))
+        sys::check(-1, "open", m_path);
+}
+
+std::vector<std::string> Registry::list() const
+{
+    std::vector<std::string> ids;
+    if (!m_dir)
+        return ids;
+    int const fd = sys::check(::dup(m_dir.get()), "dup");
+    DIR* dir = ::fdopendir(fd);
+    if (!dir) {
+        ::close(fd);
+        sys::check(-1, "opendir", m_path);
+    }
+    ::rewinddir(dir);
+    constexpr std::string_view suffix = ".sock";
+    while (auto const* entry = ::readdir(dir)) {
+        std::string_view const file = entry->d_name;
+        if (file.size() > suffix.size() && file.ends_with(suffix))
+            ids.emplace_back(file.substr(0, file.size() - suffix.size()));
+    }
+    ::closedir(dir);
+    if (ids.size() > 1) {
+        // Cheap randomness is enough to spread clients; no /dev/urandom read.
+        std::minstd_rand random(static_cast<unsigned>(::getpid()) ^ static_cast<unsigned>(::clock()));
+        std::shuffle(ids.begin(), ids.end(), random);
+    }
+    return ids;
+}
+
+io::Fd Registry::add(std::string const& id) const
+{
+    return io::listen_unix_registered(m_dir.get(), id, m_path);
+}
+
+void Registry::remove(std::string const& id) const noexcept
+{
+    if (m_dir)
+        ::unlinkat(m_dir.get(), (id + ".sock").c_str(), 0);
+}
+
+bool Registry::touch(std::string const& id) const noexcept
+{
+    return ::utimensat(m_dir.get(), (id + ".sock").c_str(), nullptr, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+}
