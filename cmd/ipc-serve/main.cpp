@@ -49,10 +49,10 @@ int main(int argc, char** argv)
         auto const address = ipc::parse_address(options.address); // Bad names exit 2.
         if (options.pipe && options.command.empty())
             throw ipc::Error(ipc::Exit::Usage, "--pipe needs a command",
-                "ipc-serve NAME --pipe -- CMD ARGS");
+                "write it as 'ipc-serve NAME --pipe -- CMD ARGS'");
         if (options.handler_timeout && (options.pipe || options.command.empty()))
             throw ipc::Error(ipc::Exit::Usage, "--handler-timeout applies to exec mode only",
-                "ipc-serve NAME --handler-timeout D -- CMD ARGS");
+                "it kills one process per request: 'ipc-serve NAME --handler-timeout D -- CMD'");
         auto const cpus = std::max(1u, std::thread::hardware_concurrency());
         ipc::Stop stop({}); // SIGINT and SIGTERM drain, then exit 0.
         auto server = ipc::open_server(

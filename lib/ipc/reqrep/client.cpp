@@ -51,6 +51,7 @@ void Client::connect(std::string const& avoid)
     }
     m_connection = std::move(*connected);
     m_connected = true;
+    ++m_generation;
     io::set_blocking(m_connection.fd.get(), io::Blocking::No);
     m_decoder = wire::Decoder(m_options.max_size + wire::reply_header_size);
     m_out.clear();
@@ -145,7 +146,12 @@ void Client::write_out()
         } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
             return;
         } else if (errno != EINTR) {
-            lost(std::strerror(errno));
+            // What the server said before it went (a refusal, replies) comes first.
+            std::string const why = std::strerror(errno);
+            auto const generation = m_generation;
+            read_replies();
+            if (m_generation == generation && m_connected)
+                lost(why.c_str());
             return;
         }
     }
@@ -192,6 +198,13 @@ void Client::read_replies()
 
 void Client::take(wire::Reply const& reply)
 {
+    if (reply.id == 0 && reply.status == wire::ReplyStatus::Error) { // Refused outright.
+        m_on_idle();
+        throw Error(Exit::Unavailable,
+            fmt::format("{}: the server refused the connection: {}", m_options.address.text(),
+                printable(reply.data)),
+            "ask its owner to start it with --allow-uid or --allow-group");
+    }
     auto const first = m_pending.empty() ? 0 : m_pending.front().id;
     if (m_pending.empty() || reply.id < first || reply.id - first >= m_pending.size()
         || m_pending[reply.id - first].replied) {

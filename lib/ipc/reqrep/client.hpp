@@ -104,6 +104,7 @@ private:
     std::uint64_t m_retries_left;
     bool m_interrupted = false;
     bool m_connected = false;
+    std::uint64_t m_generation = 0; // Counts connections made.
 };
 
 }

@@ -117,6 +117,12 @@ void Server::accept_all()
             if (!m_options.access.allows(connection->peer)) {
                 warn("refused a client running as uid {} (allow it with --allow-uid {})",
                     connection->peer.uid, connection->peer.uid);
+                // Reply 0 answers no request: it tells the client why it is shut out.
+                std::string refusal;
+                wire::append_reply(refusal, 0, wire::ReplyStatus::Error,
+                    fmt::format("uid {} is not allowed to use this server", connection->peer.uid));
+                [[maybe_unused]] auto const ignored = ::send(
+                    connection->fd.get(), refusal.data(), refusal.size(), MSG_NOSIGNAL);
                 continue;
             }
         }
