@@ -8,9 +8,12 @@
 #include "ipc/names/address.hpp"
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 #include <thread>
 
 namespace {
+
+constexpr std::uint64_t max_jobs = 4096;
 
 struct Options {
     std::string address;
@@ -53,6 +56,10 @@ int main(int argc, char** argv)
         if (options.handler_timeout && (options.pipe || options.command.empty()))
             throw ipc::Error(ipc::Exit::Usage, "--handler-timeout applies to exec mode only",
                 "it kills one process per request: 'ipc-serve NAME --handler-timeout D -- CMD'");
+        if (options.jobs && *options.jobs > max_jobs)
+            throw ipc::Error(ipc::Exit::Usage,
+                fmt::format("--jobs: {} is more than {} handlers at once", *options.jobs, max_jobs),
+                "use a smaller -j");
         auto const cpus = std::max(1u, std::thread::hardware_concurrency());
         ipc::Stop stop({}); // SIGINT and SIGTERM drain, then exit 0.
         auto server = ipc::open_server(

@@ -24,3 +24,11 @@ run_example() {
 @test "message passing: boundaries and binary bytes survive end to end" {
     run_example message-passing.sh
 }
+
+@test "request-response: bc as a service, answering pipelined requests in order" {
+    run_example request-response.sh
+}
+
+@test "client-server: two servers share one name and many clients; one stops, none is lost" {
+    run_example client-server.sh
+}

@@ -7,7 +7,9 @@
 #include "support/runtime.hpp"
 
 #include <catch2/catch.hpp>
+#include <csignal>
 #include <cstdlib>
+#include <pthread.h>
 #include <thread>
 
 using namespace std::chrono_literals;
@@ -29,7 +31,13 @@ public:
             handler, m_stop);
         m_thread = std::thread([this] { m_server->run(); });
     }
-    ~Served() { m_thread.join(); }
+    // A failed test must not hang on a server still waiting for its count:
+    // SIGTERM, read from the server's signalfd, makes it drain and return.
+    ~Served()
+    {
+        ::pthread_kill(m_thread.native_handle(), SIGTERM);
+        m_thread.join();
+    }
 
 private:
     ipc::Stop m_stop;
