@@ -347,7 +347,6 @@ EOF
 }
 
 @test "several servers on one name share the clients" {
-    skip "known bug in reqrep 2ded5a4: registry.cpp seeds minstd_rand with getpid()^clock(), so clients started one after another all pick the same server"
     serve "$BATS_TEST_TMPDIR/a" --pipe shared -- sed -u 's/^/a:/'
     serve "$BATS_TEST_TMPDIR/b" --pipe shared -- sed -u 's/^/b:/'
     for i in $(seq 30); do
@@ -429,7 +428,6 @@ EOF
 }
 
 @test "--allow-uid and --allow-group before the address take one value each" {
-    skip "known bug: lib/ipc/cli add_security's vector options swallow ADDRESS in 'ipc-serve --allow-uid N NAME -- CMD'"
     serve "$BATS_TEST_TMPDIR/srv" --allow-uid 65534 --allow-group 65534 early -- cat
     run -0 req early hello
     [ "$output" = hello ]

@@ -5,6 +5,8 @@
 #include "ipc/names/dirs.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <ctime>
 #include <dirent.h>
 #include <fcntl.h>
 #include <random>
@@ -41,7 +43,17 @@ std::vector<std::string> Registry::list() const
     ::closedir(dir);
     if (ids.size() > 1) {
         // Cheap randomness is enough to spread clients; no /dev/urandom read.
-        std::minstd_rand random(static_cast<unsigned>(::getpid()) ^ static_cast<unsigned>(::clock()));
+        // The seed is mixed (splitmix64): clients started one after another
+        // have nearby pids and times, and minstd_rand alone would send them
+        // all to the same server.
+        timespec now {};
+        ::clock_gettime(CLOCK_MONOTONIC, &now);
+        std::uint64_t seed = (static_cast<std::uint64_t>(::getpid()) << 32)
+            ^ static_cast<std::uint64_t>(now.tv_nsec) ^ static_cast<std::uint64_t>(now.tv_sec);
+        seed = (seed ^ (seed >> 30)) * 0xbf58476d1ce4e5b9;
+        seed = (seed ^ (seed >> 27)) * 0x94d049bb133111eb;
+        seed ^= seed >> 31;
+        std::mt19937 random(static_cast<std::uint32_t>(seed ^ (seed >> 32)));
         std::shuffle(ids.begin(), ids.end(), random);
     }
     return ids;
