@@ -193,6 +193,7 @@ Board::Read Board::read(std::string& out, std::uint32_t& seq_out) const
     auto const& seq = state().seq;
     for (int attempt = 0;; ++attempt) {
         auto const before = seq.load(std::memory_order_acquire);
+        seq_out = before; // What a caller that waits next must wait on.
         if (before == 0)
             return Read::Unset;
         if (before & 1u) {
@@ -205,10 +206,8 @@ Board::Read Board::read(std::string& out, std::uint32_t& seq_out) const
             = std::min<std::uint64_t>(state().length.load(std::memory_order_relaxed), capacity());
         out.assign(data(), static_cast<std::size_t>(length));
         std::atomic_thread_fence(std::memory_order_acquire);
-        if (seq.load(std::memory_order_relaxed) == before) {
-            seq_out = before;
+        if (seq.load(std::memory_order_relaxed) == before)
             return Read::Value;
-        }
     }
 }
 
@@ -228,7 +227,7 @@ std::optional<std::string> Board::get() const
                     fmt::format(
                         "{}: a setter died while writing; the value is lost", printable(m_name)),
                     fmt::format("set a new one with 'ipc-shm set {} VALUE'", printable(m_name)));
-            wait(seq(), 10);
+            wait(seen, 10);
         }
     }
 }
@@ -298,8 +297,9 @@ void watch(Store const& store, std::string_view name, Stop& stop,
             continue;
         }
         before_wait();
-        auto const waited_on = outcome == Board::Read::Value ? seen : board->seq();
-        board->wait(waited_on, stop.wait_ms());
+        // Wait on the sequence read saw, not a fresh one: a set that lands
+        // between the two would otherwise be slept through (a lost wake-up).
+        board->wait(seq, stop.wait_ms());
     }
     interrupter.acknowledge();
 }

@@ -29,8 +29,9 @@ public:
     // Makes value the current one and wakes the watchers.
     void set(std::string_view value);
 
-    // The outcome of read(): Value fills out and sets seq; Unset means no value
+    // The outcome of read(): Value fills out; Unset means no value
     // was ever set; Busy means a write is in progress (or its setter died).
+    // seq is always set to the sequence seen: the one to wait on next.
     enum class Read { Value, Unset, Busy };
     Read read(std::string& out, std::uint32_t& seq) const;
 

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <thread>
+#include <utility>
 #include <vector>
 #include <unistd.h>
 
@@ -188,6 +189,29 @@ TEST_CASE("a watcher wakes for a value set by another thread", "[shm]")
     setter.join();
     CHECK(stop.exit() == ipc::Exit::Ok);
     CHECK(seen == std::vector<std::string> { "0", "1" });
+}
+
+TEST_CASE("a value set just before the watcher sleeps is not slept through", "[shm]")
+{
+    ipc::test::TempDir dir;
+    auto const store = store_in(dir);
+    ipc::Stop stop({ .count = 1, .timeout = std::chrono::seconds(5) });
+    std::vector<std::string> seen;
+    bool set = false;
+    ipc::shm::watch(
+        store, "late", stop,
+        [&](std::string_view value) {
+            seen.emplace_back(value);
+            stop.count_one();
+        },
+        [&] {
+            // The watcher found no value and is about to wait: the first set
+            // lands exactly in between, as another process's could.
+            if (!std::exchange(set, true))
+                Board(store, "late", Board::Create::No).set("hello");
+        });
+    CHECK(stop.exit() == ipc::Exit::Ok);
+    CHECK(seen == std::vector<std::string> { "hello" });
 }
 
 TEST_CASE("setters racing for the lock each get their turn", "[shm]")
