@@ -3,6 +3,7 @@
 #include "ipc/io/sys.hpp"
 
 #include <algorithm>
+#include <dirent.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -130,6 +131,31 @@ Fd listen_unix_registered(int dir_fd, std::string const& id, std::string const& 
     sys::check(::renameat(dir_fd, pending.c_str(), dir_fd, (id + ".sock").c_str()), "rename",
         dir_path + "/" + id + ".sock");
     return listener;
+}
+
+std::optional<std::string> registered_id(std::string_view file_name)
+{
+    constexpr std::string_view suffix = ".sock";
+    if (file_name.size() <= suffix.size() || !file_name.ends_with(suffix))
+        return std::nullopt;
+    return std::string(file_name.substr(0, file_name.size() - suffix.size()));
+}
+
+std::vector<std::string> registered_ids(int dir_fd, std::string const& dir_path)
+{
+    int const fd = sys::check(::dup(dir_fd), "dup");
+    DIR* dir = ::fdopendir(fd);
+    if (!dir) {
+        ::close(fd);
+        sys::check(-1, "opendir", dir_path);
+    }
+    ::rewinddir(dir); // The duplicate shares the offset of an earlier listing.
+    std::vector<std::string> ids;
+    while (auto const* entry = ::readdir(dir))
+        if (auto id = registered_id(entry->d_name))
+            ids.push_back(std::move(*id));
+    ::closedir(dir);
+    return ids;
 }
 
 std::optional<Fd> try_connect_unix(

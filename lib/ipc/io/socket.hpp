@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <sys/types.h>
 #include <vector>
 
@@ -22,6 +23,13 @@ Fd listen_unix(int dir_fd, std::string const& name, std::string const& display_p
 // Binds ID.new in dir, listens, and renames it to ID.sock: a peer never
 // finds a socket that does not listen yet. dir_path is for messages.
 Fd listen_unix_registered(int dir_fd, std::string const& id, std::string const& dir_path);
+
+// The ID of a registered socket's file name ID.sock; nullopt for other files.
+std::optional<std::string> registered_id(std::string_view file_name);
+
+// The IDs of the sockets registered in dir, in directory order. Reads through
+// a duplicate of dir_fd, which stays usable. Throws SystemError.
+std::vector<std::string> registered_ids(int dir_fd, std::string const& dir_path);
 
 // Connects to dir/name. Returns nullopt with errno_out set when the socket is
 // absent or refuses (ENOENT, ECONNREFUSED): the caller treats it as stale.

@@ -103,7 +103,7 @@ void LocalPublisher::handle_watch()
 {
     bool changed = false;
     for (auto const& name : m_watch->drain()) {
-        auto const id = LocalRegistry::id_of_socket(name);
+        auto const id = io::registered_id(name);
         if (!id)
             continue;
         if (auto registration = m_registry.read(*id)) {

@@ -4,7 +4,6 @@
 #include "ipc/io/sys.hpp"
 #include "ipc/names/dirs.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <random>
 #include <sys/stat.h>
@@ -87,19 +86,9 @@ LocalRegistry::LocalRegistry()
 std::vector<Registration> LocalRegistry::list() const
 {
     std::vector<Registration> registrations;
-    int const fd = sys::check(::dup(m_dir.get()), "dup");
-    DIR* dir = ::fdopendir(fd);
-    if (!dir) {
-        ::close(fd);
-        sys::check(-1, "opendir", m_path);
-    }
-    ::rewinddir(dir);
-    while (auto const* entry = ::readdir(dir)) {
-        if (auto id = id_of_socket(entry->d_name))
-            if (auto registration = read(*id))
-                registrations.push_back(std::move(*registration));
-    }
-    ::closedir(dir);
+    for (auto const& id : io::registered_ids(m_dir.get(), m_path))
+        if (auto registration = read(id))
+            registrations.push_back(std::move(*registration));
     return registrations;
 }
 
@@ -139,14 +128,6 @@ bool LocalRegistry::touch(std::string const& id) const noexcept
     struct stat pattern_file { };
     return socket_there
         && ::fstatat(m_dir.get(), (id + ".pat").c_str(), &pattern_file, AT_SYMLINK_NOFOLLOW) == 0;
-}
-
-std::optional<std::string> LocalRegistry::id_of_socket(std::string_view file_name)
-{
-    constexpr std::string_view suffix = ".sock";
-    if (file_name.size() <= suffix.size() || !file_name.ends_with(suffix))
-        return std::nullopt;
-    return std::string(file_name.substr(0, file_name.size() - suffix.size()));
 }
 
 std::string LocalRegistry::new_id()

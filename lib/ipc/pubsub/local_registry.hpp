@@ -46,9 +46,6 @@ public:
     // when the socket file is gone (the caller re-adds the registration).
     bool touch(std::string const& id) const noexcept;
 
-    // "ID.sock" -> "ID"; nullopt for other names.
-    static std::optional<std::string> id_of_socket(std::string_view file_name);
-
     // A fresh unique id: "<pid>-<random hex>".
     static std::string new_id();
 

@@ -8,7 +8,6 @@
 
 #include <atomic>
 #include <cerrno>
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -59,19 +58,13 @@ void ring(std::string const& name) noexcept
         io::Fd dir_fd { ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC) };
         if (!dir_fd)
             return; // Nobody ever waited.
-        DIR* stream = ::fdopendir(::dup(dir_fd.get()));
-        if (!stream)
-            return;
-        while (auto const* entry = ::readdir(stream)) {
-            std::string const file = entry->d_name;
-            if (!file.ends_with(".sock"))
-                continue;
+        for (auto const& id : io::registered_ids(dir_fd.get(), dir)) {
+            auto const file = id + ".sock";
             int error = 0;
             auto connection = io::try_connect_unix(dir_fd.get(), file, io::Blocking::No, error);
             if (!connection && (error == ECONNREFUSED || error == ENOENT))
                 ::unlinkat(dir_fd.get(), file.c_str(), 0); // Its waiter died.
         }
-        ::closedir(stream);
     } catch (...) {
         // A missed wake-up costs latency only; see the header.
     }

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <ctime>
-#include <dirent.h>
 #include <fcntl.h>
 #include <random>
 #include <sys/stat.h>
@@ -24,23 +23,9 @@ Registry::Registry(std::string const& name, bool create)
 
 std::vector<std::string> Registry::list() const
 {
-    std::vector<std::string> ids;
     if (!m_dir)
-        return ids;
-    int const fd = sys::check(::dup(m_dir.get()), "dup");
-    DIR* dir = ::fdopendir(fd);
-    if (!dir) {
-        ::close(fd);
-        sys::check(-1, "opendir", m_path);
-    }
-    ::rewinddir(dir);
-    constexpr std::string_view suffix = ".sock";
-    while (auto const* entry = ::readdir(dir)) {
-        std::string_view const file = entry->d_name;
-        if (file.size() > suffix.size() && file.ends_with(suffix))
-            ids.emplace_back(file.substr(0, file.size() - suffix.size()));
-    }
-    ::closedir(dir);
+        return {};
+    auto ids = io::registered_ids(m_dir.get(), m_path);
     if (ids.size() > 1) {
         // Cheap randomness is enough to spread clients; no /dev/urandom read.
         // The seed is mixed (splitmix64): clients started one after another
