@@ -161,6 +161,63 @@ EOF
     [[ "$output" == '{"data":"dead one",'*'"id":2,"attempts":1}' ]]
 }
 
+@test "a queue of schema version 2 is upgraded in place, keeping ids and never reusing one" {
+    mkdir -m 700 "$IPC_STATE_DIR"
+    sqlite3 "$IPC_STATE_DIR/old.db" <<'EOF' || skip "no sqlite3 shell"
+CREATE TABLE items (id INTEGER PRIMARY KEY AUTOINCREMENT, priority INTEGER NOT NULL DEFAULT 0,
+    ready_at INTEGER NOT NULL, enqueued INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+    state INTEGER NOT NULL DEFAULT 0, leased INTEGER NOT NULL DEFAULT 0,
+    error TEXT NOT NULL DEFAULT '', data BLOB NOT NULL);
+CREATE INDEX items_priority ON items (priority DESC, id) WHERE priority != 0;
+CREATE TABLE keys (key TEXT PRIMARY KEY, expires INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE dead (id INTEGER PRIMARY KEY, priority INTEGER NOT NULL DEFAULT 0,
+    ready_at INTEGER NOT NULL, enqueued INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+    state INTEGER NOT NULL DEFAULT 0, leased INTEGER NOT NULL DEFAULT 0,
+    error TEXT NOT NULL DEFAULT '', data BLOB NOT NULL);
+INSERT INTO items (id, priority, ready_at, enqueued, data) VALUES
+    (1, 0, 0, 0, 'one'), (7, 0, 0, 0, 'seven'), (8, 3, 0, 0, 'urgent'), (9, 0, 0, 0, 'gone');
+DELETE FROM items WHERE id = 9;
+INSERT INTO dead (id, ready_at, enqueued, attempts, error, data) VALUES (5, 0, 0, 3, 'exit 1', 'five');
+PRAGMA application_id = 1768973169;
+PRAGMA user_version = 2;
+EOF
+    run -0 ipc-queue dead old
+    [ "$output" = "$(printf '5\texit 1\tfive')" ]
+    ipc-queue push old new
+    run -0 ipc-queue pop --json old
+    [ "${#lines[@]}" = 4 ]
+    [[ "${lines[0]}" == '{"data":"urgent",'*'"id":8,"attempts":1}' ]]
+    [[ "${lines[1]}" == '{"data":"one",'*'"id":1,"attempts":1}' ]]
+    [[ "${lines[2]}" == '{"data":"seven",'*'"id":7,"attempts":1}' ]]
+    [[ "${lines[3]}" == '{"data":"new",'*'"id":10,"attempts":1}' ]] # Not 9: that was given once.
+    run -0 sqlite3 "$IPC_STATE_DIR/old.db" 'PRAGMA user_version'
+    [ "$output" = 3 ]
+}
+
+@test "a corrupt chunk of items is refused with 74, and the rest of the file is not touched" {
+    ipc-queue push q a b c
+    sqlite3 "$IPC_STATE_DIR/q.db" "UPDATE items SET ends = x'0100'" || skip "no sqlite3 shell"
+    run -74 --separate-stderr ipc-queue pop q
+    [[ "$stderr" == "ipc-queue: q: "*"/q.db is corrupt"* ]]
+    run -74 ipc-queue peek q
+    run -0 ipc-queue stat --json q
+    [[ "$output" == *'"ready":3,'* ]]
+}
+
+@test "single pops from the middle of a stored run of items keep order and lose nothing" {
+    seq 600 | ipc-queue push q
+    for want in 1 2 3; do # Not $i: bats's run sets it.
+        run -0 ipc-queue pop -n 1 q
+        [ "$output" = "$want" ]
+    done
+    run -0 ipc-queue pop -n 300 q
+    [ "$output" = "$(seq 4 303)" ]
+    run -0 ipc-queue pop q
+    [ "$output" = "$(seq 304 600)" ]
+    run -0 ipc-queue stat --json q
+    [[ "$output" == *'"ready":0,"delayed":0,"leased":0,'* ]]
+}
+
 @test "bad queue names exit 2 and create nothing" {
     run -2 --separate-stderr ipc-queue push ../etc x
     [[ "$stderr" == "ipc-queue: ../etc: not a valid queue name"* ]]

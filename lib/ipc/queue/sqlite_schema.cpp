@@ -1,6 +1,7 @@
 #include "ipc/queue/sqlite_schema.hpp"
 
 #include "ipc/core/error.hpp"
+#include "ipc/queue/chunk.hpp"
 
 #include <fmt/format.h>
 
@@ -8,12 +9,18 @@ namespace ipc::queue {
 
 namespace {
 
-constexpr int schema_version = 2;
+constexpr int schema_version = 3;
 constexpr int application_id = 0x69706371; // "ipcq": marks our databases.
 
-// The columns of `items` and `dead` after the id. `state` is always 0: it
-// dates from version 1, when dead items (state 1) stayed in `items`.
+// The columns of `items` and `dead` after the id (sqlite_chunks.hpp).
 constexpr char const* columns
+    = "count INTEGER NOT NULL, priority INTEGER NOT NULL DEFAULT 0, ready_at INTEGER NOT NULL,"
+      " enqueued INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
+      " leased INTEGER NOT NULL DEFAULT 0, error TEXT NOT NULL DEFAULT '',"
+      " ends BLOB NOT NULL, data BLOB NOT NULL";
+
+// Version 2's, one row per item (`state` was always 0).
+constexpr char const* columns_v2
     = "priority INTEGER NOT NULL DEFAULT 0, ready_at INTEGER NOT NULL,"
       " enqueued INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
       " state INTEGER NOT NULL DEFAULT 0, leased INTEGER NOT NULL DEFAULT 0,"
@@ -22,15 +29,59 @@ constexpr char const* columns
 constexpr char const* priority_index
     = "CREATE INDEX items_priority ON items (priority DESC, id) WHERE priority != 0;";
 
-std::string create_dead()
+std::string create_tables(char const* with)
 {
-    return fmt::format("CREATE TABLE dead (id INTEGER PRIMARY KEY, {});", columns);
+    return fmt::format("CREATE TABLE items (id INTEGER PRIMARY KEY, {0});"
+                       " CREATE TABLE dead (id INTEGER PRIMARY KEY, {0}); {1}",
+        with, priority_index);
 }
 
 void set_version(Database& db)
 {
     db.exec(fmt::format("PRAGMA application_id={}", application_id).c_str(), "create");
     db.exec(fmt::format("PRAGMA user_version={}", schema_version).c_str(), "create");
+}
+
+// one_end(N): the ends blob of a chunk of one item of N bytes.
+void one_end(sqlite3_context* context, int, sqlite3_value** arguments)
+{
+    std::string ends;
+    append_end(ends, static_cast<std::uint32_t>(sqlite3_value_int64(arguments[0])));
+    sqlite3_result_blob(context, ends.data(), static_cast<int>(ends.size()), SQLITE_TRANSIENT);
+}
+
+// Version 1 had one index over all items, dead ones (state 1) included.
+void upgrade_from_1(Database& db)
+{
+    auto const upgrade = fmt::format("CREATE TABLE dead (id INTEGER PRIMARY KEY, {}); {}"
+                                     " INSERT INTO dead SELECT * FROM items WHERE state != 0;"
+                                     " DELETE FROM items WHERE state != 0; DROP INDEX items_order;",
+        columns_v2, priority_index);
+    db.exec(upgrade.c_str(), "upgrade");
+}
+
+// Each item of version 2 becomes a chunk of one; the next id follows the
+// highest ever given (AUTOINCREMENT's record), dead ones included.
+void upgrade_from_2(Database& db)
+{
+    db.check(sqlite3_create_function(db.get(), "ipc_one_end", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+                 nullptr, one_end, nullptr, nullptr),
+        "upgrade");
+    auto const copy = [](char const* table) {
+        return fmt::format("INSERT INTO {0} SELECT id, 1, priority, ready_at, enqueued, attempts,"
+                           " leased, error, ipc_one_end(length(data)), data FROM old_{0};",
+            table);
+    };
+    auto const upgrade = fmt::format(
+        "CREATE TABLE next_id (id INTEGER NOT NULL);"
+        " INSERT INTO next_id SELECT 1 + max(coalesce((SELECT seq FROM sqlite_sequence"
+        " WHERE name = 'items'), 0), coalesce((SELECT max(id) FROM dead), 0),"
+        " coalesce((SELECT max(id) FROM items), 0));"
+        " DROP INDEX items_priority; ALTER TABLE items RENAME TO old_items;"
+        " ALTER TABLE dead RENAME TO old_dead; {} {} {}"
+        " DROP TABLE old_items; DROP TABLE old_dead;",
+        create_tables(columns), copy("items"), copy("dead"));
+    db.exec(upgrade.c_str(), "upgrade");
 }
 
 }
@@ -49,22 +100,19 @@ void open_schema(Database& db)
     sqlite3_reset(select);
     if (version == 0 && id == 0 && objects == 0) {
         auto const schema = fmt::format(
-            "CREATE TABLE items (id INTEGER PRIMARY KEY AUTOINCREMENT, {}); {} {}"
-            " CREATE TABLE keys (key TEXT PRIMARY KEY, expires INTEGER NOT NULL) WITHOUT ROWID;",
-            columns, priority_index, create_dead());
+            "{} CREATE TABLE keys (key TEXT PRIMARY KEY, expires INTEGER NOT NULL) WITHOUT ROWID;"
+            " CREATE TABLE next_id (id INTEGER NOT NULL); INSERT INTO next_id VALUES (1);",
+            create_tables(columns));
         db.exec(schema.c_str(), "create");
         set_version(db);
     } else if (id != application_id) {
         throw Error(Exit::Usage,
             fmt::format("{}: {} is not a queue database", db.name(), db.path()),
             "remove it, or use another queue name");
-    } else if (version == 1) {
-        // Version 1 had one index over all items, dead ones (state 1) included.
-        auto const upgrade = fmt::format("{} INSERT INTO dead SELECT * FROM items WHERE state != 0;"
-                                         " DELETE FROM items WHERE state != 0;"
-                                         " DROP INDEX items_order; {}",
-            create_dead(), priority_index);
-        db.exec(upgrade.c_str(), "upgrade");
+    } else if (version == 1 || version == 2) {
+        if (version == 1)
+            upgrade_from_1(db);
+        upgrade_from_2(db);
         set_version(db);
     } else if (version != schema_version) {
         throw Error(Exit::Usage,

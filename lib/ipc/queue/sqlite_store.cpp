@@ -1,15 +1,18 @@
-// The queue over one Database. Every operation is a handful of set-based
-// statements, prepared once: a push inserts insert_rows items per statement;
-// a lease selects a batch and marks it with one UPDATE over its id range,
-// writing a token unique to the lease into `leased`; an ack deletes the rows
-// of that id range that still carry the token, with one DELETE. Dead items
-// live in their own table (sqlite_schema.hpp).
+// The queue over one Database. Items are stored in chunks (chunk.hpp): a
+// push writes a chunk per run of up to chunk_items items; a lease takes whole
+// chunks, splitting the last one when it holds more than asked for, and marks
+// them with a token unique to the lease; an ack deletes the chunks of its
+// id range that still carry the token. Anything that acts on some items of a
+// chunk splits it first (ChunkTable::isolate). Dead items live in a table of
+// their own (sqlite_schema.hpp).
 
 #include "ipc/queue/sqlite_store.hpp"
 
 #include "ipc/core/error.hpp"
 #include "ipc/names/dirs.hpp"
 #include "ipc/names/name.hpp"
+#include "ipc/queue/chunk.hpp"
+#include "ipc/queue/sqlite_chunks.hpp"
 #include "ipc/queue/sqlite_db.hpp"
 #include "ipc/queue/sqlite_schema.hpp"
 
@@ -22,6 +25,7 @@
 #include <cstring>
 #include <dirent.h>
 #include <iterator>
+#include <optional>
 #include <random>
 #include <unistd.h>
 
@@ -31,9 +35,6 @@ namespace {
 
 // Items wait ready, delayed, or leased: leased is then the lease's token,
 // never 0, and ready_at when the lease runs out.
-
-// Rows per INSERT statement: one statement per row costs three times as much.
-constexpr std::size_t insert_rows = 64;
 
 std::int64_t nanoseconds(Duration duration)
 {
@@ -54,11 +55,6 @@ std::int64_t next_token()
     return static_cast<std::int64_t>(token);
 }
 
-std::int64_t limit_of(std::size_t max)
-{
-    return static_cast<std::int64_t>(std::min<std::size_t>(max, INT64_MAX));
-}
-
 // "[3,4,9]": a set of ids for one statement, read back with json_each().
 std::string json_ids(std::span<Id const> ids)
 {
@@ -76,14 +72,23 @@ void bind_text(sqlite3_stmt* statement, int index, std::string_view text)
     sqlite3_bind_text64(statement, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
 }
 
-// INSERT … VALUES (?1, ?2, ?3, ?4), (?1, ?2, ?3, ?5), …: the options and the
-// time are bound once, each row's data in its own parameter.
-std::string insert_sql(std::size_t rows)
+// Calls each(first, last) for each run of items[first..last) with
+// consecutive ids and one lease.
+template<typename Each> void for_each_run(std::span<Item const> items, Each each)
 {
-    std::string sql = "INSERT INTO items (priority, ready_at, enqueued, data) VALUES ";
-    for (std::size_t row = 0; row < rows; ++row)
-        fmt::format_to(std::back_inserter(sql), "{}(?1, ?2, ?3, ?{})", row ? ", " : "", row + 4);
-    return sql;
+    for (std::size_t first = 0, last; first < items.size(); first = last) {
+        for (last = first + 1; last < items.size() && items[last].id == items[last - 1].id + 1
+             && items[last].lease == items[first].lease;)
+            ++last;
+        each(items[first], items[last - 1]);
+    }
+}
+
+std::vector<Id> sorted(std::span<Id const> ids)
+{
+    std::vector<Id> out(ids.begin(), ids.end());
+    std::sort(out.begin(), out.end());
+    return out;
 }
 
 class SqliteQueue final : public Queue {
@@ -91,7 +96,7 @@ public:
     SqliteQueue(std::string name, std::string path, Sync sync);
     ~SqliteQueue() override = default;
 
-    void begin() override { m_db.begin(); }
+    void begin() override;
     void add(std::string_view data, PushOptions const& options) override;
     bool claim_key(std::string_view key, Duration window) override;
     void commit() override;
@@ -111,18 +116,19 @@ public:
 
 private:
     void insert_pending();
-    std::vector<Item> select_ready(std::size_t max, std::int64_t now);
-    std::vector<Item> read_items(sqlite3_stmt* statement);
+    template<typename Each> void scan_ready(std::int64_t now, Each each);
+    std::uint64_t count_of(char const* sql, std::string_view ids = {});
 
     Database m_db; // Declared first: the statements are finalized before it closes.
-    Statement m_insert_one, m_insert_many, m_key_get, m_key_put, m_key_sweep, m_ready_above,
+    ChunkTable m_items, m_dead;
+    Statement m_next_get, m_next_put, m_key_get, m_key_put, m_key_sweep, m_ready_above,
         m_ready_zero, m_ready_below, m_mark_leased, m_ack, m_extend, m_release, m_bury, m_unbury,
-        m_dead, m_undead, m_stats, m_next_due;
-    // Items added but not inserted yet: their data back to back, where each
-    // ends, and the options they share.
-    std::string m_pending;
-    std::vector<std::size_t> m_pending_ends;
+        m_dead_list, m_undead, m_stats, m_next_due;
+    // Items added but not inserted yet: one chunk being made, and the
+    // options its items share.
+    Chunk m_pending;
     PushOptions m_pending_options;
+    std::optional<Id> m_next_id; // Within a push's transaction: the next item's id.
 };
 
 }
@@ -143,71 +149,71 @@ namespace {
 
 SqliteQueue::SqliteQueue(std::string name, std::string path, Sync sync)
     : m_db(std::move(name), std::move(path), sync)
+    , m_items(m_db, "items")
+    , m_dead(m_db, "dead")
 {
-    m_pending_ends.reserve(insert_rows);
     transaction(m_db, [&] { open_schema(m_db); });
+}
+
+void SqliteQueue::begin()
+{
+    m_next_id.reset(); // Other processes may have pushed since.
+    m_db.begin();
 }
 
 void SqliteQueue::add(std::string_view data, PushOptions const& options)
 {
-    if (!m_pending_ends.empty()
+    if (m_pending.count > 0
         && (options.delay != m_pending_options.delay
-            || options.priority != m_pending_options.priority))
+            || options.priority != m_pending_options.priority
+            || m_pending.data.size() + data.size() > chunk_bytes))
         insert_pending();
     m_pending_options = options;
-    m_pending.append(data);
-    m_pending_ends.push_back(m_pending.size());
-    if (m_pending_ends.size() == insert_rows)
+    m_pending.data.append(data);
+    append_end(m_pending.ends, static_cast<std::uint32_t>(m_pending.data.size()));
+    if (++m_pending.count == chunk_items || m_pending.data.size() >= chunk_bytes)
         insert_pending();
 }
 
 void SqliteQueue::insert_pending()
 {
-    auto const now = now_ns();
-    auto const bind_common = [&](sqlite3_stmt* insert) {
-        sqlite3_bind_int64(insert, 1, m_pending_options.priority);
-        sqlite3_bind_int64(insert, 2, now + nanoseconds(m_pending_options.delay));
-        sqlite3_bind_int64(insert, 3, now);
-    };
-    // SQLITE_STATIC: m_pending stays as it is until the statement has run.
-    auto const bind_data = [&](sqlite3_stmt* insert, int index, std::size_t row) {
-        auto const begin = row == 0 ? 0 : m_pending_ends[row - 1];
-        auto const size = m_pending_ends[row] - begin;
-        sqlite3_bind_blob64(
-            insert, index, size ? m_pending.data() + begin : "", size, SQLITE_STATIC);
-    };
-    auto const rows = m_pending_ends.size();
-    if (rows == insert_rows) {
-        static std::string const sql = insert_sql(insert_rows);
-        auto* insert = m_db.prepare(m_insert_many, sql.c_str());
-        bind_common(insert);
-        for (std::size_t row = 0; row < rows; ++row)
-            bind_data(insert, static_cast<int>(row) + 4, row);
-        m_db.step(insert);
-    } else {
-        for (std::size_t row = 0; row < rows; ++row) {
-            auto* insert = m_db.prepare(m_insert_one,
-                "INSERT INTO items (priority, ready_at, enqueued, data) VALUES (?1, ?2, ?3, ?4)");
-            bind_common(insert);
-            bind_data(insert, 4, row);
-            m_db.step(insert);
-        }
+    if (m_pending.count == 0)
+        return;
+    if (!m_next_id) {
+        auto* get = m_db.prepare(m_next_get, "SELECT id FROM next_id");
+        if (m_db.step(get) != SQLITE_ROW)
+            m_db.fail(SQLITE_CORRUPT, "next id");
+        m_next_id = sqlite3_column_int64(get, 0);
+        sqlite3_reset(get);
     }
-    m_pending.clear();
-    m_pending_ends.clear();
+    auto const now = now_ns();
+    m_pending.id = *m_next_id;
+    m_pending.priority = m_pending_options.priority;
+    m_pending.ready_at = now + nanoseconds(m_pending_options.delay);
+    m_pending.enqueued = now;
+    m_items.insert(m_pending);
+    *m_next_id += m_pending.count;
+    auto* put = m_db.prepare(m_next_put, "UPDATE next_id SET id = ?1");
+    sqlite3_bind_int64(put, 1, *m_next_id);
+    m_db.step(put);
+    m_pending.count = 0;
+    m_pending.ends.clear();
+    m_pending.data.clear();
 }
 
 void SqliteQueue::commit()
 {
-    if (!m_pending_ends.empty())
-        insert_pending();
+    insert_pending();
     m_db.commit();
+    m_next_id.reset();
 }
 
 void SqliteQueue::rollback() noexcept
 {
-    m_pending.clear();
-    m_pending_ends.clear();
+    m_pending.count = 0;
+    m_pending.ends.clear();
+    m_pending.data.clear();
+    m_next_id.reset();
     m_db.rollback();
 }
 
@@ -231,83 +237,58 @@ bool SqliteQueue::claim_key(std::string_view key, Duration window)
     return true;
 }
 
-// Columns: id, data, enqueued, attempts, error[, priority].
-std::vector<Item> SqliteQueue::read_items(sqlite3_stmt* statement)
+// Calls each(Chunk&&) for the ready chunks in the order their items are due
+// until it returns false: priorities above 0 (partial index), priority 0
+// (rowid order), then below 0; within each, oldest first.
+template<typename Each> void SqliteQueue::scan_ready(std::int64_t now, Each each)
 {
-    std::vector<Item> items;
-    bool const with_priority = sqlite3_column_count(statement) > 5;
-    while (m_db.step(statement) == SQLITE_ROW) {
-        Item& item = items.emplace_back();
-        item.id = sqlite3_column_int64(statement, 0);
-        auto const* data = static_cast<char const*>(sqlite3_column_blob(statement, 1));
-        item.data.assign(
-            data ? data : "", static_cast<std::size_t>(sqlite3_column_bytes(statement, 1)));
-        item.enqueued_ns = sqlite3_column_int64(statement, 2);
-        item.attempts = sqlite3_column_int64(statement, 3);
-        auto const* error = reinterpret_cast<char const*>(sqlite3_column_text(statement, 4));
-        item.error = error ? error : "";
-        if (with_priority)
-            item.priority = sqlite3_column_int64(statement, 5);
-    }
-    sqlite3_reset(statement);
-    return items;
-}
-
-// The next max ready items: of priorities above 0 (partial index), of
-// priority 0 (rowid order), then below 0; within each, oldest first.
-std::vector<Item> SqliteQueue::select_ready(std::size_t max, std::int64_t now)
-{
-    std::vector<Item> items;
+    bool more = true;
     auto const from = [&](Statement& statement, char const* where, char const* order) {
-        if (items.size() >= max)
+        if (!more)
             return;
         auto* select = m_db.prepare(statement,
-            fmt::format("SELECT id, data, enqueued, attempts, error, priority FROM items"
-                        " WHERE {} AND ready_at <= ?1 ORDER BY {} LIMIT ?2",
-                where, order)
+            fmt::format("SELECT {} FROM items WHERE {} AND ready_at <= ?1 ORDER BY {}",
+                chunk_columns, where, order)
                 .c_str());
         sqlite3_bind_int64(select, 1, now);
-        sqlite3_bind_int64(select, 2, limit_of(max - items.size()));
-        auto more = read_items(select);
-        std::move(more.begin(), more.end(), std::back_inserter(items));
+        m_items.scan(select, [&](Chunk&& chunk) { return more = each(std::move(chunk)); });
     };
     // "priority != 0" lets SQLite use the partial index.
     from(m_ready_above, "priority != 0 AND priority > 0", "priority DESC, id");
     from(m_ready_zero, "priority = 0", "id");
     from(m_ready_below, "priority != 0 AND priority < 0", "priority DESC, id");
-    return items;
 }
 
 std::vector<Item> SqliteQueue::lease(std::size_t max, Duration lease)
 {
+    if (max == 0)
+        return {};
     return transaction(m_db, [&] {
         auto const now = now_ns();
         auto const token = next_token();
-        auto items = select_ready(max, now);
-        for (auto& item : items)
-            ++item.attempts;
-        // Within one priority the batch is every ready item from its first
-        // id to its last (we hold the write lock), so one UPDATE over that
-        // range marks them all, and only them.
-        for (std::size_t first = 0, last; first < items.size(); first = last) {
-            auto const priority = items[first].priority;
-            for (last = first; last < items.size() && items[last].priority == priority;)
-                items[last++].lease = token;
+        std::vector<Chunk> chunks;
+        std::size_t count = 0;
+        scan_ready(now, [&](Chunk&& chunk) {
+            count += static_cast<std::size_t>(chunk.count);
+            chunks.push_back(std::move(chunk));
+            return count < max;
+        });
+        if (count > max) // The rest of the last chunk stays behind, in a chunk of its own.
+            m_items.split_off(
+                chunks.back(), chunks.back().count - static_cast<std::int64_t>(count - max));
+        std::vector<Item> items;
+        items.reserve(std::min(count, max));
+        for (auto& chunk : chunks) {
             auto* mark = m_db.prepare(m_mark_leased,
-                "UPDATE items SET leased = ?1, attempts = attempts + 1, ready_at = ?2"
-                " WHERE priority = ?3 AND id BETWEEN ?4 AND ?5 AND ready_at <= ?6");
-            sqlite3_bind_int64(mark, 1, token);
-            sqlite3_bind_int64(mark, 2, now + nanoseconds(lease));
-            sqlite3_bind_int64(mark, 3, priority);
-            sqlite3_bind_int64(mark, 4, items[first].id);
-            sqlite3_bind_int64(mark, 5, items[last - 1].id);
-            sqlite3_bind_int64(mark, 6, now);
+                "UPDATE items SET leased = ?2, attempts = attempts + 1, ready_at = ?3 WHERE id = "
+                "?1");
+            sqlite3_bind_int64(mark, 1, chunk.id);
+            sqlite3_bind_int64(mark, 2, token);
+            sqlite3_bind_int64(mark, 3, now + nanoseconds(lease));
             m_db.step(mark);
-            if (m_db.changes() != last - first)
-                throw Error(Exit::Internal,
-                    fmt::format("{}: lease: marked {} items of {}", m_db.name(), m_db.changes(),
-                        last - first),
-                    "please report this bug");
+            chunk.leased = token;
+            ++chunk.attempts;
+            m_items.append_items(chunk, items);
         }
         return items;
     });
@@ -315,41 +296,38 @@ std::vector<Item> SqliteQueue::lease(std::size_t max, Duration lease)
 
 void SqliteQueue::extend(std::span<Id const> ids, Duration lease)
 {
+    auto const in_order = sorted(ids);
     transaction(m_db, [&] {
-        auto* update = m_db.prepare(m_extend,
-            "UPDATE items SET ready_at = ?2"
-            " WHERE id IN (SELECT value FROM json_each(?1)) AND leased != 0");
-        auto const json = json_ids(ids);
-        bind_text(update, 1, json);
-        sqlite3_bind_int64(update, 2, now_ns() + nanoseconds(lease));
-        m_db.step(update);
+        for (auto const id : in_order) {
+            m_items.isolate(id, id);
+            auto* update = m_db.prepare(
+                m_extend, "UPDATE items SET ready_at = ?2 WHERE id = ?1 AND leased != 0");
+            sqlite3_bind_int64(update, 1, id);
+            sqlite3_bind_int64(update, 2, now_ns() + nanoseconds(lease));
+            m_db.step(update);
+        }
     });
 }
 
 void SqliteQueue::ack(std::span<Item const> items)
 {
     transaction(m_db, [&] {
-        // One DELETE per lease (a batch usually shares one): over its id range.
-        for (std::size_t first = 0, last; first < items.size(); first = last) {
-            auto const token = items[first].lease;
-            auto low = items[first].id, high = low;
-            for (last = first; last < items.size() && items[last].lease == token; ++last) {
-                low = std::min(low, items[last].id);
-                high = std::max(high, items[last].id);
-            }
+        for_each_run(items, [&](Item const& first, Item const& last) {
+            m_items.isolate(first.id, last.id);
             auto* remove = m_db.prepare(
                 m_ack, "DELETE FROM items WHERE id BETWEEN ?1 AND ?2 AND leased = ?3");
-            sqlite3_bind_int64(remove, 1, low);
-            sqlite3_bind_int64(remove, 2, high);
-            sqlite3_bind_int64(remove, 3, token);
+            sqlite3_bind_int64(remove, 1, first.id);
+            sqlite3_bind_int64(remove, 2, last.id);
+            sqlite3_bind_int64(remove, 3, first.lease);
             m_db.step(remove);
-        }
+        });
     });
 }
 
 void SqliteQueue::release(Id id, std::string_view error, Duration backoff, bool dead)
 {
     transaction(m_db, [&] {
+        m_items.isolate(id, id);
         auto* update = m_db.prepare(
             m_release, "UPDATE items SET leased = 0, error = ?2, ready_at = ?3 WHERE id = ?1");
         sqlite3_bind_int64(update, 1, id);
@@ -369,30 +347,62 @@ void SqliteQueue::release(Id id, std::string_view error, Duration backoff, bool 
 
 std::vector<Item> SqliteQueue::peek(std::size_t max)
 {
-    return select_ready(max, now_ns());
+    std::vector<Item> items;
+    if (max == 0)
+        return items;
+    scan_ready(now_ns(), [&](Chunk&& chunk) {
+        m_items.append_items(chunk, items);
+        return items.size() < max;
+    });
+    items.resize(std::min(items.size(), max));
+    return items;
 }
 
 std::vector<Item> SqliteQueue::dead(std::size_t max)
 {
-    auto* select = m_db.prepare(m_dead,
-        "SELECT id, data, enqueued, attempts, error, priority FROM dead ORDER BY id LIMIT ?1");
-    sqlite3_bind_int64(select, 1, limit_of(max));
-    return read_items(select);
+    std::vector<Item> items;
+    if (max == 0)
+        return items;
+    auto* select = m_db.prepare(
+        m_dead_list, fmt::format("SELECT {} FROM dead ORDER BY id", chunk_columns).c_str());
+    m_dead.scan(select, [&](Chunk&& chunk) {
+        m_dead.append_items(chunk, items);
+        return items.size() < max;
+    });
+    items.resize(std::min(items.size(), max));
+    return items;
+}
+
+// The items of the chunks that sql counts (sum(count) of some rows; ?1
+// bound to ids).
+std::uint64_t SqliteQueue::count_of(char const* sql, std::string_view ids)
+{
+    Statement statement;
+    auto* select = m_db.prepare(statement, sql);
+    if (sqlite3_bind_parameter_count(select) > 0)
+        bind_text(select, 1, ids);
+    m_db.step(select);
+    auto const count = static_cast<std::uint64_t>(sqlite3_column_int64(select, 0));
+    sqlite3_reset(select);
+    return count;
 }
 
 std::uint64_t SqliteQueue::retry(std::span<Id const> ids)
 {
     return transaction(m_db, [&] {
+        for (auto const id : sorted(ids))
+            m_dead.isolate(id, id);
         // Back under its old id: in its old place among the items of its priority.
-        auto* revive = m_db.prepare(m_undead,
-            "INSERT INTO items SELECT id, priority, ?1, enqueued, 0, 0, 0, error, data FROM dead"
-            " WHERE ?2 OR id IN (SELECT value FROM json_each(?3))");
         auto const json = json_ids(ids);
-        sqlite3_bind_int64(revive, 1, now_ns());
-        sqlite3_bind_int(revive, 2, ids.empty() ? 1 : 0);
-        bind_text(revive, 3, json);
+        auto const revived = count_of("SELECT coalesce(sum(count), 0) FROM dead"
+                                      " WHERE ?1 = '[]' OR id IN (SELECT value FROM json_each(?1))",
+            json);
+        auto* revive = m_db.prepare(m_undead,
+            "INSERT INTO items SELECT id, count, priority, ?2, enqueued, 0, 0, error, ends, data"
+            " FROM dead WHERE ?1 = '[]' OR id IN (SELECT value FROM json_each(?1))");
+        bind_text(revive, 1, json);
+        sqlite3_bind_int64(revive, 2, now_ns());
         m_db.step(revive);
-        auto const revived = m_db.changes();
         m_db.exec("DELETE FROM dead WHERE EXISTS (SELECT 1 FROM items WHERE items.id = dead.id)",
             "retry");
         return revived;
@@ -402,10 +412,10 @@ std::uint64_t SqliteQueue::retry(std::span<Id const> ids)
 std::uint64_t SqliteQueue::purge()
 {
     return transaction(m_db, [&] {
-        m_db.exec("DELETE FROM items", "purge");
-        auto const items = m_db.changes();
-        m_db.exec("DELETE FROM dead", "purge");
-        return items + m_db.changes();
+        auto const count = count_of("SELECT (SELECT coalesce(sum(count), 0) FROM items)"
+                                    " + (SELECT coalesce(sum(count), 0) FROM dead)");
+        m_db.exec("DELETE FROM items; DELETE FROM dead", "purge");
+        return count;
     });
 }
 
@@ -413,10 +423,10 @@ Stats SqliteQueue::stats()
 {
     auto* select = m_db.prepare(m_stats,
         "SELECT"
-        " coalesce(sum(ready_at <= ?1), 0),"
-        " coalesce(sum(leased = 0 AND ready_at > ?1), 0),"
-        " coalesce(sum(leased != 0 AND ready_at > ?1), 0),"
-        " (SELECT count(*) FROM dead),"
+        " coalesce(sum(count * (ready_at <= ?1)), 0),"
+        " coalesce(sum(count * (leased = 0 AND ready_at > ?1)), 0),"
+        " coalesce(sum(count * (leased != 0 AND ready_at > ?1)), 0),"
+        " (SELECT coalesce(sum(count), 0) FROM dead),"
         " min(enqueued)"
         " FROM items");
     sqlite3_bind_int64(select, 1, now_ns());
