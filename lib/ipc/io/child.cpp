@@ -1,5 +1,6 @@
-// fork() and exec in the child; an exec failure travels back to the parent
-// through a close-on-exec pipe, so the parent can report it as an error.
+// posix_spawnp(): glibc starts the child with clone(CLONE_VM | CLONE_VFORK),
+// so no page tables are copied, and reports an exec failure as its return
+// value, so the parent can report it as an error.
 
 #include "ipc/io/child.hpp"
 
@@ -8,6 +9,7 @@
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
+#include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,30 +20,66 @@ namespace ipc::io {
 
 namespace {
 
-// In the child, between fork and exec: only async-signal-safe calls.
-[[noreturn]] void run_child(Spawn const& spawn, std::vector<char*> const& argv,
-    std::vector<char*> const& envp, int stderr_write, int report) noexcept
-{
-    ::setpgid(0, 0);
-    ::signal(SIGPIPE, SIG_DFL);
-    ::signal(SIGINT, SIG_DFL);
-    ::signal(SIGTERM, SIG_DFL);
-    ::signal(SIGXFSZ, SIG_DFL); // The queue store ignores it.
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    int const null = ::open("/dev/null", O_RDWR);
-    ::dup2(spawn.stdin_fd >= 0 ? spawn.stdin_fd : null, 0);
-    ::dup2(spawn.stdout_fd >= 0 ? spawn.stdout_fd : null, 1);
-    if (stderr_write >= 0)
-        ::dup2(stderr_write, 2);
-    else if (spawn.stderr_fd != 2)
-        ::dup2(spawn.stderr_fd >= 0 ? spawn.stderr_fd : null, 2);
-    ::execvpe(argv[0], argv.data(), envp.data());
-    int const error = errno;
-    [[maybe_unused]] auto const ignored = ::write(report, &error, sizeof(error));
-    ::_exit(error == ENOENT ? 127 : 126);
-}
+// What the child gets: its own process group, the signals we ignore
+// (SIGPIPE; SIGXFSZ in the queue store) or handle back at their defaults,
+// no signal blocked, and its stdin, stdout and stderr.
+class Attributes {
+public:
+    Attributes()
+    {
+        posix_spawnattr_init(&m_attributes);
+        posix_spawn_file_actions_init(&m_actions);
+    }
+    ~Attributes()
+    {
+        posix_spawn_file_actions_destroy(&m_actions);
+        posix_spawnattr_destroy(&m_attributes);
+    }
+    Attributes(Attributes const&) = delete;
+    Attributes& operator=(Attributes const&) = delete;
+
+    void set(Spawn const& spawn, int stderr_write)
+    {
+        sigset_t defaults, none;
+        sigemptyset(&defaults);
+        for (int const signal : { SIGPIPE, SIGINT, SIGTERM, SIGXFSZ })
+            sigaddset(&defaults, signal);
+        sigemptyset(&none);
+        check(posix_spawnattr_setflags(
+            &m_attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK));
+        check(posix_spawnattr_setpgroup(&m_attributes, 0));
+        check(posix_spawnattr_setsigdefault(&m_attributes, &defaults));
+        check(posix_spawnattr_setsigmask(&m_attributes, &none));
+        redirect(spawn.stdin_fd, 0);
+        redirect(spawn.stdout_fd, 1);
+        if (stderr_write >= 0)
+            redirect(stderr_write, 2);
+        else if (spawn.stderr_fd != 2)
+            redirect(spawn.stderr_fd, 2);
+    }
+
+    posix_spawnattr_t const* attributes() const { return &m_attributes; }
+    posix_spawn_file_actions_t const* actions() const { return &m_actions; }
+
+private:
+    // from onto to; -1: /dev/null. A descriptor already there loses its
+    // close-on-exec flag (POSIX, glibc 2.29).
+    void redirect(int from, int to)
+    {
+        if (from < 0)
+            check(posix_spawn_file_actions_addopen(&m_actions, to, "/dev/null", O_RDWR, 0));
+        else
+            check(posix_spawn_file_actions_adddup2(&m_actions, from, to));
+    }
+    static void check(int error)
+    {
+        if (error != 0)
+            sys::fail("posix_spawn", {}, error);
+    }
+
+    posix_spawnattr_t m_attributes;
+    posix_spawn_file_actions_t m_actions;
+};
 
 }
 
@@ -60,29 +98,22 @@ Child::Child(Spawn const& spawn)
         envp.push_back(const_cast<char*>(entry.c_str()));
     envp.push_back(nullptr);
 
-    int report[2];
-    sys::check(::pipe2(report, O_CLOEXEC), "pipe2");
-    Fd report_read { report[0] }, report_write { report[1] };
     int errors[2] = { -1, -1 };
     if (spawn.capture_stderr)
         sys::check(::pipe2(errors, O_CLOEXEC), "pipe2");
     Fd errors_write { errors[1] };
     m_stderr.reset(errors[0]);
 
-    m_pid = static_cast<pid_t>(sys::check(::fork(), "fork"));
-    if (m_pid == 0)
-        run_child(spawn, argv, envp, errors_write.get(), report_write.get());
-    ::setpgid(m_pid, m_pid); // Also here, so kill() works before the child ran.
-    report_write.reset();
-    errors_write.reset();
-    int error = 0;
-    ssize_t got;
-    while ((got = ::read(report_read.get(), &error, sizeof(error))) < 0 && errno == EINTR) { }
-    if (got == sizeof(error)) {
-        wait();
+    Attributes attributes;
+    attributes.set(spawn, errors_write.get());
+    if (int const error = ::posix_spawnp(&m_pid, argv[0], attributes.actions(),
+            attributes.attributes(), argv.data(), envp.data());
+        error != 0) {
+        m_pid = -1;
         throw Error(
             Exit::Usage, fmt::format("{}: cannot run: {}", spawn.argv[0], std::strerror(error)));
     }
+    errors_write.reset();
     m_pid_fd.reset(static_cast<int>(sys::check(::syscall(SYS_pidfd_open, m_pid, 0), "pidfd_open")));
 }
 
