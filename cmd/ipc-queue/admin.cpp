@@ -91,8 +91,8 @@ ipc::Exit stat(AdminOptions const& options)
     ipc::framing::Writer out(STDOUT_FILENO, lines);
     if (!options.framing.json)
         write_line(out,
-            fmt::format("{:<24} {:>9} {:>9} {:>9} {:>9} {:>9}", "QUEUE", "READY", "DELAYED",
-                "LEASED", "DEAD", "OLDEST"));
+            fmt::format("{:<24} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}", "QUEUE", "READY",
+                "DELAYED", "LEASED", "DEAD", "OLDEST", "IN/S", "OUT/S"));
     for (auto const& name : names) {
         auto const stats = ipc::queue::open_sqlite(name, Missing::Fail)->stats();
         if (options.framing.json) {
@@ -103,12 +103,15 @@ ipc::Exit stat(AdminOptions const& options)
                 : std::string("null");
             write_line(out,
                 fmt::format("{{\"queue\":{},\"ready\":{},\"delayed\":{},\"leased\":{},"
-                            "\"dead\":{},\"oldest_age_ms\":{}}}",
-                    quoted, stats.ready, stats.delayed, stats.leased, stats.dead, oldest));
+                            "\"dead\":{},\"oldest_age_ms\":{},\"in_per_s\":{:.1f},"
+                            "\"out_per_s\":{:.1f}}}",
+                    quoted, stats.ready, stats.delayed, stats.leased, stats.dead, oldest,
+                    stats.pushed_per_s, stats.done_per_s));
         } else {
             write_line(out,
-                fmt::format("{:<24} {:>9} {:>9} {:>9} {:>9} {:>9}", name, stats.ready,
-                    stats.delayed, stats.leased, stats.dead, age(stats.oldest_ns)));
+                fmt::format("{:<24} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9.1f} {:>9.1f}", name,
+                    stats.ready, stats.delayed, stats.leased, stats.dead, age(stats.oldest_ns),
+                    stats.pushed_per_s, stats.done_per_s));
         }
     }
     out.flush();

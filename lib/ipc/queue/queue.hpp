@@ -38,6 +38,8 @@ struct Stats {
     std::uint64_t leased = 0; // Held by a consumer whose lease runs.
     std::uint64_t dead = 0;
     std::optional<std::int64_t> oldest_ns; // Enqueue time of the oldest live item.
+    double pushed_per_s = 0; // Over the last minute.
+    double done_per_s = 0; // Acked (popped, or processed by work), over the last minute.
 };
 
 enum class Sync { Normal, Full };

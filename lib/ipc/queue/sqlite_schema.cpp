@@ -29,10 +29,14 @@ constexpr char const* columns_v2
 constexpr char const* priority_index
     = "CREATE INDEX items_priority ON items (priority DESC, id) WHERE priority != 0;";
 
+// With `activity`: the items pushed and done (acked) per 10-second bucket
+// of the last minute, for the rates of stat.
 std::string create_tables(char const* with)
 {
     return fmt::format("CREATE TABLE items (id INTEGER PRIMARY KEY, {0});"
-                       " CREATE TABLE dead (id INTEGER PRIMARY KEY, {0}); {1}",
+                       " CREATE TABLE dead (id INTEGER PRIMARY KEY, {0}); {1}"
+                       " CREATE TABLE activity (bucket INTEGER PRIMARY KEY,"
+                       " pushed INTEGER NOT NULL DEFAULT 0, done INTEGER NOT NULL DEFAULT 0);",
         with, priority_index);
 }
 

@@ -8,7 +8,8 @@
 // priority 0 come out in rowid order and need no index, so pushing and
 // popping them maintain one b-tree only; other priorities have a partial
 // index. `next_id` holds the id the next pushed item gets: ids are never
-// reused, so a dead item can go back under its own.
+// reused, so a dead item can go back under its own. `activity` counts the
+// items pushed and done in the last minute.
 // Version 2 had one row per item; version 1 kept dead items in `items`.
 
 #include "ipc/queue/sqlite_db.hpp"

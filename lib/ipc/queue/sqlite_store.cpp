@@ -41,6 +41,11 @@ std::int64_t nanoseconds(Duration duration)
     return duration.count();
 }
 
+// Activity is counted per bucket of this length; the rates of stat are over
+// the last window_buckets of them and the current one.
+constexpr std::int64_t bucket_ns = 10'000'000'000;
+constexpr std::int64_t window_buckets = 6;
+
 // A lease token no other lease of any process uses: random, then counted.
 std::int64_t next_token()
 {
@@ -118,12 +123,14 @@ private:
     void insert_pending();
     template<typename Each> void scan_ready(std::int64_t now, Each each);
     std::uint64_t count_of(char const* sql, std::string_view ids = {});
+    // Counts items pushed or done now, in `activity`.
+    void record(Statement& statement, char const* column, std::uint64_t items);
 
     Database m_db; // Declared first: the statements are finalized before it closes.
     ChunkTable m_items, m_dead;
     Statement m_next_get, m_next_put, m_key_get, m_key_put, m_key_sweep, m_ready_above,
         m_ready_zero, m_ready_below, m_mark_leased, m_ack, m_extend, m_release, m_bury, m_unbury,
-        m_dead_list, m_undead, m_stats, m_next_due;
+        m_dead_list, m_undead, m_stats, m_rates, m_next_due, m_pushed, m_done, m_prune;
     // Items added but not inserted yet: one chunk being made, and the
     // options its items share.
     Chunk m_pending;
@@ -196,9 +203,26 @@ void SqliteQueue::insert_pending()
     auto* put = m_db.prepare(m_next_put, "UPDATE next_id SET id = ?1");
     sqlite3_bind_int64(put, 1, *m_next_id);
     m_db.step(put);
+    record(m_pushed, "pushed", static_cast<std::uint64_t>(m_pending.count));
     m_pending.count = 0;
     m_pending.ends.clear();
     m_pending.data.clear();
+}
+
+void SqliteQueue::record(Statement& statement, char const* column, std::uint64_t items)
+{
+    auto const bucket = now_ns() / bucket_ns;
+    auto* count = m_db.prepare(statement,
+        fmt::format("INSERT INTO activity (bucket, {0}) VALUES (?1, ?2)"
+                    " ON CONFLICT (bucket) DO UPDATE SET {0} = {0} + excluded.{0}",
+            column)
+            .c_str());
+    sqlite3_bind_int64(count, 1, bucket);
+    sqlite3_bind_int64(count, 2, static_cast<std::int64_t>(items));
+    m_db.step(count);
+    auto* prune = m_db.prepare(m_prune, "DELETE FROM activity WHERE bucket < ?1");
+    sqlite3_bind_int64(prune, 1, bucket - window_buckets);
+    m_db.step(prune);
 }
 
 void SqliteQueue::commit()
@@ -312,15 +336,18 @@ void SqliteQueue::extend(std::span<Id const> ids, Duration lease)
 void SqliteQueue::ack(std::span<Item const> items)
 {
     transaction(m_db, [&] {
+        std::uint64_t done = 0;
         for_each_run(items, [&](Item const& first, Item const& last) {
             m_items.isolate(first.id, last.id);
-            auto* remove = m_db.prepare(
-                m_ack, "DELETE FROM items WHERE id BETWEEN ?1 AND ?2 AND leased = ?3");
+            auto* remove = m_db.prepare(m_ack,
+                "DELETE FROM items WHERE id BETWEEN ?1 AND ?2 AND leased = ?3 RETURNING count");
             sqlite3_bind_int64(remove, 1, first.id);
             sqlite3_bind_int64(remove, 2, last.id);
             sqlite3_bind_int64(remove, 3, first.lease);
-            m_db.step(remove);
+            while (m_db.step(remove) == SQLITE_ROW)
+                done += static_cast<std::uint64_t>(sqlite3_column_int64(remove, 0));
         });
+        record(m_done, "done", done);
     });
 }
 
@@ -442,6 +469,17 @@ Stats SqliteQueue::stats()
     if (sqlite3_column_type(select, 4) != SQLITE_NULL)
         stats.oldest_ns = sqlite3_column_int64(select, 4);
     sqlite3_reset(select);
+
+    auto const now = now_ns();
+    auto* rates = m_db.prepare(m_rates,
+        "SELECT coalesce(sum(pushed), 0), coalesce(sum(done), 0) FROM activity WHERE bucket >= ?1");
+    sqlite3_bind_int64(rates, 1, now / bucket_ns - window_buckets);
+    m_db.step(rates);
+    // From the start of the oldest bucket counted to now.
+    auto const seconds = static_cast<double>(window_buckets * bucket_ns + now % bucket_ns) / 1e9;
+    stats.pushed_per_s = static_cast<double>(sqlite3_column_int64(rates, 0)) / seconds;
+    stats.done_per_s = static_cast<double>(sqlite3_column_int64(rates, 1)) / seconds;
+    sqlite3_reset(rates);
     return stats;
 }
 

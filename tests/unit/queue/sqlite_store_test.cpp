@@ -196,3 +196,21 @@ TEST_CASE("an extended lease keeps its item from other consumers", "[queue]")
     CHECK(queue->lease(1, 1min).empty());
     CHECK(queue->stats().leased == 1);
 }
+
+TEST_CASE("stat's rates count the items pushed and acked in the last minute", "[queue]")
+{
+    State state;
+    auto queue = ipc::queue::open_sqlite("jobs");
+    std::vector<std::string> const thirty(30, "x");
+    push(*queue, thirty);
+    auto const items = queue->lease(12, 1min);
+    REQUIRE(items.size() == 12);
+    queue->ack(std::span(items).first(10));
+    queue->release(items[10].id, "exit 1", {}, false); // Given back: not done.
+    auto const stats = queue->stats();
+    // Over 60 to 70 seconds.
+    CHECK(stats.pushed_per_s >= 30.0 / 70);
+    CHECK(stats.pushed_per_s <= 30.0 / 60);
+    CHECK(stats.done_per_s >= 10.0 / 70);
+    CHECK(stats.done_per_s <= 10.0 / 60);
+}
