@@ -469,6 +469,36 @@ idle.close()
 PY
 }
 
+@test "a server out of file descriptors refuses new clients at once, and serves once some close" {
+    spawn "$BATS_TEST_TMPDIR/srv" bash -c 'ulimit -n 32 && exec ipc-serve --ready-file "$1" --pipe fds -- cat' \
+        - "$BATS_TEST_TMPDIR/srv.ready"
+    wait_ready "$BATS_TEST_TMPDIR/srv.ready" "$(last_pid)" "$BATS_TEST_TMPDIR/srv.err"
+    socket=$(sed -n 's/^unix://p' "$BATS_TEST_TMPDIR/srv.ready")
+    python3 - "$socket" <<'PY'
+import select, socket, subprocess, sys, time
+
+path = sys.argv[1]
+held = []
+for _ in range(40):  # More than the 32 descriptors the server may have.
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    held.append(s)
+# The server closes those it has no descriptor for, at once.
+poller = select.poll()
+for s in held:
+    poller.register(s, select.POLLIN)
+assert poller.poll(20000), "no connection was refused"
+got = subprocess.run(["timeout", "30", "ipc-req", "-t", "20s", "fds", "refused"], capture_output=True)
+assert got.returncode == 69, got  # Not 124: it was not left waiting in the backlog.
+for s in held:
+    s.close()
+got = subprocess.run(["timeout", "30", "ipc-req", "-t", "20s", "fds", "served"], capture_output=True)
+assert got.returncode == 0 and got.stdout == b"served\n", got
+PY
+    run -0 grep -c 'out of file descriptors' "$BATS_TEST_TMPDIR/srv.err"
+    [ "$output" = 1 ]
+}
+
 # --- output and input ------------------------------------------------------------
 
 @test "--json prints each reply with its data, request number, status and time taken" {

@@ -1,5 +1,6 @@
 #include "ipc/io/socket.hpp"
 
+#include "ipc/core/log.hpp"
 #include "ipc/io/sys.hpp"
 
 #include <algorithm>
@@ -48,10 +49,11 @@ Resolved resolve(std::string const& host, std::uint16_t port, bool passive)
     hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0);
     addrinfo* found = nullptr;
     auto const service = std::to_string(port);
-    int const rc = ::getaddrinfo(
-        host.empty() ? "127.0.0.1" : host.c_str(), service.c_str(), &hints, &found);
+    int const rc
+        = ::getaddrinfo(host.empty() ? "127.0.0.1" : host.c_str(), service.c_str(), &hints, &found);
     if (rc != 0 || !found)
-        throw Error(Exit::Usage, fmt::format("{}: cannot resolve host: {}", host, ::gai_strerror(rc)),
+        throw Error(Exit::Usage,
+            fmt::format("{}: cannot resolve host: {}", host, ::gai_strerror(rc)),
             "use an IP address such as 127.0.0.1");
     Resolved resolved;
     std::memcpy(&resolved.address, found->ai_addr, found->ai_addrlen);
@@ -76,13 +78,14 @@ Fd listen_tcp(std::string const& host, std::uint16_t& port, std::string const& d
         ::socket(resolved.family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), "socket") };
     int const one = 1;
     ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    sys::check(::bind(fd.get(), reinterpret_cast<sockaddr const*>(&resolved.address),
-                   resolved.length),
+    sys::check(
+        ::bind(fd.get(), reinterpret_cast<sockaddr const*>(&resolved.address), resolved.length),
         "bind", display);
     sys::check(::listen(fd.get(), SOMAXCONN), "listen", display);
     sockaddr_storage bound {};
     socklen_t length = sizeof(bound);
-    sys::check(::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&bound), &length), "getsockname");
+    sys::check(
+        ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&bound), &length), "getsockname");
     port = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
                                              : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
     return fd;
@@ -93,8 +96,8 @@ std::optional<Fd> try_connect_tcp(std::string const& host, std::uint16_t port, i
     auto const resolved = resolve(host, port, false);
     Fd fd { sys::check(::socket(resolved.family, SOCK_STREAM | SOCK_CLOEXEC, 0), "socket") };
     errno_out = 0;
-    while (::connect(fd.get(), reinterpret_cast<sockaddr const*>(&resolved.address),
-               resolved.length)
+    while (
+        ::connect(fd.get(), reinterpret_cast<sockaddr const*>(&resolved.address), resolved.length)
         != 0) {
         if (errno == EINTR)
             continue;
@@ -111,6 +114,23 @@ std::optional<Fd> try_connect_tcp(std::string const& host, std::uint16_t port, i
 void set_tcp_no_delay(int fd)
 {
     set_no_delay(fd);
+}
+
+Fd accept_connection(int listener)
+{
+    // Opened while descriptors are still to be had.
+    static Fd spare { ::open("/dev/null", O_RDONLY | O_CLOEXEC) };
+    static bool warned = false;
+    Fd fd { ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC) };
+    if (fd || (errno != EMFILE && errno != ENFILE) || !spare)
+        return fd; // A connection, EAGAIN, or a peer that gave up already.
+    if (!warned)
+        warn("out of file descriptors: refusing new connections until some close");
+    warned = true;
+    spare.reset();
+    Fd { ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC) };
+    spare.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    return {};
 }
 
 Fd listen_unix(int dir_fd, std::string const& name, std::string const& display_path)

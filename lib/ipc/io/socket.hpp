@@ -20,6 +20,13 @@ enum class Blocking { No, Yes };
 // Binds and listens on dir/name (non-blocking, close-on-exec). Throws SystemError.
 Fd listen_unix(int dir_fd, std::string const& name, std::string const& display_path);
 
+// Accepts a waiting connection on listener (non-blocking, close-on-exec);
+// an empty Fd when there is none. Out of file descriptors (EMFILE, ENFILE),
+// it accepts the connection through a descriptor kept spare for that and
+// closes it at once: the peer is refused instead of left in the backlog, and
+// a level-triggered poller does not spin on the listener. Warns once.
+Fd accept_connection(int listener);
+
 // Binds ID.new in dir, listens, and renames it to ID.sock: a peer never
 // finds a socket that does not listen yet. dir_path is for messages.
 Fd listen_unix_registered(int dir_fd, std::string const& id, std::string const& dir_path);

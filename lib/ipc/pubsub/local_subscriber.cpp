@@ -80,9 +80,9 @@ void LocalSubscriber::refresh()
 void LocalSubscriber::accept_all()
 {
     while (true) {
-        io::Fd fd { ::accept4(m_listener.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC) };
+        auto fd = io::accept_connection(m_listener.get());
         if (!fd)
-            return; // EAGAIN, or a peer that gave up already.
+            return;
         auto const peer = io::peer_of(fd.get());
         if (!m_options.access.allows(peer)) {
             warn("refused a publisher running as uid {} (allow it with --allow-uid {})", peer.uid,

@@ -104,9 +104,9 @@ Server::Connection* Server::find(std::uint64_t key) const
 void Server::accept_all()
 {
     while (true) {
-        io::Fd fd { ::accept4(m_listener.fd(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC) };
+        auto fd = io::accept_connection(m_listener.fd());
         if (!fd)
-            return; // EAGAIN, or a client that gave up already.
+            return;
         auto connection = std::make_unique<Connection>(
             std::move(fd), m_options.max_size + wire::request_header_size);
         connection->tcp = m_listener.is_tcp();
