@@ -1,6 +1,8 @@
-// posix_spawnp(): glibc starts the child with clone(CLONE_VM | CLONE_VFORK),
+// posix_spawn(): glibc starts the child with clone(CLONE_VM | CLONE_VFORK),
 // so no page tables are copied, and reports an exec failure as its return
-// value, so the parent can report it as an error.
+// value, so the parent can report it as an error. The PATH search is ours,
+// to run a script without a #! line under /bin/sh as execvp() would (glibc's
+// posix_spawnp() does not).
 
 #include "ipc/io/child.hpp"
 
@@ -9,7 +11,9 @@
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
+#include <optional>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -81,6 +85,32 @@ private:
     posix_spawn_file_actions_t m_actions;
 };
 
+// The file execvp() would run for name: name itself when it has a slash,
+// otherwise the first executable regular file of that name in $PATH. Sets
+// error (ENOENT, or EACCES when only files we may not run were found).
+std::optional<std::string> find_program(std::string const& name, int& error)
+{
+    if (name.find('/') != name.npos)
+        return name;
+    char const* path = ::getenv("PATH");
+    std::string_view dirs = path && *path ? path : "/bin:/usr/bin"; // glibc's default.
+    error = ENOENT;
+    while (true) {
+        auto const colon = dirs.find(':');
+        auto const dir = dirs.substr(0, colon);
+        auto file = fmt::format("{}/{}", dir.empty() ? "." : dir, name);
+        struct stat status { };
+        if (::stat(file.c_str(), &status) == 0 && S_ISREG(status.st_mode)) {
+            if (::access(file.c_str(), X_OK) == 0)
+                return file;
+            error = EACCES;
+        }
+        if (colon == dirs.npos)
+            return std::nullopt;
+        dirs.remove_prefix(colon + 1);
+    }
+}
+
 }
 
 Child::Child(Spawn const& spawn)
@@ -106,9 +136,19 @@ Child::Child(Spawn const& spawn)
 
     Attributes attributes;
     attributes.set(spawn, errors_write.get());
-    if (int const error = ::posix_spawnp(&m_pid, argv[0], attributes.actions(),
+    int error = 0;
+    auto const program = find_program(spawn.argv[0], error);
+    if (program) {
+        error = ::posix_spawn(&m_pid, program->c_str(), attributes.actions(),
             attributes.attributes(), argv.data(), envp.data());
-        error != 0) {
+        if (error == ENOEXEC) { // No #! line: a shell script.
+            argv[0] = const_cast<char*>(program->c_str());
+            argv.insert(argv.begin(), const_cast<char*>("/bin/sh"));
+            error = ::posix_spawn(&m_pid, argv[0], attributes.actions(), attributes.attributes(),
+                argv.data(), envp.data());
+        }
+    }
+    if (error != 0) {
         m_pid = -1;
         throw Error(
             Exit::Usage, fmt::format("{}: cannot run: {}", spawn.argv[0], std::strerror(error)));

@@ -39,7 +39,12 @@ public:
     // row until it returns false; resets it.
     template<typename Each> void scan(sqlite3_stmt* statement, Each each)
     {
-        while (m_db.step(statement) == SQLITE_ROW && each(read(statement))) { }
+        try {
+            while (m_db.step(statement) == SQLITE_ROW && each(read(statement))) { }
+        } catch (...) {
+            sqlite3_reset(statement); // Else the read would keep its snapshot.
+            throw;
+        }
         sqlite3_reset(statement);
     }
 

@@ -4,7 +4,10 @@
 
 #include <catch2/catch.hpp>
 #include <csignal>
+#include <fcntl.h>
+#include <fmt/format.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -101,4 +104,44 @@ TEST_CASE("killing a child reaches its whole process group", "[io]")
     REQUIRE(::poll(&end, 1, 5000) == 1);
     CHECK(::read(out[0], buffer, sizeof(buffer)) == 0);
     ::close(out[0]);
+}
+
+TEST_CASE("a script without a #! line runs under /bin/sh, as execvp runs it", "[io]")
+{
+    char path[] = "/tmp/ipckit-script-XXXXXX";
+    int const fd = ::mkstemp(path);
+    REQUIRE(fd >= 0);
+    std::string const script = "echo \"ran $0 with $1\"\n";
+    REQUIRE(::write(fd, script.data(), script.size()) == static_cast<ssize_t>(script.size()));
+    ::fchmod(fd, 0700);
+    ::close(fd);
+    int out[2];
+    REQUIRE(::pipe(out) == 0);
+    ipc::io::Child child({ .argv = { path, "x" }, .stdout_fd = out[1] });
+    ::close(out[1]);
+    int const status = child.wait();
+    ::unlink(path);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    CHECK(read_all(out[0]) == fmt::format("ran {} with x\n", path));
+    ::close(out[0]);
+}
+
+TEST_CASE("a file found in PATH but not executable is refused with EACCES", "[io]")
+{
+    char dir[] = "/tmp/ipckit-path-XXXXXX";
+    REQUIRE(::mkdtemp(dir));
+    auto const file = std::string(dir) + "/ipckit-not-executable";
+    ::close(::open(file.c_str(), O_CREAT | O_WRONLY, 0600));
+    std::string const old_path = ::getenv("PATH");
+    ::setenv("PATH", dir, 1);
+    try {
+        ipc::io::Child child({ .argv = { "ipckit-not-executable" } });
+        FAIL("spawned");
+    } catch (ipc::Error const& e) {
+        CHECK(std::string(e.what()) == "ipckit-not-executable: cannot run: Permission denied");
+    }
+    ::setenv("PATH", old_path.c_str(), 1);
+    ::unlink(file.c_str());
+    ::rmdir(dir);
 }
