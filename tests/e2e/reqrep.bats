@@ -418,6 +418,12 @@ EOF
     chmod 0777 "$pub/group.sock"
     run -0 as_nobody "unix:$pub/group.sock" 'by group'
     [ "$output" = 'by group' ]
+    # A supplementary group counts as well.
+    serve "$BATS_TEST_TMPDIR/extra" "unix:$pub/extra.sock" --allow-group 4242 -- cat
+    chmod 0777 "$pub/extra.sock"
+    run -0 env IPC_DIR="$pub/nobody" setpriv --reuid="$nobody" --regid="$nogroup" --groups=4242 \
+        timeout -s KILL 60 ipc-req "unix:$pub/extra.sock" 'by a supplementary group'
+    [ "$output" = 'by a supplementary group' ]
     run -0 req "unix:$pub/mine.sock" 'same uid'
     [ "$refused" != 0 ] && [ "$refused" != 137 ] && [ -z "$refused_out" ]
     [ "$allowed_out" = hello ]

@@ -204,13 +204,28 @@ Peer peer_of(int fd)
     socklen_t length = sizeof(credentials);
     sys::check(
         ::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length), "getsockopt SO_PEERCRED");
-    return { credentials.pid, credentials.uid, credentials.gid };
+    Peer peer { credentials.pid, credentials.uid, credentials.gid };
+    peer.groups.resize(32);
+    for (int round = 0; round < 2; ++round) {
+        auto size = static_cast<socklen_t>(peer.groups.size() * sizeof(gid_t));
+        if (::getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, peer.groups.data(), &size) == 0) {
+            peer.groups.resize(size / sizeof(gid_t));
+            return peer;
+        }
+        if (errno != ERANGE)
+            break; // An old kernel: the primary group only.
+        peer.groups.resize(size / sizeof(gid_t)); // The size it needs.
+    }
+    peer.groups.clear();
+    return peer;
 }
 
 bool Access::allows(Peer const& peer) const
 {
+    auto const allowed
+        = [&](gid_t gid) { return std::find(gids.begin(), gids.end(), gid) != gids.end(); };
     return peer.uid == ::geteuid() || std::find(uids.begin(), uids.end(), peer.uid) != uids.end()
-        || std::find(gids.begin(), gids.end(), peer.gid) != gids.end();
+        || allowed(peer.gid) || std::any_of(peer.groups.begin(), peer.groups.end(), allowed);
 }
 
 bool write_all(int fd, std::string_view data)

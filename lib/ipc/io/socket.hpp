@@ -60,10 +60,12 @@ struct Peer {
     pid_t pid = 0;
     uid_t uid = 0;
     gid_t gid = 0;
+    std::vector<gid_t> groups {}; // Supplementary (SO_PEERGROUPS), when the kernel tells.
 };
 Peer peer_of(int fd);
 
-// Who may connect: our own uid always; plus these uids and groups.
+// Who may connect: our own uid always; plus these uids, and members of these
+// groups (primary or supplementary).
 struct Access {
     std::vector<uid_t> uids;
     std::vector<gid_t> gids;

@@ -64,4 +64,6 @@ TEST_CASE("access allows our own uid and the listed uids and groups only", "[io]
     CHECK_FALSE(access.allows({ 1, me + 2, 12345 }));
     access.gids.push_back(12345);
     CHECK(access.allows({ 1, me + 2, 12345 }));
+    CHECK(access.allows({ 1, me + 2, 7, { 3, 12345 } })); // A supplementary group.
+    CHECK_FALSE(access.allows({ 1, me + 2, 7, { 3, 4 } }));
 }
