@@ -16,6 +16,8 @@
 // Readers publish their cursor after consuming. Sleepers announce themselves
 // (readers_sleeping, writer_sleeping) before re-checking and waiting on a
 // futex word, so the other side calls FUTEX_WAKE only when someone sleeps.
+// A writer that waits for room asks for half the ring (space_wanted), so a
+// slower reader wakes it once per half ring, not at every cursor it publishes.
 
 #include <atomic>
 #include <cstddef>
@@ -35,6 +37,7 @@ struct alignas(64) RingState {
     alignas(64) std::atomic<std::uint32_t> space_seq; // Futex: the writer waits for room.
     std::atomic<std::uint32_t> writer_sleeping;
     std::atomic<std::uint32_t> readers_seq; // Futex: bumped when a reader registers.
+    std::atomic<std::uint64_t> space_wanted; // A sleeping writer: wake it at this cursor.
     alignas(64) std::atomic<std::uint64_t> owner; // Stream generation << 32 | writer pid (0: none).
     std::atomic<std::uint64_t> writer_start; // The writer's start time (process.hpp).
     std::atomic<std::uint32_t> flags; // ring_lossy while a --lossy writer writes.
