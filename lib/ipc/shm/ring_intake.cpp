@@ -94,7 +94,7 @@ bool write_direct(RingWriter& ring, int fd, char delimiter, std::size_t max_size
 {
     struct stat status { };
     bool const may_block = ::fstat(fd, &status) != 0 || !S_ISREG(status.st_mode);
-    std::uint64_t messages = 0; // Appended so far, to number the one refused.
+    std::uint64_t messages = 0; // Appended so far (when counted), to number the one refused.
     std::size_t pending = 0; // Bytes of a message not ended yet, at the start of the payload.
     std::size_t carry = 0; // Of those, the ones still after the last record.
     while (!stop.done()) {
@@ -140,9 +140,16 @@ bool write_direct(RingWriter& ring, int fd, char delimiter, std::size_t max_size
             return true;
         }
         std::string_view run(payload, static_cast<std::size_t>(last + 1 - payload));
-        std::uint64_t count = count_byte({ fresh, static_cast<std::size_t>(last + 1 - fresh) }, delimiter);
         check_run(run, delimiter, max_size, messages);
-        bool const enough = count >= stop.remaining();
+        // Counting costs a pass over the bytes: only when someone needs it.
+        // (A message over a --max-size below the ring's largest is refused
+        // with its number; over the ring's largest, without.)
+        bool const counting = ring.needs_counts() || stop.remaining() != UINT64_MAX
+            || max_size < ring.max_message();
+        std::uint64_t count = counting
+            ? count_byte({ fresh, static_cast<std::size_t>(last + 1 - fresh) }, delimiter)
+            : 0;
+        bool const enough = counting && count >= stop.remaining();
         if (enough) {
             count = stop.remaining();
             run = first_messages(run, delimiter, count);

@@ -18,6 +18,9 @@
 // futex word, so the other side calls FUTEX_WAKE only when someone sleeps.
 // A writer that waits for room asks for half the ring (space_wanted), so a
 // slower reader wakes it once per half ring, not at every cursor it publishes.
+// Sequence numbers exist for the readers of a --lossy writer to count what
+// they lost; a writer that cannot lose anything may leave its Lines records
+// uncounted (count 0), and a reader that needs the count (--count) counts.
 
 #include <atomic>
 #include <cstddef>
@@ -55,13 +58,13 @@ struct alignas(64) RingSlot {
 
 enum class RecordType : std::uint8_t {
     Message = 1, // One message: the payload is its bytes.
-    Lines = 2, // count messages, each ending with delimiter.
+    Lines = 2, // count messages, each ending with delimiter; count 0: not counted.
     End = 3, // The writer ended the stream of its generation.
 };
 
 struct RecordHeader {
     std::uint32_t size; // Payload bytes.
-    std::uint32_t count; // Messages in the record.
+    std::uint32_t count; // Messages in the record (Lines: 0 when the writer did not count).
     std::uint32_t generation; // Of the stream (owner >> 32).
     RecordType type;
     char delimiter; // Lines only.

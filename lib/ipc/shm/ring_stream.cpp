@@ -1,5 +1,6 @@
 #include "ipc/shm/ring_stream.hpp"
 
+#include "ipc/core/bytes.hpp"
 #include "ipc/framing/reader.hpp"
 #include "ipc/shm/ring_intake.hpp"
 
@@ -74,6 +75,8 @@ void read_stream(RingReader& ring, framing::Writer& out, std::string_view topic,
         }
         auto run = record->payload;
         auto count = record->count;
+        if (count == 0 && remaining != UINT64_MAX) // Not counted by the writer; --count needs it.
+            count = count_byte(run, record->delimiter);
         if (count > remaining) {
             count = remaining;
             run = first_messages(run, record->delimiter, count);

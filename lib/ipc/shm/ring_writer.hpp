@@ -35,6 +35,9 @@ public:
     // is longer than max_message().
     [[noreturn]] void refuse(std::size_t size, bool more) const;
     std::size_t capacity() const { return m_ring.capacity(); }
+    // Whether the readers need each record's message count: only behind
+    // --lossy, to count what they lost (ring_layout.hpp).
+    bool needs_counts() const { return m_overflow == Overflow::Lossy; }
 
     // Appends one message, or a run of count messages that each end with
     // delimiter; waits for room (without --lossy) and returns false when
