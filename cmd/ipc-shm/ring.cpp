@@ -4,7 +4,6 @@
 
 #include "ipc/cli/options.hpp"
 #include "ipc/core/parse.hpp"
-#include "ipc/framing/reader.hpp"
 #include "ipc/framing/writer.hpp"
 #include "ipc/io/stop.hpp"
 #include "ipc/shm/ring_stream.hpp"
@@ -49,11 +48,7 @@ ipc::Exit write(RingOptions const& options)
         return going && (!stop.done() || stop.count_reached()) ? ipc::Exit::Ok
                                                                 : stop.interrupted_exit();
     }
-    ipc::framing::Reader in(STDIN_FILENO, options.framing);
-    auto const delimiter = options.framing.mode == ipc::framing::Mode::Nul ? '\0'
-        : options.framing.mode == ipc::framing::Mode::Line                 ? '\n'
-                                                                           : options.framing.delimiter;
-    bool const complete = ipc::shm::write_stream(writer, in, delimiter, stop);
+    bool const complete = ipc::shm::write_stream(writer, STDIN_FILENO, options.framing, stop);
     writer.end();
     return complete ? ipc::Exit::Ok : stop.interrupted_exit();
 }

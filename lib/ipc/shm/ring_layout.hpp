@@ -16,6 +16,11 @@
 // Readers publish their cursor after consuming. Sleepers announce themselves
 // (readers_sleeping, writer_sleeping) before re-checking and waiting on a
 // futex word, so the other side calls FUTEX_WAKE only when someone sleeps.
+// A writer that waits for room asks for half the ring (space_wanted), so a
+// slower reader wakes it once per half ring, not at every cursor it publishes.
+// Sequence numbers exist for the readers of a --lossy writer to count what
+// they lost; a writer that cannot lose anything may leave its Lines records
+// uncounted (count 0), and a reader that needs the count (--count) counts.
 
 #include <atomic>
 #include <cstddef>
@@ -35,6 +40,7 @@ struct alignas(64) RingState {
     alignas(64) std::atomic<std::uint32_t> space_seq; // Futex: the writer waits for room.
     std::atomic<std::uint32_t> writer_sleeping;
     std::atomic<std::uint32_t> readers_seq; // Futex: bumped when a reader registers.
+    std::atomic<std::uint64_t> space_wanted; // A sleeping writer: wake it at this cursor.
     alignas(64) std::atomic<std::uint64_t> owner; // Stream generation << 32 | writer pid (0: none).
     std::atomic<std::uint64_t> writer_start; // The writer's start time (process.hpp).
     std::atomic<std::uint32_t> flags; // ring_lossy while a --lossy writer writes.
@@ -52,13 +58,13 @@ struct alignas(64) RingSlot {
 
 enum class RecordType : std::uint8_t {
     Message = 1, // One message: the payload is its bytes.
-    Lines = 2, // count messages, each ending with delimiter.
+    Lines = 2, // count messages, each ending with delimiter; count 0: not counted.
     End = 3, // The writer ended the stream of its generation.
 };
 
 struct RecordHeader {
     std::uint32_t size; // Payload bytes.
-    std::uint32_t count; // Messages in the record.
+    std::uint32_t count; // Messages in the record (Lines: 0 when the writer did not count).
     std::uint32_t generation; // Of the stream (owner >> 32).
     RecordType type;
     char delimiter; // Lines only.

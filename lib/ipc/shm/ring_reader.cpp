@@ -91,7 +91,7 @@ void RingReader::publish_cursor()
     m_slot->cursor.store(m_pos);
     m_published = m_pos;
     auto& state = m_ring.state();
-    if (state.writer_sleeping.load() != 0) {
+    if (state.writer_sleeping.load() != 0 && m_pos >= state.space_wanted.load()) {
         state.space_seq.fetch_add(1);
         futex_wake_all(state.space_seq);
     }

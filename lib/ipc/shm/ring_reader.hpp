@@ -31,7 +31,7 @@ public:
     struct Record {
         RecordType type; // Message or Lines.
         char delimiter; // Lines: each message ends with it.
-        std::uint64_t count; // Messages in the record.
+        std::uint64_t count; // Messages in the record; 0 for Lines not counted.
         std::string_view payload; // Valid until the next call.
     };
 

@@ -1,6 +1,8 @@
 #include "ipc/shm/ring_stream.hpp"
 
 #include "ipc/core/bytes.hpp"
+#include "ipc/framing/reader.hpp"
+#include "ipc/shm/ring_intake.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -16,55 +18,17 @@ namespace {
 // the ring), so a reader can start on one while the next is written.
 constexpr std::size_t run_limit = 256 * 1024;
 
-// The first count messages of run (each ends with delimiter).
-std::string_view first_messages(std::string_view run, char delimiter, std::uint64_t count)
-{
-    std::size_t at = 0;
-    for (std::uint64_t i = 0; i < count; ++i)
-        at = run.find(delimiter, at) + 1;
-    return run.substr(0, at);
-}
-
-// Waits for stdin or a signal, up to the next deadline of stop; false to stop.
-bool wait_for_input(Stop& stop)
-{
-    pollfd fds[] = { { STDIN_FILENO, POLLIN, 0 }, { stop.signal_fd(), POLLIN, 0 } };
-    for (;;) {
-        int const ready = ::poll(fds, 2, stop.wait_ms());
-        if (ready < 0 && errno == EINTR)
-            continue;
-        if (fds[1].revents != 0)
-            stop.check_signal();
-        if (stop.done())
-            return false;
-        if (ready > 0 && fds[0].revents != 0)
-            return true;
-    }
-}
-
-}
-
-bool write_stream(RingWriter& ring, framing::Reader& in, char delimiter, Stop& stop)
+// Messages from a framing::Reader into the ring, for the framings that
+// write_direct() does not take: --whole, --len and --json.
+bool write_framed(RingWriter& ring, int fd, framing::Reader& in, Stop& stop)
 {
     bool going = true;
     bool input_ended = false;
     in.set_on_idle([&] {
         ring.publish(); // Readers get what is there before we wait for more.
-        return going = wait_for_input(stop);
+        return going = wait_for_input(fd, stop);
     });
-    auto const limit = std::min(run_limit, ring.capacity() / 8);
     while (going && !stop.done()) {
-        auto const before = in.count();
-        if (auto run = in.next_run(limit); !run.empty()) {
-            auto count = in.count() - before;
-            if (count > stop.remaining()) {
-                count = stop.remaining();
-                run = first_messages(run, delimiter, count);
-            }
-            going = ring.write_run(run, delimiter, count);
-            stop.count(count);
-            continue;
-        }
         auto const message = in.next();
         if (!message) {
             input_ended = going; // Not when on_idle said to stop.
@@ -75,6 +39,24 @@ bool write_stream(RingWriter& ring, framing::Reader& in, char delimiter, Stop& s
     }
     ring.publish();
     return input_ended || stop.count_reached();
+}
+
+}
+
+bool write_stream(RingWriter& ring, int fd, framing::Options const& options, Stop& stop)
+{
+    if (options.json || options.mode == framing::Mode::Whole
+        || options.mode == framing::Mode::Length) {
+        framing::Reader in(fd, options);
+        return write_framed(ring, fd, in, stop);
+    }
+    auto const delimiter = options.mode == framing::Mode::Nul ? '\0'
+        : options.mode == framing::Mode::Line                 ? '\n'
+                                                              : options.delimiter;
+    auto const chunk = std::min(run_limit, ring.capacity() / 8);
+    bool const complete = write_direct(ring, fd, delimiter, options.max_size, chunk, stop);
+    ring.publish();
+    return complete;
 }
 
 void read_stream(RingReader& ring, framing::Writer& out, std::string_view topic, Stop& stop)
@@ -93,6 +75,8 @@ void read_stream(RingReader& ring, framing::Writer& out, std::string_view topic,
         }
         auto run = record->payload;
         auto count = record->count;
+        if (count == 0 && remaining != UINT64_MAX) // Not counted by the writer; --count needs it.
+            count = count_byte(run, record->delimiter);
         if (count > remaining) {
             count = remaining;
             run = first_messages(run, record->delimiter, count);

@@ -57,6 +57,7 @@ RingWriter::RingWriter(Ring& ring, Overflow overflow, Stop& stop)
     m_head = state.head.load();
     m_tail = state.tail.load();
     m_published = m_head;
+    m_woken = m_head;
     m_limit = m_head; // Look at the readers before the first record.
     m_interrupter.emplace(stop, [&state] {
         futex_wake_all(state.space_seq);
@@ -99,38 +100,58 @@ bool RingWriter::write_run(std::string_view run, char delimiter, std::uint64_t c
     return append(RecordType::Lines, run, delimiter, count);
 }
 
+void RingWriter::refuse(std::size_t size, bool more) const
+{
+    throw Error(Exit::Usage,
+        fmt::format("{}: a message of {}{} bytes does not fit in the ring ({} bytes at most)",
+            printable(m_ring.name()), more ? "more than " : "", size, max_message()),
+        "give the ring a larger --size");
+}
+
 bool RingWriter::append(
     RecordType type, std::string_view payload, char delimiter, std::uint64_t count)
 {
-    if (payload.size() > max_message())
-        throw Error(Exit::Usage,
-            fmt::format("{}: a message of {} bytes does not fit in the ring ({} bytes at most)",
-                printable(m_ring.name()), payload.size(), max_message()),
-            "give the ring a larger --size");
-    if (m_interrupter->fired()) { // SIGINT or SIGTERM while we were busy.
-        m_interrupter->settle(m_stop);
+    auto* at = reserve(payload.size());
+    if (at == nullptr)
         return false;
-    }
-    auto const span = record_span(payload.size());
-    if (!make_room(span))
-        return false;
-    put(type, payload, delimiter, count);
-    // Publishing per record would make readers chase every small message.
-    if (m_head - m_published >= std::min<std::uint64_t>(m_ring.capacity() / 8, 64 << 10))
-        publish();
+    if (!payload.empty())
+        std::memcpy(at, payload.data(), payload.size());
+    commit(type, payload.size(), delimiter, count);
     return true;
 }
 
-void RingWriter::put(RecordType type, std::string_view payload, char delimiter, std::uint64_t count)
+std::byte* RingWriter::reserve(std::size_t size, std::size_t carry)
 {
-    RecordHeader const header { static_cast<std::uint32_t>(payload.size()),
+    if (size > max_message())
+        refuse(size, false);
+    if (m_interrupter->fired()) { // SIGINT or SIGTERM while we were busy.
+        m_interrupter->settle(m_stop);
+        return nullptr;
+    }
+    if (!make_room(record_span(size)))
+        return nullptr;
+    auto* payload = m_ring.at(m_head) + record_header_size;
+    if (carry != 0) {
+        // The carry bytes sit a few bytes (padding and a header) before their
+        // new place, which make_room() just cleared. Both seen through one
+        // view (the ring is mapped twice), memmove sees that they overlap.
+        auto* from = m_ring.at(m_payload_end);
+        std::memmove(from + (m_head + record_header_size - m_payload_end), from, carry);
+    }
+    return payload;
+}
+
+void RingWriter::commit(RecordType type, std::size_t size, char delimiter, std::uint64_t count)
+{
+    RecordHeader const header { static_cast<std::uint32_t>(size),
         static_cast<std::uint32_t>(count), m_generation, type, delimiter, 0, m_sequence };
-    auto* at = m_ring.at(m_head);
-    std::memcpy(at, &header, sizeof(header));
-    if (!payload.empty())
-        std::memcpy(at + sizeof(header), payload.data(), payload.size());
-    m_head += record_span(payload.size());
+    std::memcpy(m_ring.at(m_head), &header, sizeof(header));
+    m_payload_end = m_head + record_header_size + size;
+    m_head += record_span(size);
     m_sequence += count;
+    // Publishing per record would make readers chase every small message.
+    if (m_head - m_published >= std::min<std::uint64_t>(m_ring.capacity() / 8, 64 << 10))
+        share(false);
 }
 
 // Waits until span bytes and an End record fit below the limit (not with
@@ -143,6 +164,10 @@ bool RingWriter::make_room(std::uint64_t span)
         refresh_limit();
         if (m_head + need <= m_limit)
             break;
+        // Sleep until the lowest cursor frees half the ring (or what the
+        // record needs, if more), so each wake brings a large batch of room.
+        auto const capacity = m_ring.capacity();
+        state.space_wanted.store(m_head + std::max<std::uint64_t>(need, capacity / 2) - capacity);
         state.writer_sleeping.store(1);
         auto const seen = state.space_seq.load();
         refresh_limit(); // A reader that moved on before the flag was up is seen now.
@@ -204,12 +229,23 @@ void RingWriter::advance_tail(std::uint64_t end)
 
 void RingWriter::publish()
 {
+    share(true);
+}
+
+// Stores the head; wakes the readers that sleep when asked to, else once a
+// quarter of the ring is new since the last wake: in full flow, readers
+// that keep up sleep and wake per batch, not per record. Every wait of ours
+// (for input, for room) and the end wake them, so none sleeps for long.
+void RingWriter::share(bool wake)
+{
     auto& state = m_ring.state();
     if (m_head != m_published) {
         state.head.store(m_head);
         m_published = m_head;
     }
-    if (state.readers_sleeping.load() != 0) {
+    if (state.readers_sleeping.load() != 0
+        && (wake || m_head - m_woken >= m_ring.capacity() / 4)) {
+        m_woken = m_head;
         state.data_seq.fetch_add(1);
         futex_wake_all(state.data_seq);
     }
@@ -227,7 +263,9 @@ void RingWriter::end() noexcept
     // word names this generation and no writer.
     if (m_overflow == Overflow::Lossy || m_head + record_span(0) <= m_limit) {
         advance_tail(m_head + record_span(0));
-        put(RecordType::End, {}, '\0', 0);
+        RecordHeader const header { 0, 0, m_generation, RecordType::End, '\0', 0, m_sequence };
+        std::memcpy(m_ring.at(m_head), &header, sizeof(header));
+        m_head += record_span(0);
     }
     auto& state = m_ring.state();
     state.head.store(m_head);

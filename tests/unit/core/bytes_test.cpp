@@ -18,6 +18,8 @@ TEST_CASE("count_byte agrees with std::count at every length and alignment", "[c
                 std::string_view const view(bytes.data() + offset, length);
                 auto const expected = std::count(view.begin(), view.end(), value);
                 REQUIRE(ipc::count_byte(view, value) == static_cast<std::uint64_t>(expected));
+                REQUIRE(ipc::detail::count_byte_baseline(view, value)
+                    == static_cast<std::uint64_t>(expected));
             }
         }
     }
@@ -27,4 +29,22 @@ TEST_CASE("count_byte counts past 255 matches in a row without wrapping", "[core
 {
     std::string const lines(16 * 300, '\n');
     CHECK(ipc::count_byte(lines, '\n') == 4800);
+    std::string const more(100'000, '\n'); // Past 255 rounds of the widest loop.
+    CHECK(ipc::count_byte(more, '\n') == 100'000);
+    CHECK(ipc::detail::count_byte_baseline(more, '\n') == 100'000);
+}
+
+TEST_CASE("count_byte without AVX2 and with it agree with std::count on long runs", "[core]")
+{
+    std::mt19937 random(7);
+    std::string bytes(70'000, 'a');
+    for (std::size_t i = 0; i < bytes.size(); i += 1 + random() % 40)
+        bytes[i] = '\n'; // Lines of 1 to 40 bytes.
+    for (std::size_t offset : { 0UL, 1UL, 31UL }) {
+        std::string_view const view(bytes.data() + offset, bytes.size() - 2 * offset);
+        auto const expected = static_cast<std::uint64_t>(std::count(view.begin(), view.end(), '\n'));
+        CAPTURE(offset, ipc::detail::has_avx2());
+        CHECK(ipc::detail::count_byte_baseline(view, '\n') == expected);
+        CHECK(ipc::count_byte(view, '\n') == expected);
+    }
 }
