@@ -68,6 +68,8 @@ ipc::Exit get(BlobOptions const& options)
         return ipc::Exit::Ok;
     }
     ipc::shm::Object const object(store, name); // Absent, corrupt or a ring: throws.
+    if (object.send_to(STDOUT_FILENO))
+        return ipc::Exit::Ok;
     ipc::framing::Options raw;
     raw.mode = ipc::framing::Mode::Whole;
     ipc::framing::Writer out(STDOUT_FILENO, raw);

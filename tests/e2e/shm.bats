@@ -26,6 +26,17 @@ teardown() {
     [ "$(sha256sum <"$BATS_TEST_TMPDIR/in")" = "$(sha256sum <"$BATS_TEST_TMPDIR/out")" ]
     ipc-shm put "$n.file" "$BATS_TEST_TMPDIR/in"
     ipc-shm get "$n.file" | cmp - "$BATS_TEST_TMPDIR/in"
+    # Appending (no sendfile there) and into a socket pair work as well.
+    ipc-shm get "$n.file" >>"$BATS_TEST_TMPDIR/out"
+    cat "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/in" | cmp - "$BATS_TEST_TMPDIR/out"
+    python3 -c 'import socket, subprocess, sys
+a, b = socket.socketpair()
+get = subprocess.Popen(["ipc-shm", "get", sys.argv[1]], stdout=a.fileno())
+a.close()
+data = b"".join(iter(lambda: b.recv(1 << 20), b""))
+sys.exit(get.wait() or data != open(sys.argv[2], "rb").read())' "$n.file" "$BATS_TEST_TMPDIR/in"
+    # A reader that leaves early ends get quietly.
+    run -0 bash -c 'ipc-shm get "$1" | head -c 3 >/dev/null; exit "${PIPESTATUS[0]}"' - "$n.file"
 }
 
 @test "a get racing a put loop sees the old or the new object whole" {

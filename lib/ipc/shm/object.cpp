@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <sys/sendfile.h>
 #include <vector>
 
 namespace ipc::shm {
@@ -90,6 +91,28 @@ std::string_view Object::data() const
 {
     return { reinterpret_cast<char const*>(m_segment.payload()),
         static_cast<std::size_t>(m_segment.map.header().data_size) };
+}
+
+bool Object::send_to(int fd) const
+{
+    auto offset = static_cast<off_t>(m_segment.map.header().header_size);
+    auto left = static_cast<std::size_t>(m_segment.map.header().data_size);
+    bool first = true;
+    while (left > 0) {
+        auto const count = ::sendfile(fd, m_segment.fd.get(), &offset, left);
+        if (count < 0 && errno == EINTR)
+            continue;
+        if (count < 0 && first && (errno == EINVAL || errno == ENOSYS))
+            return false;
+        if (count < 0 && errno == EPIPE)
+            throw StdoutClosed();
+        sys::check(count, "write", "stdout");
+        if (count == 0) // Only another program truncating the file does that.
+            throw Error(Exit::IoError, fmt::format("{}: shrank while being read", m_segment.path));
+        left -= static_cast<std::size_t>(count);
+        first = false;
+    }
+    return true;
 }
 
 }

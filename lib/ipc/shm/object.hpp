@@ -25,6 +25,11 @@ public:
     Object(Store const& store, std::string_view name); // Throws like shm::open().
 
     std::string_view data() const;
+    // Writes the object's bytes to fd with sendfile(2): one copy in the
+    // kernel, no page faults on the mapping. False, having written nothing,
+    // when fd does not take sendfile (a terminal, an O_APPEND file): write
+    // data() instead. Throws StdoutClosed on EPIPE, SystemError otherwise.
+    bool send_to(int fd) const;
 
 private:
     Segment m_segment;
