@@ -30,18 +30,35 @@ std::size_t line_limit(Options const& options)
     return options.max_size * expansion + io_chunk_size;
 }
 
-bool is_readable(int fd)
+}
+
+std::size_t read_input(int fd, char* into, std::size_t size)
+{
+    for (;;) {
+        auto const count = ::read(fd, into, size);
+        if (count >= 0)
+            return static_cast<std::size_t>(count);
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            pollfd entry { fd, POLLIN, 0 }; // Stdin may be non-blocking; we must not spin.
+            ::poll(&entry, 1, -1);
+        } else if (errno != EINTR) {
+            int const saved = errno;
+            throw SystemError(
+                Exit::IoError, fmt::format("read stdin: {}", std::strerror(saved)), saved);
+        }
+    }
+}
+
+bool input_ready(int fd)
 {
     pollfd entry { fd, POLLIN, 0 };
     return ::poll(&entry, 1, 0) > 0;
 }
 
-void wait_readable(int fd)
+void refuse_too_long(std::uint64_t number, std::size_t max_size)
 {
-    pollfd entry { fd, POLLIN, 0 };
-    while (::poll(&entry, 1, -1) < 0 && errno == EINTR) { }
-}
-
+    throw Error(Exit::Usage,
+        fmt::format("stdin: message {} is longer than --max-size ({} bytes)", number, max_size));
 }
 
 Reader::Reader(int fd, Options const& options)
@@ -113,28 +130,15 @@ bool Reader::fill()
     if (m_stopped)
         return false;
     auto const room = m_splitter.prepare(io_chunk_size);
-    if (m_on_idle && m_may_block && !is_readable(m_fd) && !m_on_idle()) {
+    if (m_on_idle && m_may_block && !input_ready(m_fd) && !m_on_idle()) {
         m_stopped = true;
         return false;
     }
-    for (;;) {
-        auto const count = ::read(m_fd, room.data(), room.size());
-        if (count > 0) {
-            m_splitter.commit(static_cast<std::size_t>(count));
-            return true;
-        }
-        if (count == 0)
-            return false;
-        if (errno == EINTR)
-            continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            wait_readable(m_fd); // Stdin may be non-blocking; we must not spin.
-            continue;
-        }
-        int const saved = errno;
-        throw SystemError(
-            Exit::IoError, fmt::format("read stdin: {}", std::strerror(saved)), saved);
-    }
+    auto const count = read_input(m_fd, room.data(), room.size());
+    if (count == 0)
+        return false;
+    m_splitter.commit(count);
+    return true;
 }
 
 MessageView Reader::decode_json(std::string_view line)
@@ -144,9 +148,7 @@ MessageView Reader::decode_json(std::string_view line)
     if (!envelope)
         throw Error(Exit::Usage, fmt::format("stdin: line {}: {}", m_count, error));
     if (envelope->data.size() > m_options.max_size)
-        throw Error(Exit::Usage,
-            fmt::format("stdin: message {} is longer than --max-size ({} bytes)", m_count,
-                m_options.max_size));
+        refuse_too_long(m_count, m_options.max_size);
     m_json_data = std::move(envelope->data);
     m_json_topic = std::move(envelope->topic);
     return MessageView { m_json_data, m_json_topic, envelope->time_ns };
@@ -162,9 +164,7 @@ void Reader::fail(Splitter::Status status) const
         throw Error(Exit::Usage,
             fmt::format("stdin: line {} is too long for --max-size ({} bytes)", number,
                 m_options.max_size));
-    throw Error(Exit::Usage,
-        fmt::format(
-            "stdin: message {} is longer than --max-size ({} bytes)", number, m_options.max_size));
+    refuse_too_long(number, m_options.max_size);
 }
 
 }

@@ -14,6 +14,15 @@
 
 namespace ipc::framing {
 
+// One read(2) of input fd into [into, into + size): 0 at the end of input.
+// EINTR is retried and a non-blocking fd waited on, never spun on. Throws
+// SystemError(IoError) "read stdin: ..." when read() fails.
+std::size_t read_input(int fd, char* into, std::size_t size);
+// Whether fd has input (or its end) waiting: a read would not block.
+bool input_ready(int fd);
+// Throws the Error(Usage) for message number being longer than max_size.
+[[noreturn]] void refuse_too_long(std::uint64_t number, std::size_t max_size);
+
 class Reader {
 public:
     Reader(int fd, Options const& options);

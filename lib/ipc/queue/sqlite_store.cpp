@@ -123,19 +123,20 @@ private:
     void insert_pending();
     template<typename Each> void scan_ready(std::int64_t now, Each each);
     std::uint64_t count_of(char const* sql, std::string_view ids = {});
-    // Counts items pushed or done now, in `activity`.
-    void record(Statement& statement, char const* column, std::uint64_t items);
+    // Counts items pushed and done now, in `activity`.
+    void record(std::uint64_t pushed, std::uint64_t done);
 
     Database m_db; // Declared first: the statements are finalized before it closes.
     ChunkTable m_items, m_dead;
     Statement m_next_get, m_next_put, m_key_get, m_key_put, m_key_sweep, m_ready_above,
         m_ready_zero, m_ready_below, m_mark_leased, m_ack, m_extend, m_release, m_bury, m_unbury,
-        m_dead_list, m_undead, m_stats, m_rates, m_next_due, m_pushed, m_done, m_prune;
+        m_dead_list, m_undead, m_stats, m_rates, m_next_due, m_record, m_prune;
     // Items added but not inserted yet: one chunk being made, and the
     // options its items share.
     Chunk m_pending;
     PushOptions m_pending_options;
     std::optional<Id> m_next_id; // Within a push's transaction: the next item's id.
+    std::uint64_t m_pushed = 0; // Items inserted by the transaction, for `activity`.
 };
 
 }
@@ -165,6 +166,7 @@ SqliteQueue::SqliteQueue(std::string name, std::string path, Sync sync)
 void SqliteQueue::begin()
 {
     m_next_id.reset(); // Other processes may have pushed since.
+    m_pushed = 0;
     m_db.begin();
 }
 
@@ -203,22 +205,21 @@ void SqliteQueue::insert_pending()
     auto* put = m_db.prepare(m_next_put, "UPDATE next_id SET id = ?1");
     sqlite3_bind_int64(put, 1, *m_next_id);
     m_db.step(put);
-    record(m_pushed, "pushed", static_cast<std::uint64_t>(m_pending.count));
+    m_pushed += static_cast<std::uint64_t>(m_pending.count);
     m_pending.count = 0;
     m_pending.ends.clear();
     m_pending.data.clear();
 }
 
-void SqliteQueue::record(Statement& statement, char const* column, std::uint64_t items)
+void SqliteQueue::record(std::uint64_t pushed, std::uint64_t done)
 {
     auto const bucket = now_ns() / bucket_ns;
-    auto* count = m_db.prepare(statement,
-        fmt::format("INSERT INTO activity (bucket, {0}) VALUES (?1, ?2)"
-                    " ON CONFLICT (bucket) DO UPDATE SET {0} = {0} + excluded.{0}",
-            column)
-            .c_str());
+    auto* count = m_db.prepare(m_record,
+        "INSERT INTO activity (bucket, pushed, done) VALUES (?1, ?2, ?3) ON CONFLICT (bucket)"
+        " DO UPDATE SET pushed = pushed + excluded.pushed, done = done + excluded.done");
     sqlite3_bind_int64(count, 1, bucket);
-    sqlite3_bind_int64(count, 2, static_cast<std::int64_t>(items));
+    sqlite3_bind_int64(count, 2, static_cast<std::int64_t>(pushed));
+    sqlite3_bind_int64(count, 3, static_cast<std::int64_t>(done));
     m_db.step(count);
     auto* prune = m_db.prepare(m_prune, "DELETE FROM activity WHERE bucket < ?1");
     sqlite3_bind_int64(prune, 1, bucket - window_buckets);
@@ -228,6 +229,9 @@ void SqliteQueue::record(Statement& statement, char const* column, std::uint64_t
 void SqliteQueue::commit()
 {
     insert_pending();
+    if (m_pushed != 0)
+        record(m_pushed, 0);
+    m_pushed = 0;
     m_db.commit();
     m_next_id.reset();
 }
@@ -238,6 +242,7 @@ void SqliteQueue::rollback() noexcept
     m_pending.ends.clear();
     m_pending.data.clear();
     m_next_id.reset();
+    m_pushed = 0;
     m_db.rollback();
 }
 
@@ -347,7 +352,8 @@ void SqliteQueue::ack(std::span<Item const> items)
             while (m_db.step(remove) == SQLITE_ROW)
                 done += static_cast<std::uint64_t>(sqlite3_column_int64(remove, 0));
         });
-        record(m_done, "done", done);
+        if (done != 0)
+            record(0, done);
     });
 }
 

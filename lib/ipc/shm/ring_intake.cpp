@@ -3,6 +3,7 @@
 #include "ipc/shm/ring_intake.hpp"
 
 #include "ipc/core/bytes.hpp"
+#include "ipc/framing/reader.hpp"
 
 #include <fmt/format.h>
 
@@ -18,37 +19,6 @@ namespace ipc::shm {
 
 namespace {
 
-bool is_readable(int fd)
-{
-    pollfd entry { fd, POLLIN, 0 };
-    return ::poll(&entry, 1, 0) > 0;
-}
-
-// One read(2) of up to size bytes; 0 at the end of input.
-std::size_t read_some(int fd, char* into, std::size_t size)
-{
-    for (;;) {
-        auto const count = ::read(fd, into, size);
-        if (count >= 0)
-            return static_cast<std::size_t>(count);
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            pollfd entry { fd, POLLIN, 0 }; // Stdin may be non-blocking; we must not spin.
-            ::poll(&entry, 1, -1);
-        } else if (errno != EINTR) {
-            int const saved = errno;
-            throw SystemError(
-                Exit::IoError, fmt::format("read stdin: {}", std::strerror(saved)), saved);
-        }
-    }
-}
-
-// The words of framing::Reader, which the other framings go through.
-[[noreturn]] void too_long(std::uint64_t number, std::size_t max_size)
-{
-    throw Error(Exit::Usage,
-        fmt::format("stdin: message {} is longer than --max-size ({} bytes)", number, max_size));
-}
-
 // Refuses the first message of run longer than max_size; before: the
 // messages that came earlier. A run no longer than max_size needs no look.
 void check_run(std::string_view run, char delimiter, std::size_t max_size, std::uint64_t before)
@@ -58,7 +28,7 @@ void check_run(std::string_view run, char delimiter, std::size_t max_size, std::
     for (std::size_t at = 0; at < run.size(); ++before) {
         auto const end = run.find(delimiter, at);
         if (end - at > max_size)
-            too_long(before + 1, max_size);
+            framing::refuse_too_long(before + 1, max_size);
         at = end + 1;
     }
 }
@@ -89,21 +59,26 @@ bool wait_for_input(int fd, Stop& stop)
     }
 }
 
-bool write_direct(RingWriter& ring, int fd, char delimiter, std::size_t max_size,
-    std::size_t chunk, Stop& stop)
+bool write_direct(
+    RingWriter& ring, int fd, char delimiter, std::size_t max_size, std::size_t chunk, Stop& stop)
 {
     struct stat status { };
     bool const may_block = ::fstat(fd, &status) != 0 || !S_ISREG(status.st_mode);
     std::uint64_t messages = 0; // Appended so far (when counted), to number the one refused.
     std::size_t pending = 0; // Bytes of a message not ended yet, at the start of the payload.
     std::size_t carry = 0; // Of those, the ones still after the last record.
+    // Counting costs a pass over the bytes: only when someone needs it. (A
+    // message over a --max-size below the ring's largest is refused with its
+    // number; over the ring's largest, without.)
+    bool const counting
+        = ring.needs_counts() || stop.remaining() != UINT64_MAX || max_size < ring.max_message();
     while (!stop.done()) {
         auto const room = std::min(chunk, ring.max_message() - pending);
         auto* payload = reinterpret_cast<char*>(ring.reserve(pending + room, carry));
         if (payload == nullptr)
             return false;
         carry = 0;
-        if (may_block && !is_readable(fd)) {
+        if (may_block && !framing::input_ready(fd)) {
             ring.publish(); // Readers get what is there before we wait for more.
             if (!wait_for_input(fd, stop))
                 return false;
@@ -112,7 +87,7 @@ bool write_direct(RingWriter& ring, int fd, char delimiter, std::size_t max_size
             // The most a record holds, and no delimiter yet: only a message of
             // exactly that size fits, as a Message record without it.
             char next = 0;
-            auto const got = read_some(fd, &next, 1);
+            auto const got = framing::read_input(fd, &next, 1);
             if (got == 1 && next != delimiter)
                 ring.refuse(pending, true);
             ring.commit(RecordType::Message, pending, '\0', 1);
@@ -124,13 +99,13 @@ bool write_direct(RingWriter& ring, int fd, char delimiter, std::size_t max_size
             continue;
         }
         char* const fresh = payload + pending;
-        auto const got = read_some(fd, fresh, room);
+        auto const got = framing::read_input(fd, fresh, room);
         auto const* last
             = static_cast<char const*>(got == 0 ? nullptr : ::memrchr(fresh, delimiter, got));
         if (last == nullptr) {
             pending += got;
             if (pending > max_size)
-                too_long(messages + 1, max_size);
+                framing::refuse_too_long(messages + 1, max_size);
             if (got != 0)
                 continue;
             if (pending != 0) { // The last message had no delimiter; it is one all the same.
@@ -141,11 +116,6 @@ bool write_direct(RingWriter& ring, int fd, char delimiter, std::size_t max_size
         }
         std::string_view run(payload, static_cast<std::size_t>(last + 1 - payload));
         check_run(run, delimiter, max_size, messages);
-        // Counting costs a pass over the bytes: only when someone needs it.
-        // (A message over a --max-size below the ring's largest is refused
-        // with its number; over the ring's largest, without.)
-        bool const counting = ring.needs_counts() || stop.remaining() != UINT64_MAX
-            || max_size < ring.max_message();
         std::uint64_t count = counting
             ? count_byte({ fresh, static_cast<std::size_t>(last + 1 - fresh) }, delimiter)
             : 0;
@@ -161,7 +131,7 @@ bool write_direct(RingWriter& ring, int fd, char delimiter, std::size_t max_size
             return true;
         pending = carry = static_cast<std::size_t>(fresh + got - (last + 1));
         if (pending > max_size)
-            too_long(messages + 1, max_size);
+            framing::refuse_too_long(messages + 1, max_size);
     }
     return stop.count_reached();
 }
