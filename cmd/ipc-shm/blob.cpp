@@ -16,7 +16,6 @@
 #include <chrono>
 #include <fcntl.h>
 #include <memory>
-#include <pwd.h>
 #include <unistd.h>
 
 namespace shm_cmd {
@@ -78,13 +77,6 @@ ipc::Exit get(BlobOptions const& options)
     return ipc::Exit::Ok;
 }
 
-std::string owner_name(uid_t uid)
-{
-    if (auto const* entry = ::getpwuid(uid))
-        return entry->pw_name;
-    return std::to_string(uid);
-}
-
 std::int64_t age_seconds(ipc::shm::Info const& info)
 {
     auto const now = std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -116,7 +108,7 @@ std::string json_line(ipc::shm::Info const& info, ipc::shm::Store const& store)
     ipc::framing::append_json_string(line, info.name);
     line += fmt::format(",\"path\":\"{}\",\"kind\":\"{}\",\"size\":{},\"owner\":",
         store.path(info.name), kind_text(info), info.size);
-    ipc::framing::append_json_string(line, owner_name(info.owner));
+    ipc::framing::append_json_string(line, ipc::shm::user_name(info.owner));
     line += fmt::format(",\"mode\":\"{:04o}\",\"age\":{}", info.mode, age_seconds(info));
     if (!info.problem.empty()) {
         line += ",\"problem\":";
@@ -144,7 +136,7 @@ ipc::Exit list(BlobOptions const& options)
         };
         row("NAME", "SIZE", "KIND", "OWNER", "MODE", "AGE");
         for (auto const& info : infos)
-            row(info.name, info.size, kind_text(info), owner_name(info.owner),
+            row(info.name, info.size, kind_text(info), ipc::shm::user_name(info.owner),
                 fmt::format("{:04o}", info.mode), format_age(age_seconds(info)));
     }
     out.flush();
@@ -162,7 +154,7 @@ ipc::Exit stat(BlobOptions const& options)
     } else {
         out.write(text(fmt::format("name: {}\npath: {}\nkind: {}\nsize: {}\nowner: {}\nmode: "
                                    "{:04o}\nage: {}",
-            info.name, store.path(name), kind_text(info), info.size, owner_name(info.owner),
+            info.name, store.path(name), kind_text(info), info.size, ipc::shm::user_name(info.owner),
             info.mode, format_age(age_seconds(info)))));
         if (!info.problem.empty())
             out.write(text(fmt::format("problem: {}", info.problem)));

@@ -70,7 +70,7 @@ Segment open_or_create(Store const& store, std::string_view name, Board::Create 
 {
     for (;;) {
         try {
-            return open(store, name, Kind::Board, Access::ReadWrite, board_header_size);
+            return open(store, name, Kind::Board, Access::ReadWrite);
         } catch (Error const& error) {
             if (error.exit() != Exit::Unavailable || create == Board::Create::No)
                 throw;
@@ -78,11 +78,18 @@ Segment open_or_create(Store const& store, std::string_view name, Board::Create 
         Draft draft(store, name, mode);
         fill_draft(draft, default_board_capacity, 0, {});
         if (draft.commit_create())
-            return open(store, name, Kind::Board, Access::ReadWrite, board_header_size);
+            return open(store, name, Kind::Board, Access::ReadWrite);
         // Someone else created NAME meanwhile: open theirs.
     }
 }
 
+}
+
+std::optional<std::string> board_layout_problem(Header const& header)
+{
+    if (header.header_size < board_header_size)
+        return "board header too small";
+    return std::nullopt;
 }
 
 Board::Board(Store const& store, std::string_view name, Create create, mode_t mode)
@@ -143,13 +150,13 @@ void Board::set(std::string_view value)
         lock();
         if (state().replaced.load(std::memory_order_acquire) != 0) {
             unlock();
-            m_segment = open(m_store, m_name, Kind::Board, Access::ReadWrite, board_header_size);
+            m_segment = open(m_store, m_name, Kind::Board, Access::ReadWrite);
             continue;
         }
         if (value.size() > capacity()) {
             move_to_bigger(value);
             unlock();
-            m_segment = open(m_store, m_name, Kind::Board, Access::ReadWrite, board_header_size);
+            m_segment = open(m_store, m_name, Kind::Board, Access::ReadWrite);
             return;
         }
         auto& seq = state().seq;

@@ -19,6 +19,10 @@ namespace ipc::shm {
 // The smallest capacity of a new board, so small values never need a move.
 inline constexpr std::size_t default_board_capacity = 4096;
 
+// Why a segment whose header says Board cannot be one, nullopt when it can.
+// Used by shm::open() and for ls.
+std::optional<std::string> board_layout_problem(Header const& header);
+
 class Board {
 public:
     // Opens the board NAME, creating an empty one (with mode) when it does not

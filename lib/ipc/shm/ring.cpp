@@ -19,13 +19,6 @@ namespace ipc::shm {
 
 namespace {
 
-Error bad_ring(std::string_view name, std::string_view why)
-{
-    return Error(Exit::IoError,
-        fmt::format("{}: not a valid ipc-shm segment: {}", printable(name), why),
-        fmt::format("remove it with 'ipc-shm rm {}'", printable(name)));
-}
-
 // Writes a fresh, empty ring into the draft.
 void fill_draft(Draft const& draft, std::size_t capacity)
 {
@@ -58,32 +51,12 @@ bool in_use(Segment const& segment)
     return false;
 }
 
-// Checks what shm::open() cannot know about rings, before anything is used.
-void check_layout(std::string_view name, Segment const& segment)
-{
-    auto const& header = segment.map.header();
-    if (header.header_size != ring_header_size)
-        throw bad_ring(name, "ring header of the wrong size");
-    auto const capacity = header.data_size;
-    if (!std::has_single_bit(capacity) || capacity < min_ring_size || capacity > max_ring_size)
-        throw bad_ring(name, fmt::format("ring capacity {} is not a power of two in range", capacity));
-    auto const& state
-        = *reinterpret_cast<RingState const*>(segment.map.data() + ring_state_offset);
-    if (state.slot_count != ring_slots)
-        throw bad_ring(name, fmt::format("{} reader slots, expected {}", state.slot_count, ring_slots));
-    auto const head = state.head.load();
-    auto const tail = state.tail.load();
-    if (tail > head || head - tail > capacity || head % 8 != 0 || tail % 8 != 0)
-        throw bad_ring(name, "positions out of order");
-}
-
 Segment open_ring(Store const& store, std::string_view name, std::optional<std::size_t> capacity,
     mode_t mode)
 {
     for (int attempt = 0;; ++attempt) {
         try {
-            auto segment = open(store, name, Kind::Ring, Access::ReadWrite, ring_header_size);
-            check_layout(name, segment);
+            auto segment = open(store, name, Kind::Ring, Access::ReadWrite);
             auto const existing = segment.map.header().data_size;
             if (!capacity || existing == *capacity)
                 return segment;
@@ -106,6 +79,22 @@ Segment open_ring(Store const& store, std::string_view name, std::optional<std::
     }
 }
 
+}
+
+std::optional<std::string> ring_layout_problem(Header const& header, RingState const& state)
+{
+    if (header.header_size != ring_header_size)
+        return "ring header of the wrong size";
+    auto const capacity = header.data_size;
+    if (!std::has_single_bit(capacity) || capacity < min_ring_size || capacity > max_ring_size)
+        return fmt::format("ring capacity {} is not a power of two in range", capacity);
+    if (state.slot_count != ring_slots)
+        return fmt::format("{} reader slots, expected {}", state.slot_count, ring_slots);
+    auto const head = state.head.load();
+    auto const tail = state.tail.load();
+    if (tail > head || head - tail > capacity || head % 8 != 0 || tail % 8 != 0)
+        return "positions out of order";
+    return std::nullopt;
 }
 
 std::optional<std::size_t> ring_capacity(std::uint64_t size)

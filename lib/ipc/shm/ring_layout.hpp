@@ -22,9 +22,13 @@
 // they lost; a writer that cannot lose anything may leave its Lines records
 // uncounted (count 0), and a reader that needs the count (--count) counts.
 
+#include "ipc/shm/segment.hpp"
+
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <string>
 
 namespace ipc::shm {
 
@@ -91,6 +95,11 @@ static_assert(sizeof(RecordHeader) == 24);
 static_assert(sizeof(RingState) <= ring_slots_offset - ring_state_offset);
 static_assert(sizeof(RingSlot) == 64);
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
+
+// Why a segment whose header says Ring cannot be one, nullopt when it can:
+// the header's sizes, the slot count and the positions. state is read only
+// once the header says the file holds it. Used by shm::open() and for ls.
+std::optional<std::string> ring_layout_problem(Header const& header, RingState const& state);
 
 inline std::uint32_t owner_pid(std::uint64_t owner)
 {

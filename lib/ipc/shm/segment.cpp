@@ -1,12 +1,16 @@
-// Segments are plain files under Store::dir (tmpfs at /dev/shm), so openers
-// use open(2) with O_NOFOLLOW and fstat before mapping, and a reader keeps
-// the file it opened even when a writer renames a new one over its name.
+// Segments are plain files under Store::dir (tmpfs at /dev/shm), a directory
+// every user may write to, so openers use open(2) with O_NOFOLLOW and
+// O_NONBLOCK and check with fstat, before mapping, that the file is ours
+// alone; a reader keeps the file it opened even when a writer renames a new
+// one over its name.
 
 #include "ipc/shm/segment.hpp"
 
 #include "ipc/io/sys.hpp"
 #include "ipc/names/name.hpp"
+#include "ipc/shm/board.hpp"
 #include "ipc/shm/process.hpp"
+#include "ipc/shm/ring_layout.hpp"
 
 #include <fmt/format.h>
 
@@ -15,6 +19,7 @@
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <random>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -54,43 +59,116 @@ std::optional<std::string> check_header(Header const& header, std::uint64_t file
     return std::nullopt;
 }
 
+// The header and each kind's own layout, checked on the segment's first
+// bytes (start holds its header_size bytes or the first page, whichever is
+// less), so that those who use a segment and ls and stat judge it alike.
+std::optional<std::string> check_segment(std::byte const* start, std::uint64_t file_size)
+{
+    auto const& header = *reinterpret_cast<Header const*>(start);
+    if (auto problem = check_header(header, file_size))
+        return problem;
+    switch (static_cast<Kind>(header.kind)) {
+    case Kind::Object:
+        return std::nullopt;
+    case Kind::Ring:
+        return ring_layout_problem(
+            header, *reinterpret_cast<RingState const*>(start + ring_state_offset));
+    case Kind::Board:
+        return board_layout_problem(header);
+    }
+    return std::nullopt;
+}
+
+// What is under a segment's name. problem says why it is not a usable
+// segment; foreign that it is not ours alone (another owner, other names):
+// refused even though its content might be fine.
 struct Probe {
     io::Fd fd;
     struct stat st { };
     Header header {};
     std::optional<std::string> problem;
+    bool foreign = false;
+    int open_error = 0; // Ours, but open(2) failed with this.
 };
 
-// Opens NAME and reads its header; nullopt when it does not exist.
+// Whose the file in st is and what it is; nullopt when it is a plain file of
+// ours with one name.
+std::optional<std::string> check_file(struct stat const& st, bool& foreign)
+{
+    foreign = true;
+    if (st.st_uid != ::geteuid())
+        return fmt::format(
+            "is owned by {} (uid {}), not by you", user_name(st.st_uid), st.st_uid);
+    foreign = false;
+    if (S_ISLNK(st.st_mode))
+        return "a symbolic link";
+    if (!S_ISREG(st.st_mode))
+        return "not a regular file";
+    foreign = st.st_nlink != 1;
+    if (foreign)
+        return fmt::format("has {} names (hard links), not 1", st.st_nlink);
+    return std::nullopt;
+}
+
+// Opens NAME and reads its header; nullopt when it does not exist. The file
+// is judged by fstat on what was opened, not by a name looked up twice, and
+// O_NONBLOCK keeps a FIFO planted under the name from blocking the open.
 std::optional<Probe> probe(Store const& store, std::string_view name, int flags)
 {
     auto const path = store.path(name);
     Probe result;
-    result.fd.reset(::open(path.c_str(), flags | O_NOFOLLOW | O_CLOEXEC));
+    result.fd.reset(::open(path.c_str(), flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
     if (!result.fd) {
-        if (errno == ENOENT)
+        // A symbolic link, a socket or a file we may not open: described
+        // from lstat, so ls shows it and errors say whose it is.
+        result.open_error = errno;
+        if (result.open_error == ENOENT)
             return std::nullopt;
-        if (errno == ELOOP)
-            throw corrupt(name, "a symbolic link");
-        sys::fail("open", path, errno);
-    }
-    sys::check(::fstat(result.fd.get(), &result.st), "fstat", path);
-    if (!S_ISREG(result.st.st_mode)) {
-        result.problem = "not a regular file";
+        if (::lstat(path.c_str(), &result.st) != 0) {
+            if (errno == ENOENT)
+                return std::nullopt;
+            sys::fail("open", path, result.open_error);
+        }
+        result.problem = check_file(result.st, result.foreign);
+        if (!result.problem)
+            result.problem = std::strerror(result.open_error);
+        else
+            result.open_error = 0;
         return result;
     }
+    sys::check(::fstat(result.fd.get(), &result.st), "fstat", path);
+    if ((result.problem = check_file(result.st, result.foreign)))
+        return result;
     auto const size = static_cast<std::uint64_t>(result.st.st_size);
     if (size < sizeof(Header)) {
         result.problem = fmt::format("truncated: {} bytes, shorter than its header", size);
         return result;
     }
-    auto const got
-        = sys::check(::pread(result.fd.get(), &result.header, sizeof(Header), 0), "read", path);
-    if (static_cast<std::size_t>(got) != sizeof(Header))
+    alignas(RingState) std::byte start[ring_slots_offset];
+    auto const wanted = std::min<std::uint64_t>(size, sizeof(start));
+    auto const got = sys::check(::pread(result.fd.get(), start, wanted, 0), "read", path);
+    std::memcpy(&result.header, start, sizeof(Header));
+    if (static_cast<std::uint64_t>(got) != wanted)
         result.problem = "truncated header";
     else
-        result.problem = check_header(result.header, size);
+        result.problem = check_segment(start, size);
     return result;
+}
+
+// Why the probed NAME cannot be used, as the error to throw.
+Error refusal(Store const& store, std::string_view name, Probe const& found)
+{
+    if (found.open_error != 0)
+        return SystemError(sys::exit_for_errno(found.open_error),
+            fmt::format("open {}: {}", store.path(name), *found.problem), found.open_error);
+    if (!found.foreign)
+        return corrupt(name, *found.problem);
+    auto const hint = found.st.st_uid == ::geteuid()
+        ? fmt::format("remove it with 'ipc-shm rm {}'", shown(name))
+        : fmt::format("ask {} or root to remove {}, or use another name",
+              user_name(found.st.st_uid), store.path(name));
+    return Error(Exit::IoError, fmt::format("{}: {}: refusing to use it", shown(name), *found.problem),
+        hint);
 }
 
 Error not_found(std::string_view name)
@@ -117,6 +195,13 @@ std::string_view kind_name(Kind kind)
 std::string with_article(Kind kind)
 {
     return fmt::format("{} {}", kind == Kind::Object ? "an" : "a", kind_name(kind));
+}
+
+std::string user_name(uid_t uid)
+{
+    if (auto const* entry = ::getpwuid(uid))
+        return entry->pw_name;
+    return std::to_string(uid);
 }
 
 std::string Store::file_name(std::string_view name) const
@@ -162,31 +247,28 @@ Mapping::~Mapping()
         ::munmap(m_data, m_size);
 }
 
-Segment open(Store const& store, std::string_view name, Kind expected, Access access,
-    std::size_t min_header_size)
+Segment open(Store const& store, std::string_view name, Kind expected, Access access)
 {
     bool const writable = access == Access::ReadWrite;
     auto found = probe(store, name, writable ? O_RDWR : O_RDONLY);
     if (!found)
         throw not_found(name);
     if (found->problem)
-        throw corrupt(name, *found->problem);
+        throw refusal(store, name, *found);
     auto const kind = static_cast<Kind>(found->header.kind);
     if (kind != expected)
         throw Error(Exit::Usage,
             fmt::format(
                 "{}: is {}, not {}", shown(name), with_article(kind), with_article(expected)),
             fmt::format("use another name, or remove it with 'ipc-shm rm {}'", shown(name)));
-    if (found->header.header_size < min_header_size)
-        throw corrupt(name, "header too small for its kind");
     Segment segment;
     segment.path = store.path(name);
     auto const size = static_cast<std::size_t>(found->st.st_size);
     segment.map = Mapping(found->fd.get(), size, writable);
     segment.fd = std::move(found->fd);
-    // The file may have shrunk between fstat and mmap; check the mapped header
-    // again so that a truncation after validation cannot pass unseen.
-    if (auto problem = check_header(segment.map.header(), size))
+    // The file may have changed between the checks and mmap; check the
+    // mapping again so that a truncation after validation cannot pass unseen.
+    if (auto problem = check_segment(segment.map.data(), size))
         throw corrupt(name, *problem);
     return segment;
 }
@@ -254,7 +336,7 @@ std::optional<Kind> existing_kind(Store const& store, std::string_view name)
     if (!found)
         return std::nullopt;
     if (found->problem)
-        throw corrupt(name, *found->problem);
+        throw refusal(store, name, *found);
     return static_cast<Kind>(found->header.kind);
 }
 
@@ -338,12 +420,13 @@ void Draft::commit_replace()
 
 bool Draft::commit_create()
 {
-    if (::link(m_temp.c_str(), m_final.c_str()) != 0) {
+    // Not link(2) and unlink(2): between the two the file has two names, and
+    // an opener would refuse it for that.
+    if (::renameat2(AT_FDCWD, m_temp.c_str(), AT_FDCWD, m_final.c_str(), RENAME_NOREPLACE) != 0) {
         if (errno == EEXIST)
             return false;
-        sys::fail("link", m_final, errno);
+        sys::fail("rename", m_final, errno);
     }
-    ::unlink(m_temp.c_str());
     m_committed = true;
     return true;
 }

@@ -74,14 +74,15 @@ struct Segment {
 
 enum class Access { ReadOnly, ReadWrite };
 
-// Opens NAME and checks it is a whole segment of kind `expected` whose header
-// is at least min_header_size. Throws Error: Unavailable when it does not
-// exist, Usage when it is another kind, IoError when it is corrupt or foreign.
-Segment open(Store const& store, std::string_view name, Kind expected, Access access,
-    std::size_t min_header_size = sizeof(Header));
+// Opens NAME and checks it is a whole segment of kind `expected` with a
+// layout fit for its kind, in a regular file that is ours alone: owned by
+// our effective uid and with no other name (hard link). Throws Error:
+// Unavailable when it does not exist, Usage when it is another kind, IoError
+// when it is corrupt, not a regular file, another user's or has other names.
+Segment open(Store const& store, std::string_view name, Kind expected, Access access);
 
 // What ls and stat show. kind is empty and problem says why for a segment that
-// does not validate.
+// open() would refuse (the same checks).
 struct Info {
     std::string name;
     std::optional<Kind> kind;
@@ -105,6 +106,9 @@ void remove(Store const& store, std::string_view name);
 // when it exists but does not validate.
 std::optional<Kind> existing_kind(Store const& store, std::string_view name);
 
+// The login name of uid, or the number when it has none.
+std::string user_name(uid_t uid);
+
 // "0640" or "640" (at most 0777); nullopt otherwise.
 std::optional<mode_t> parse_mode(std::string_view text);
 
@@ -124,7 +128,7 @@ public:
 
     // Replaces NAME atomically (rename(2)): openers see the old or the new one.
     void commit_replace();
-    // Links the draft as NAME only if NAME does not exist; false if it does.
+    // Renames the draft to NAME only if NAME does not exist; false if it does.
     bool commit_create();
 
 private:

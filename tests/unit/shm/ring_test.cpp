@@ -312,6 +312,10 @@ TEST_CASE("rings refuse big messages, a second writer, other kinds and bad layou
     std::fwrite(&slots, sizeof(slots), 1, file);
     std::fclose(file);
     CHECK(exit_of([&] { Ring(store, "c", std::nullopt); }) == ipc::Exit::IoError);
+    // What read refuses, stat and ls show as invalid, for the same reason.
+    auto const info = ipc::shm::stat(store, "c");
+    CHECK_FALSE(info.kind);
+    CHECK(info.problem == "7 reader slots, expected 64");
     CHECK(ipc::shm::ring_capacity(100'000) == 128 * 1024);
     CHECK_FALSE(ipc::shm::ring_capacity(1000));
 }

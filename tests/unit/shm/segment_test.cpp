@@ -199,3 +199,83 @@ TEST_CASE("a new draft removes the drafts of dead processes, not of live ones", 
     CHECK(::access(live.c_str(), F_OK) == 0);
     CHECK(::access(other.c_str(), F_OK) == 0);
 }
+
+TEST_CASE("a segment with another name linked to its file is refused and listed as invalid",
+    "[shm]")
+{
+    ipc::test::TempDir dir;
+    auto const store = store_in(dir);
+    ipc::shm::put_object(store, "mine", "mine", 0600);
+    REQUIRE(::link(store.path("mine").c_str(), (dir / "elsewhere").c_str()) == 0);
+    std::string message;
+    try {
+        ipc::shm::Object const object(store, "mine");
+    } catch (ipc::Error const& error) {
+        message = fmt::format("{} ({})", error.what(), error.hint());
+        CHECK(error.exit() == ipc::Exit::IoError);
+    }
+    CHECK(message == "mine: has 2 names (hard links), not 1: refusing to use it (remove it with "
+                     "'ipc-shm rm mine')");
+    CHECK(exit_of([&] { ipc::shm::put_object(store, "mine", "x", 0600); }) == ipc::Exit::IoError);
+    auto const info = ipc::shm::stat(store, "mine");
+    CHECK_FALSE(info.kind);
+    CHECK(info.problem == "has 2 names (hard links), not 1");
+    ipc::shm::remove(store, "mine");
+    CHECK(exit_of([&] { ipc::shm::Object(store, "mine"); }) == ipc::Exit::Unavailable);
+}
+
+TEST_CASE("a segment owned by another user is refused and listed as invalid", "[shm]")
+{
+    if (::geteuid() != 0) {
+        WARN("not root: cannot give a file to another user");
+        return;
+    }
+    ipc::test::TempDir dir;
+    auto const store = store_in(dir);
+    ipc::shm::put_object(store, "theirs", "planted", 0666);
+    REQUIRE(::chown(store.path("theirs").c_str(), 65534, 65534) == 0);
+    std::string message;
+    try {
+        ipc::shm::Object const object(store, "theirs");
+    } catch (ipc::Error const& error) {
+        message = error.what();
+        CHECK(error.exit() == ipc::Exit::IoError);
+    }
+    CHECK(message.starts_with("theirs: is owned by "));
+    CHECK(message.ends_with("(uid 65534), not by you: refusing to use it"));
+    CHECK(exit_of([&] { ipc::shm::put_object(store, "theirs", "x", 0600); }) == ipc::Exit::IoError);
+    auto const info = ipc::shm::stat(store, "theirs");
+    CHECK_FALSE(info.kind);
+    CHECK(info.owner == 65534);
+    CHECK(info.problem.ends_with("(uid 65534), not by you"));
+    REQUIRE(ipc::shm::list(store).size() == 1);
+    CHECK_FALSE(ipc::shm::list(store)[0].kind);
+}
+
+TEST_CASE("a FIFO named like a segment is refused and listed as invalid without blocking", "[shm]")
+{
+    ipc::test::TempDir dir;
+    auto const store = store_in(dir);
+    REQUIRE(::mkfifo(store.path("fifo").c_str(), 0600) == 0);
+    // Opening a FIFO for reading blocks until a writer comes: in a child, so
+    // that a hang ends in SIGALRM and a failure instead of a stuck suite.
+    pid_t const child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        ::alarm(10);
+        int failures = 0;
+        failures += exit_of([&] { ipc::shm::Object(store, "fifo"); }) != ipc::Exit::IoError;
+        failures += exit_of([&] { ipc::shm::put_object(store, "fifo", "x", 0600); })
+            != ipc::Exit::IoError;
+        auto const info = ipc::shm::stat(store, "fifo");
+        failures += info.kind.has_value() || info.problem != "not a regular file";
+        auto const infos = ipc::shm::list(store);
+        failures += infos.size() != 1 || infos[0].kind.has_value();
+        ::_exit(failures);
+    }
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    CHECK_FALSE(WIFSIGNALED(status));
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+}
