@@ -9,13 +9,13 @@
 #include "ipc/names/name.hpp"
 #include "ipc/shm/futex.hpp"
 #include "ipc/shm/interrupter.hpp"
+#include "ipc/shm/process.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstring>
-#include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <vector>
@@ -29,18 +29,16 @@ struct Board::State {
     std::atomic<std::uint32_t> replaced; // 1 once a bigger board took over the name.
     std::atomic<std::uint32_t> lock_waiters; // Setters asleep on the writer word.
     std::atomic<std::uint64_t> length;
-    std::uint64_t reserved[5];
+    // The lock holder's start time (process.hpp), stored right after it took
+    // the lock and cleared before it lets go; 0: not known (not compared).
+    std::atomic<std::uint64_t> writer_start;
+    std::uint64_t reserved[4];
 };
 static_assert(sizeof(std::atomic<std::uint64_t>) == 8);
 
 namespace {
 
 constexpr std::size_t board_header_size = sizeof(Header) + 64;
-
-bool alive(std::int32_t pid)
-{
-    return pid > 0 && (::kill(pid, 0) == 0 || errno != ESRCH);
-}
 
 std::size_t capacity_for(std::size_t size)
 {
@@ -115,18 +113,24 @@ std::size_t Board::capacity() const
     return static_cast<std::size_t>(m_segment.map.header().data_size);
 }
 
+bool Board::holder_alive(std::int32_t holder) const
+{
+    return alive({ holder, state().writer_start.load() });
+}
+
 void Board::lock()
 {
-    auto const self = static_cast<std::int32_t>(::getpid());
+    auto const self = self_process();
     auto& writer = state().writer;
     for (;;) {
         std::int32_t holder = 0;
-        if (writer.compare_exchange_weak(holder, self, std::memory_order_acquire))
-            return;
-        // A setter killed while it held the lock must not wedge the board.
-        if (holder != 0 && !alive(holder)
-            && writer.compare_exchange_strong(holder, self, std::memory_order_acquire))
-            return;
+        if (writer.compare_exchange_weak(holder, self.pid, std::memory_order_acquire))
+            break;
+        // A setter killed while it held the lock must not wedge the board,
+        // also once another process got its pid.
+        if (holder != 0 && !holder_alive(holder)
+            && writer.compare_exchange_strong(holder, self.pid, std::memory_order_acquire))
+            break;
         // Sleep until the holder lets go; a holder that dies never wakes us,
         // so look again now and then.
         auto& waiters = state().lock_waiters;
@@ -134,10 +138,12 @@ void Board::lock()
         futex_wait(writer, holder, 10);
         waiters.fetch_sub(1);
     }
+    state().writer_start.store(self.start);
 }
 
 void Board::unlock()
 {
+    state().writer_start.store(0);
     state().writer.store(0);
     if (state().lock_waiters.load() != 0)
         futex_wake_all(state().writer);
@@ -269,7 +275,7 @@ bool Board::setter_died() const
     if ((before & 1u) == 0)
         return false;
     auto const holder = state().writer.load(std::memory_order_acquire);
-    return !alive(holder) && seq.load(std::memory_order_acquire) == before;
+    return !holder_alive(holder) && seq.load(std::memory_order_acquire) == before;
 }
 
 void watch(Store const& store, std::string_view name, Stop& stop,

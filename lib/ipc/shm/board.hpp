@@ -1,9 +1,11 @@
 #pragma once
 
 // Boards: one latest value under a name, behind a seqlock. A setter writes in
-// place under a lock word holding its pid (so a setter killed mid-write cannot
-// wedge the others; setters waiting for the lock sleep on it as a futex); readers copy and retry until the sequence held still, so
-// they never see a torn value; watchers sleep on the sequence word (futex).
+// place under a lock word holding its pid, with its start time beside it (so
+// a setter killed mid-write cannot wedge the others, even once its pid is
+// reused; setters waiting for the lock sleep on it as a futex); readers copy
+// and retry until the sequence held still, so they never see a torn value;
+// watchers sleep on the sequence word (futex).
 // A value larger than the board moves the name to a bigger board.
 
 #include "ipc/io/stop.hpp"
@@ -65,6 +67,9 @@ private:
     struct State;
     State& state() const;
     char* data() const;
+    // Whether the setter holding the lock (holder, read from it) lives:
+    // a process with its pid and, when known, its start time.
+    bool holder_alive(std::int32_t holder) const;
     void lock();
     void unlock();
     void move_to_bigger(std::string_view value);

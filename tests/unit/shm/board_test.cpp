@@ -8,6 +8,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <thread>
 #include <utility>
@@ -233,4 +234,46 @@ TEST_CASE("setters racing for the lock each get their turn", "[shm]")
     }
     // Every set moved the sequence on by two, none was lost to a race.
     CHECK(Board(store, "race", Board::Create::No).seq() == first + 2 * setters * each);
+}
+
+TEST_CASE("a dead setter's pid taken by another process does not wedge the board", "[shm]")
+{
+    ipc::test::TempDir dir;
+    auto const store = store_in(dir);
+    Board board(store, "reused", Board::Create::Yes);
+    board.set("before");
+    // A live process that never touches the board: the one that got the pid.
+    pid_t const other = ::fork();
+    REQUIRE(other >= 0);
+    if (other == 0) {
+        ::pause();
+        ::_exit(0);
+    }
+    // Forge what a setter killed mid-write leaves once its pid is reused: an
+    // odd sequence, the pid in the lock, and the dead setter's start time,
+    // which is not that of the process now holding the pid.
+    ipc::io::Fd fd(::open(store.path("reused").c_str(), O_RDWR));
+    std::uint32_t seq = 0;
+    REQUIRE(::pread(fd.get(), &seq, sizeof(seq), 64) == sizeof(seq));
+    seq |= 1u;
+    auto const pid = static_cast<std::int32_t>(other);
+    std::uint64_t const start = 1; // Clock ticks after boot: long before `other` began.
+    REQUIRE(::pwrite(fd.get(), &seq, sizeof(seq), 64) == sizeof(seq));
+    REQUIRE(::pwrite(fd.get(), &pid, sizeof(pid), 68) == sizeof(pid));
+    REQUIRE(::pwrite(fd.get(), &start, sizeof(start), 88) == sizeof(start));
+    // Checked first, without waiting: get and set would hang if this failed.
+    bool const died = board.setter_died();
+    if (died) {
+        try {
+            (void)board.get();
+            FAIL("read a half-written value");
+        } catch (ipc::Error const& error) {
+            CHECK(error.exit() == ipc::Exit::IoError);
+        }
+        board.set("after");
+        CHECK(board.get() == "after");
+    }
+    ::kill(other, SIGKILL);
+    REQUIRE(::waitpid(other, nullptr, 0) == other);
+    CHECK(died);
 }
