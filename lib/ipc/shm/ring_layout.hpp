@@ -21,6 +21,9 @@
 // Sequence numbers exist for the readers of a --lossy writer to count what
 // they lost; a writer that cannot lose anything may leave its Lines records
 // uncounted (count 0), and a reader that needs the count (--count) counts.
+// The writer stores the head with the generation and sequence there under a
+// seqlock (head_version), so a reader that joins a stream knows the
+// sequence it starts at, even when it is overrun before its first record.
 
 #include "ipc/shm/segment.hpp"
 
@@ -38,6 +41,9 @@ inline constexpr std::size_t ring_header_size = 8192;
 
 struct alignas(64) RingState {
     alignas(64) std::atomic<std::uint64_t> head; // Written by the writer.
+    std::atomic<std::uint64_t> head_sequence; // Messages of the stream below head.
+    std::atomic<std::uint32_t> head_generation; // The stream head_sequence counts.
+    std::atomic<std::uint32_t> head_version; // Odd while the writer changes the three above.
     alignas(64) std::atomic<std::uint64_t> tail; // Written by the writer.
     alignas(64) std::atomic<std::uint32_t> data_seq; // Futex: readers wait for data.
     std::atomic<std::uint32_t> readers_sleeping;

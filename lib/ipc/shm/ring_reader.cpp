@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <thread>
 
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -32,6 +33,32 @@ void cpu_pause()
 #ifdef __SSE2__
     _mm_pause();
 #endif
+}
+
+struct HeadMark {
+    std::uint64_t position;
+    std::uint64_t sequence;
+    std::uint32_t generation;
+};
+
+// The head with the generation and sequence there (the seqlock's reader side,
+// ring_layout.hpp); nullopt when the writer stayed in mid-store throughout
+// (stopped, or killed there).
+std::optional<HeadMark> read_head(RingState const& state)
+{
+    for (int attempt = 0; attempt < 1000; ++attempt) {
+        auto const before = state.head_version.load(std::memory_order_acquire);
+        if ((before & 1u) == 0) {
+            HeadMark const mark { state.head.load(std::memory_order_relaxed),
+                state.head_sequence.load(std::memory_order_relaxed),
+                state.head_generation.load(std::memory_order_relaxed) };
+            std::atomic_thread_fence(std::memory_order_acquire);
+            if (state.head_version.load(std::memory_order_relaxed) == before)
+                return mark;
+        }
+        std::this_thread::yield();
+    }
+    return std::nullopt;
 }
 
 }
@@ -56,16 +83,25 @@ RingReader::RingReader(Ring& ring, Stop& stop)
             "wait for a reader to end");
     auto& state = ring.state();
     m_slot->start.store(me.start);
-    auto const owner = state.owner.load();
-    auto const pid = static_cast<std::int32_t>(owner_pid(owner));
-    if (pid != 0 && alive({ pid, state.writer_start.load() }))
-        m_generation = owner_generation(owner); // Join the stream being written.
     // Store a cursor, then read the head again: see RingWriter::refresh_limit().
     m_slot->cursor.store(state.head.load());
     m_slot->active.store(1);
-    m_pos = state.head.load();
+    auto const mark = read_head(state);
+    m_pos = mark ? mark->position : state.head.load();
     m_slot->cursor.store(m_pos);
     m_published = m_pos;
+    // Join the stream being written, if its writer lives (one that died is
+    // not followed: we wait for the next, as on a fresh ring). A writer that
+    // has not stored its generation with the head yet starts its stream
+    // here, at sequence 0.
+    auto const owner = state.owner.load();
+    auto const pid = static_cast<std::int32_t>(owner_pid(owner));
+    if (pid != 0 && alive({ pid, state.writer_start.load() })) {
+        m_generation = owner_generation(owner);
+        m_synced = mark.has_value();
+        if (mark && mark->generation == m_generation)
+            m_expected = mark->sequence;
+    }
     state.readers_seq.fetch_add(1);
     futex_wake_all(state.readers_seq);
     m_interrupter.emplace(stop, [&state] { futex_wake_all(state.data_seq); });
@@ -224,8 +260,10 @@ bool RingReader::writer_gone(bool look_closely)
     auto const owner = state.owner.load();
     auto const pid = static_cast<std::int32_t>(owner_pid(owner));
     if (m_generation == 0) {
-        if (pid != 0)
-            follow(owner_generation(owner)); // A writer came after us: follow its stream.
+        // A writer came after us: follow its stream. One that died before
+        // we came is not ours; we wait for the next.
+        if (pid != 0 && alive({ pid, state.writer_start.load() }))
+            follow(owner_generation(owner));
         return false;
     }
     bool died = false;

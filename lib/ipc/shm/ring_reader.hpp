@@ -61,7 +61,7 @@ private:
     std::uint64_t m_published = 0;
     std::uint32_t m_generation = 0; // Of the stream followed; 0 until one is known.
     std::uint64_t m_expected = 0; // Sequence of the next message.
-    bool m_synced = false; // m_expected is known (false when we joined mid-stream).
+    bool m_synced = false; // m_expected is known (false: take the first record's).
     std::uint64_t m_lost = 0;
     std::string m_copy; // Behind a --lossy writer: the record, copied out.
     std::chrono::steady_clock::time_point m_last_look {};

@@ -56,7 +56,7 @@ RingWriter::RingWriter(Ring& ring, Overflow overflow, Stop& stop)
     state.flags.store(overflow == Overflow::Lossy ? ring_lossy : 0);
     m_head = state.head.load();
     m_tail = state.tail.load();
-    m_published = m_head;
+    store_head(); // Our stream begins here, at sequence 0.
     m_woken = m_head;
     m_limit = m_head; // Look at the readers before the first record.
     m_interrupter.emplace(stop, [&state] {
@@ -227,6 +227,22 @@ void RingWriter::advance_tail(std::uint64_t end)
     std::atomic_thread_fence(std::memory_order_release);
 }
 
+// The seqlock's writer side (ring_layout.hpp): the version is odd while
+// the head, its sequence and the generation change.
+void RingWriter::store_head()
+{
+    auto& state = m_ring.state();
+    // A writer that died in here left the version odd: go on from there.
+    auto const odd = state.head_version.load(std::memory_order_relaxed) | 1u;
+    state.head_version.store(odd, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_release);
+    state.head_generation.store(m_generation, std::memory_order_relaxed);
+    state.head_sequence.store(m_sequence, std::memory_order_relaxed);
+    state.head.store(m_head, std::memory_order_release);
+    state.head_version.store(odd + 1, std::memory_order_release);
+    m_published = m_head;
+}
+
 void RingWriter::publish()
 {
     share(true);
@@ -239,10 +255,8 @@ void RingWriter::publish()
 void RingWriter::share(bool wake)
 {
     auto& state = m_ring.state();
-    if (m_head != m_published) {
-        state.head.store(m_head);
-        m_published = m_head;
-    }
+    if (m_head != m_published)
+        store_head();
     if (state.readers_sleeping.load() != 0
         && (wake || m_head - m_woken >= m_ring.capacity() / 4)) {
         m_woken = m_head;
@@ -267,9 +281,8 @@ void RingWriter::end() noexcept
         std::memcpy(m_ring.at(m_head), &header, sizeof(header));
         m_head += record_span(0);
     }
+    store_head();
     auto& state = m_ring.state();
-    state.head.store(m_head);
-    m_published = m_head;
     state.writer_start.store(0);
     state.owner.store(std::uint64_t { m_generation } << 32);
     state.data_seq.fetch_add(1);

@@ -66,6 +66,7 @@ private:
     void refresh_limit();
     void advance_tail(std::uint64_t end);
     void share(bool wake);
+    void store_head();
 
     Ring& m_ring;
     Overflow m_overflow;

@@ -319,3 +319,52 @@ TEST_CASE("rings refuse big messages, a second writer, other kinds and bad layou
     CHECK(ipc::shm::ring_capacity(100'000) == 128 * 1024);
     CHECK_FALSE(ipc::shm::ring_capacity(1000));
 }
+
+TEST_CASE("a reader that joins a lossy stream and is overrun before its first read counts the loss",
+    "[shm]")
+{
+    ipc::test::TempDir dir;
+    Ring ring(store_in(dir), "r", ipc::shm::min_ring_size);
+    ipc::Stop stop({});
+    constexpr std::size_t before = 10;
+    constexpr std::size_t count = 5000;
+    RingWriter writer(ring, Overflow::Lossy, stop);
+    for (std::size_t i = 0; i < before; ++i) // Written before the reader came: not its loss.
+        REQUIRE(writer.write_message(message(i)));
+    writer.publish();
+    RingReader reader(ring, stop); // Joins the stream being written.
+    for (std::size_t i = before; i < before + count; ++i) // Laps it many times.
+        REQUIRE(writer.write_message(message(i)));
+    writer.end();
+    auto const got = drain(reader);
+    REQUIRE(!got.empty());
+    CHECK(reader.lost() > 0);
+    CHECK(reader.lost() + got.size() == count);
+    CHECK(got.back() == message(before + count - 1));
+}
+
+TEST_CASE("a reader that comes after its writer died waits for the next writer", "[shm]")
+{
+    ipc::test::TempDir dir;
+    auto const store = store_in(dir);
+    Ring ring(store, "r", ipc::shm::min_ring_size);
+    pid_t const child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) { // Writes and dies without ending the stream.
+        Ring mine(store, "r", std::nullopt);
+        ipc::Stop stop({});
+        RingWriter writer(mine, Overflow::Block, stop);
+        (void)writer.write_message("lost with its writer");
+        writer.publish();
+        ::kill(::getpid(), SIGKILL);
+    }
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    // No writer comes: the reader waits until its --timeout, as on a fresh
+    // ring, instead of taking the dead writer's stream for its own.
+    ipc::Stop stop({ .timeout = std::chrono::milliseconds(700) });
+    RingReader reader(ring, stop);
+    CHECK(exit_of([&] { CHECK_FALSE(reader.next()); }) == ipc::Exit::Ok);
+    CHECK(stop.exit() == ipc::Exit::Timeout);
+    CHECK_FALSE(reader.ended());
+}
