@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -276,4 +277,28 @@ TEST_CASE("a dead setter's pid taken by another process does not wedge the board
     ::kill(other, SIGKILL);
     REQUIRE(::waitpid(other, nullptr, 0) == other);
     CHECK(died);
+}
+
+TEST_CASE("boards created by racing setters are never seen with two names", "[shm]")
+{
+    ipc::test::TempDir dir;
+    auto const store = store_in(dir);
+    constexpr int names = 1000;
+    std::atomic<int> refused { 0 };
+    auto create = [&] {
+        for (int i = 0; i < names; ++i) {
+            try {
+                Board board(store, fmt::format("b{}", i), Board::Create::Yes);
+            } catch (ipc::Error const&) {
+                ++refused;
+            }
+        }
+    };
+    {
+        std::jthread one(create);
+        std::jthread two(create);
+        std::jthread three(create);
+    }
+    CHECK(refused == 0);
+    CHECK(ipc::shm::list(store).size() == names);
 }
