@@ -25,6 +25,35 @@ ipc::shm::Store store_in(ipc::test::TempDir const& dir)
     return { dir.path().string(), 1000 };
 }
 
+// Forges what a setter killed mid-write leaves on board name: an odd
+// sequence, its pid in the lock and its start time (0: not known).
+void forge_dead_setter(
+    ipc::shm::Store const& store, std::string const& name, pid_t pid, std::uint64_t start)
+{
+    ipc::io::Fd fd(::open(store.path(name).c_str(), O_RDWR));
+    std::uint32_t seq = 0;
+    REQUIRE(::pread(fd.get(), &seq, sizeof(seq), 64) == sizeof(seq));
+    seq |= 1u;
+    auto const holder = static_cast<std::int32_t>(pid);
+    REQUIRE(::pwrite(fd.get(), &seq, sizeof(seq), 64) == sizeof(seq));
+    REQUIRE(::pwrite(fd.get(), &holder, sizeof(holder), 68) == sizeof(holder));
+    REQUIRE(::pwrite(fd.get(), &start, sizeof(start), 88) == sizeof(start));
+}
+
+// After a forged dead setter: get refuses the half-written value, and the
+// next set takes the lock over.
+void check_recovers(Board& board)
+{
+    try {
+        (void)board.get();
+        FAIL("read a half-written value");
+    } catch (ipc::Error const& error) {
+        CHECK(error.exit() == ipc::Exit::IoError);
+    }
+    board.set("after");
+    CHECK(board.get() == "after");
+}
+
 }
 
 TEST_CASE("a new board has no value until one is set", "[shm]")
@@ -125,22 +154,8 @@ TEST_CASE("a setter that died holding the lock does not wedge the board", "[shm]
     if (child == 0)
         ::_exit(0);
     REQUIRE(::waitpid(child, nullptr, 0) == child); // Its pid is now free.
-    // Forge what a setter killed mid-write leaves: an odd sequence, its pid in the lock.
-    ipc::io::Fd fd(::open(store.path("dead").c_str(), O_RDWR));
-    std::uint32_t seq = 0;
-    REQUIRE(::pread(fd.get(), &seq, sizeof(seq), 64) == sizeof(seq));
-    seq |= 1u;
-    auto const pid = static_cast<std::int32_t>(child);
-    REQUIRE(::pwrite(fd.get(), &seq, sizeof(seq), 64) == sizeof(seq));
-    REQUIRE(::pwrite(fd.get(), &pid, sizeof(pid), 68) == sizeof(pid));
-    try {
-        (void)board.get();
-        FAIL("read a half-written value");
-    } catch (ipc::Error const& error) {
-        CHECK(error.exit() == ipc::Exit::IoError);
-    }
-    board.set("after");
-    CHECK(board.get() == "after");
+    forge_dead_setter(store, "dead", child, 0);
+    check_recovers(board);
 }
 
 TEST_CASE("watch shows the current value, then stops at --count or --timeout", "[shm]")
@@ -250,30 +265,13 @@ TEST_CASE("a dead setter's pid taken by another process does not wedge the board
         ::pause();
         ::_exit(0);
     }
-    // Forge what a setter killed mid-write leaves once its pid is reused: an
-    // odd sequence, the pid in the lock, and the dead setter's start time,
-    // which is not that of the process now holding the pid.
-    ipc::io::Fd fd(::open(store.path("reused").c_str(), O_RDWR));
-    std::uint32_t seq = 0;
-    REQUIRE(::pread(fd.get(), &seq, sizeof(seq), 64) == sizeof(seq));
-    seq |= 1u;
-    auto const pid = static_cast<std::int32_t>(other);
-    std::uint64_t const start = 1; // Clock ticks after boot: long before `other` began.
-    REQUIRE(::pwrite(fd.get(), &seq, sizeof(seq), 64) == sizeof(seq));
-    REQUIRE(::pwrite(fd.get(), &pid, sizeof(pid), 68) == sizeof(pid));
-    REQUIRE(::pwrite(fd.get(), &start, sizeof(start), 88) == sizeof(start));
+    // The dead setter's start time is not that of the process now holding
+    // its pid: 1 clock tick after boot, long before `other` began.
+    forge_dead_setter(store, "reused", other, 1);
     // Checked first, without waiting: get and set would hang if this failed.
     bool const died = board.setter_died();
-    if (died) {
-        try {
-            (void)board.get();
-            FAIL("read a half-written value");
-        } catch (ipc::Error const& error) {
-            CHECK(error.exit() == ipc::Exit::IoError);
-        }
-        board.set("after");
-        CHECK(board.get() == "after");
-    }
+    if (died)
+        check_recovers(board);
     ::kill(other, SIGKILL);
     REQUIRE(::waitpid(other, nullptr, 0) == other);
     CHECK(died);
