@@ -154,8 +154,8 @@ ipc::Exit stat(BlobOptions const& options)
     } else {
         out.write(text(fmt::format("name: {}\npath: {}\nkind: {}\nsize: {}\nowner: {}\nmode: "
                                    "{:04o}\nage: {}",
-            info.name, store.path(name), kind_text(info), info.size, ipc::shm::user_name(info.owner),
-            info.mode, format_age(age_seconds(info)))));
+            info.name, store.path(name), kind_text(info), info.size,
+            ipc::shm::user_name(info.owner), info.mode, format_age(age_seconds(info)))));
         if (!info.problem.empty())
             out.write(text(fmt::format("problem: {}", info.problem)));
     }

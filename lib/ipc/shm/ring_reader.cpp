@@ -49,7 +49,8 @@ std::optional<HeadMark> read_head(RingState const& state)
     for (int attempt = 0; attempt < 1000; ++attempt) {
         auto const before = state.head_version.load(std::memory_order_acquire);
         if ((before & 1u) == 0) {
-            HeadMark const mark { state.head.load(std::memory_order_relaxed),
+            // The head in sequential consistency: see RingWriter::refresh_limit().
+            HeadMark const mark { state.head.load(),
                 state.head_sequence.load(std::memory_order_relaxed),
                 state.head_generation.load(std::memory_order_relaxed) };
             std::atomic_thread_fence(std::memory_order_acquire);

@@ -238,7 +238,9 @@ void RingWriter::store_head()
     std::atomic_thread_fence(std::memory_order_release);
     state.head_generation.store(m_generation, std::memory_order_relaxed);
     state.head_sequence.store(m_sequence, std::memory_order_relaxed);
-    state.head.store(m_head, std::memory_order_release);
+    // Sequentially consistent, as before the seqlock: refresh_limit() and a
+    // registering reader order a store and a load of head and cursor.
+    state.head.store(m_head);
     state.head_version.store(odd + 1, std::memory_order_release);
     m_published = m_head;
 }

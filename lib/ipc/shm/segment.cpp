@@ -97,8 +97,7 @@ std::optional<std::string> check_file(struct stat const& st, bool& foreign)
 {
     foreign = true;
     if (st.st_uid != ::geteuid())
-        return fmt::format(
-            "is owned by {} (uid {}), not by you", user_name(st.st_uid), st.st_uid);
+        return fmt::format("is owned by {} (uid {}), not by you", user_name(st.st_uid), st.st_uid);
     foreign = false;
     if (S_ISLNK(st.st_mode))
         return "a symbolic link";
@@ -166,9 +165,9 @@ Error refusal(Store const& store, std::string_view name, Probe const& found)
     auto const hint = found.st.st_uid == ::geteuid()
         ? fmt::format("remove it with 'ipc-shm rm {}'", shown(name))
         : fmt::format("ask {} or root to remove {}, or use another name",
-              user_name(found.st.st_uid), store.path(name));
-    return Error(Exit::IoError, fmt::format("{}: {}: refusing to use it", shown(name), *found.problem),
-        hint);
+            user_name(found.st.st_uid), store.path(name));
+    return Error(Exit::IoError,
+        fmt::format("{}: {}: refusing to use it", shown(name), *found.problem), hint);
 }
 
 Error not_found(std::string_view name)

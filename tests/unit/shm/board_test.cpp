@@ -7,8 +7,8 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
-#include <fmt/format.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <thread>
