@@ -2,6 +2,7 @@
 // same through append_json. The same bytes also go through the helpers as
 // data: every byte string must survive an envelope and base64 exactly.
 
+#include "ipc/framing/base64.hpp"
 #include "ipc/framing/json.hpp"
 
 #include <cstddef>

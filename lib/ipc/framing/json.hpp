@@ -34,10 +34,6 @@ struct JsonEnvelope {
 // "\"data\" is missing". Safe on any bytes; nesting is bounded (64 levels).
 std::optional<JsonEnvelope> parse_json(std::string_view line, std::string& error);
 
-// Helpers that are useful on their own (and tested on their own).
-bool is_utf8(std::string_view bytes);
-void append_base64(std::string& out, std::string_view bytes);
-std::optional<std::string> decode_base64(std::string_view text);
 // A quoted, escaped JSON string. Bytes that are not UTF-8 become U+FFFD.
 void append_json_string(std::string& out, std::string_view utf8);
 

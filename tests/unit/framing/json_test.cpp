@@ -1,5 +1,7 @@
 #include "ipc/framing/json.hpp"
 
+#include "ipc/core/utf8.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <random>
@@ -70,13 +72,6 @@ TEST_CASE("an envelope leaves out an empty topic and an unknown time", "[framing
     CHECK(envelope({ "x", "", 0 }) == "{\"data\":\"x\"}\n");
 }
 
-TEST_CASE("times before 1970 and on whole seconds are written in RFC 3339", "[framing]")
-{
-    CHECK(envelope({ "", "", -1 }) == "{\"data\":\"\",\"time\":\"1969-12-31T23:59:59.999999Z\"}\n");
-    CHECK(envelope({ "", "", 951782400'000'000'000 })
-        == "{\"data\":\"\",\"time\":\"2000-02-29T00:00:00.000000Z\"}\n");
-}
-
 TEST_CASE("quotes, backslashes and control characters are escaped; other text is not", "[framing]")
 {
     std::string out;
@@ -123,7 +118,7 @@ TEST_CASE("random bytes and random text survive a round trip byte-exactly", "[fr
         CHECK(round_trip({ bytes, "t", 0 }).data == bytes);
         auto const decoded = round_trip({ text, "topic.name", sample_time });
         CHECK(decoded.data == text);
-        CHECK(is_utf8(text));
+        CHECK(ipc::is_utf8(text));
         CHECK(decoded.topic == "topic.name");
         CHECK(decoded.time_ns == sample_time / 1000 * 1000); // Written to the microsecond.
     }
@@ -174,13 +169,6 @@ TEST_CASE("bad JSON is refused with a reason", "[framing]")
         { R"({"data":"!","encoding":"base64"})", "not valid base64" },
         { R"({"data":"x","encoding":"latin1"})", "unknown \"encoding\"" },
         { R"({"data":"x","time":"yesterday"})", "\"time\" is not an RFC 3339" },
-        { R"({"data":"x","time":"2026-02-29T00:00:00Z"})", "\"time\" is not" },
-        { R"({"data":"x","time":"2026-01-01T24:00:00Z"})", "\"time\" is not" },
-        { R"({"data":"x","time":"2026-01-01T00:00:00"})", "\"time\" is not" },
-        { R"({"data":"x","time":"2026-01-01T00:00:00.Z"})", "\"time\" is not" },
-        { R"({"data":"x","time":"9999-01-01T00:00:00Z"})", "\"time\" is not" },
-        { R"({"data":"x","time":"202d-01-01T00:00:00Z"})", "\"time\" is not" },
-        { R"({"data":"x","time":"2026-01-01T00:00:00+1:00"})", "\"time\" is not" },
         { R"({"data":"x","time":"2026-01-01T00:00:00+01:00x"})", "\"time\" is not" },
     }));
     CAPTURE(line);
@@ -227,59 +215,9 @@ TEST_CASE("the encoding may be base64 before or after the data, or utf-8", "[fra
     CHECK(parse(R"({"data":"/wA=","encoding":"utf-8"})").data == "/wA=");
 }
 
-TEST_CASE("an RFC 3339 time is read to the nanosecond, in any offset", "[framing]")
+TEST_CASE("an envelope's time is read in any RFC 3339 offset, to the nanosecond", "[framing]")
 {
-    auto const time = [](std::string_view text) {
-        return parse(R"({"data":"","time":")" + std::string(text) + "\"}").time_ns;
-    };
-    CHECK(time("2026-11-27T04:42:38.123456789Z") == sample_time);
-    CHECK(time("2026-11-27t05:42:38.1234567891+01:00") == sample_time);
-    CHECK(time("2026-11-26T23:12:38.123456789-05:30") == sample_time);
-    CHECK(time("2026-11-27T04:42:38Z") == sample_time / 1'000'000'000 * 1'000'000'000);
-    CHECK(time("1969-12-31T23:59:59.999999999Z") == -1);
-    CHECK(time("2000-02-29T00:00:00.000000Z") == 951782400'000'000'000);
-}
-
-TEST_CASE("is_utf8 accepts exactly the well-formed UTF-8", "[framing]")
-{
-    CHECK(is_utf8(""));
-    CHECK(is_utf8("plain ASCII text that is longer than eight bytes\0"s));
-    CHECK(is_utf8("é€😀\xf4\x8f\xbf\xbf"));
-    CHECK_FALSE(is_utf8("\xc0\xaf")); // Overlong '/'.
-    CHECK_FALSE(is_utf8("\xe0\x80\xaf")); // Overlong.
-    CHECK_FALSE(is_utf8("\xed\xa0\x80")); // A surrogate.
-    CHECK_FALSE(is_utf8("\xf4\x90\x80\x80")); // Past U+10FFFF.
-    CHECK_FALSE(is_utf8("\xe2\x82")); // Cut short.
-    CHECK_FALSE(is_utf8("abcdefgh\x80"));
-    CHECK_FALSE(is_utf8("\xff"));
-}
-
-TEST_CASE("base64 follows RFC 4648 and decodes with or without padding", "[framing]")
-{
-    auto const [plain, encoded] = GENERATE(table<std::string, std::string>({
-        { "", "" },
-        { "f", "Zg==" },
-        { "fo", "Zm8=" },
-        { "foo", "Zm9v" },
-        { "foob", "Zm9vYg==" },
-        { "fooba", "Zm9vYmE=" },
-        { "foobar", "Zm9vYmFy" },
-        { "\xfb\xff", "+/8=" },
-    }));
-    std::string out;
-    append_base64(out, plain);
-    CHECK(out == encoded);
-    CHECK(decode_base64(encoded) == plain);
-    auto unpadded = encoded;
-    while (!unpadded.empty() && unpadded.back() == '=')
-        unpadded.pop_back();
-    CHECK(decode_base64(unpadded) == plain);
-}
-
-TEST_CASE("base64 that is malformed is refused", "[framing]")
-{
-    auto const text = GENERATE(
-        as<std::string> {}, "Z", "Zg=", "Zg===", "Z===", "Zm9v!", "Zm 9v", "=Zg=", "Zm9vY");
-    CAPTURE(text);
-    CHECK_FALSE(decode_base64(text));
+    CHECK(parse(R"({"data":"","time":"2026-11-27t05:42:38.1234567891+01:00"})").time_ns
+        == sample_time);
+    CHECK(envelope({ "", "", -1 }) == "{\"data\":\"\",\"time\":\"1969-12-31T23:59:59.999999Z\"}\n");
 }
