@@ -197,15 +197,8 @@ void LocalPublisher::select(std::string_view topic)
 bool LocalPublisher::publish_run(std::string_view topic, char delimiter, std::string_view run)
 {
     select(topic);
-    if (!m_current->groups.empty()) { // Each message goes to one member: one by one.
-        for (std::size_t at = 0; at < run.size();) {
-            auto const end = run.find(delimiter, at);
-            if (!publish({ run.substr(at, end - at), topic }))
-                return false;
-            at = end + 1;
-        }
-        return true;
-    }
+    if (!m_current->groups.empty()) // Each message goes to one member: one by one.
+        return Publisher::publish_run(topic, delimiter, run);
     if (m_options.retain) { // The last message of the run.
         auto const body = run.substr(0, run.size() - 1);
         auto const cut = body.rfind(delimiter);

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace ipc::pubsub {
 
@@ -38,9 +39,19 @@ public:
     virtual bool publish(MessageView const& message) = 0;
 
     // The same for many messages of one topic at once: run holds messages
-    // that each end with delimiter (and contain none). They may travel as
-    // they are, which is how lines reach a subscriber at the speed of a pipe.
-    virtual bool publish_run(std::string_view topic, char delimiter, std::string_view run) = 0;
+    // that each end with delimiter (and contain none). A backend may send
+    // them as they are, which is how lines reach a local subscriber at the
+    // speed of a pipe; by default each is published on its own.
+    virtual bool publish_run(std::string_view topic, char delimiter, std::string_view run)
+    {
+        for (std::size_t at = 0; at < run.size();) {
+            auto const end = run.find(delimiter, at);
+            if (!publish({ run.substr(at, end - at), topic }))
+                return false;
+            at = end + 1;
+        }
+        return true;
+    }
 
     // Sends everything queued.
     virtual bool flush() = 0;

@@ -32,15 +32,19 @@ public:
     // Like receive(), but when messages came as a run of lines ending with
     // delimiter, hands out up to `most` of them at once: data then holds each
     // followed by the delimiter, `count` says how many and `run` is true.
-    // Otherwise one message, count 1 and run false. Lines reach stdout at the
-    // speed of a pipe this way.
+    // Otherwise one message, count 1 and run false, which is all a backend
+    // without runs does (the default). Lines reach stdout at the speed of a
+    // pipe this way.
     struct Run {
         std::uint64_t count = 1;
         bool run = false;
     };
     virtual std::optional<MessageView> receive_run(Stop& stop, std::function<void()> const& on_idle,
-        char delimiter, std::uint64_t most, Run& run)
-        = 0;
+        [[maybe_unused]] char delimiter, [[maybe_unused]] std::uint64_t most, Run& run)
+    {
+        run = {};
+        return receive(stop, on_idle);
+    }
 };
 
 }
