@@ -8,6 +8,7 @@
 #include "ipc/io/sys.hpp"
 #include "ipc/names/name.hpp"
 #include "ipc/shm/board.hpp"
+#include "ipc/shm/catalogue.hpp"
 #include "ipc/shm/object.hpp"
 
 #include <CLI/CLI.hpp>

@@ -5,6 +5,7 @@
 
 #include "ipc/cli/options.hpp"
 #include "ipc/cli/run.hpp"
+#include "ipc/core/parse.hpp"
 #include "ipc/names/name.hpp"
 
 #include <CLI/CLI.hpp>
@@ -18,7 +19,7 @@ void add_mode(CLI::App& command, mode_t& mode)
         .add_option_function<std::string>(
             "--mode",
             [&mode](std::string const& text) {
-                auto const parsed = ipc::shm::parse_mode(text);
+                auto const parsed = ipc::parse_mode(text);
                 if (!parsed)
                     throw CLI::ValidationError(
                         "--mode", fmt::format("'{}' is not an octal mode like 0600", text));

@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <string>
 #include <limits>
 
 namespace {
@@ -52,5 +53,10 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
         require(bytes == number); // Plain digits mean bytes.
     if (bytes && !all_digits(text))
         require(*bytes % 1024 == 0);
+
+    if (auto const mode = ipc::parse_mode(text)) {
+        require(*mode <= 0777 && all_digits(text) && text.find_first_of("89") == text.npos);
+        require(std::strtoul(std::string(text).c_str(), nullptr, 8) == *mode);
+    }
     return 0;
 }

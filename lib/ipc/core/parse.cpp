@@ -183,6 +183,21 @@ std::optional<std::uint64_t> parse_size(std::string_view text)
     return *value << shift;
 }
 
+std::optional<mode_t> parse_mode(std::string_view text)
+{
+    if (text.empty() || text.size() > 4)
+        return std::nullopt;
+    mode_t mode = 0;
+    for (char c : text) {
+        if (c < '0' || c > '7')
+            return std::nullopt;
+        mode = static_cast<mode_t>(mode * 8 + static_cast<mode_t>(c - '0'));
+    }
+    if (mode > 0777)
+        return std::nullopt;
+    return mode;
+}
+
 std::string format_duration(Duration duration)
 {
     auto const count = duration.count();

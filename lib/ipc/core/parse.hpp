@@ -1,13 +1,15 @@
 #pragma once
 
-// Pure decoders for flag values (durations, counts, sizes, ids). They take
-// untrusted text and return nullopt instead of throwing; callers word the error.
+// Pure decoders for flag values (durations, counts, sizes, ids, modes). They
+// take untrusted text and return nullopt instead of throwing; callers word
+// the error.
 
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <sys/types.h>
 
 namespace ipc {
 
@@ -27,6 +29,9 @@ std::optional<std::uint64_t> parse_number(std::string_view text);
 // A size in bytes: "4096", "64K", "64KiB", "1M", "2MiB", "1G" (binary units;
 // "64k" is accepted too, "64KB" is refused as ambiguous). At most 2^64-1.
 std::optional<std::uint64_t> parse_size(std::string_view text);
+
+// A file mode for new files: "0640" or "640", octal, at most 0777.
+std::optional<mode_t> parse_mode(std::string_view text);
 
 // "1.5s" style rendering of a duration for messages.
 std::string format_duration(Duration duration);

@@ -7,6 +7,7 @@
 
 #include "ipc/io/sys.hpp"
 #include "ipc/names/name.hpp"
+#include "ipc/shm/draft.hpp"
 #include "ipc/shm/futex.hpp"
 #include "ipc/shm/interrupter.hpp"
 #include "ipc/shm/process.hpp"

@@ -2,6 +2,7 @@
 
 #include "ipc/io/sys.hpp"
 #include "ipc/names/name.hpp"
+#include "ipc/shm/draft.hpp"
 
 #include <fmt/format.h>
 

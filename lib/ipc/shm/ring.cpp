@@ -4,6 +4,7 @@
 
 #include "ipc/io/sys.hpp"
 #include "ipc/names/name.hpp"
+#include "ipc/shm/draft.hpp"
 #include "ipc/shm/futex.hpp"
 #include "ipc/shm/process.hpp"
 #include "ipc/shm/ring_layout.hpp"

@@ -170,3 +170,14 @@ TEST_CASE("the most negative duration is still formatted", "[core]")
     REQUIRE(ipc::format_duration(ipc::Duration(std::numeric_limits<std::int64_t>::min()))
         == "-9223372036.854775808s");
 }
+
+TEST_CASE("modes are octal and at most 0777", "[core]")
+{
+    CHECK(ipc::parse_mode("0600") == 0600);
+    CHECK(ipc::parse_mode("644") == 0644);
+    CHECK_FALSE(ipc::parse_mode(""));
+    CHECK_FALSE(ipc::parse_mode("0800"));
+    CHECK_FALSE(ipc::parse_mode("1777"));
+    CHECK_FALSE(ipc::parse_mode("rw"));
+    CHECK_FALSE(ipc::parse_mode("00600"));
+}

@@ -1,6 +1,7 @@
 // tests/unit/shm/board_test.cpp: the seqlock board, its growth and its watchers.
 
 #include "ipc/shm/board.hpp"
+#include "ipc/shm/catalogue.hpp"
 #include "ipc/shm/object.hpp"
 
 #include "support/temp_dir.hpp"

@@ -5,6 +5,7 @@
 #include "ipc/shm/ring_reader.hpp"
 #include "ipc/shm/ring_writer.hpp"
 #include "ipc/shm/board.hpp"
+#include "ipc/shm/catalogue.hpp"
 
 #include "support/temp_dir.hpp"
 

@@ -1,5 +1,7 @@
 // tests/unit/shm/segment_test.cpp: names, headers, validation and listing of segments.
 
+#include "ipc/shm/catalogue.hpp"
+#include "ipc/shm/draft.hpp"
 #include "ipc/shm/object.hpp"
 #include "ipc/shm/segment.hpp"
 
@@ -44,17 +46,6 @@ TEST_CASE("a segment is named ipc-UID-NAME in its store", "[shm]")
     ipc::shm::Store const store { "/dev/shm", 1000 };
     CHECK(store.file_name("frame") == "ipc-1000-frame");
     CHECK(store.path("a.b") == "/dev/shm/ipc-1000-a.b");
-}
-
-TEST_CASE("modes are octal and at most 0777", "[shm]")
-{
-    CHECK(ipc::shm::parse_mode("0600") == 0600);
-    CHECK(ipc::shm::parse_mode("644") == 0644);
-    CHECK_FALSE(ipc::shm::parse_mode(""));
-    CHECK_FALSE(ipc::shm::parse_mode("0800"));
-    CHECK_FALSE(ipc::shm::parse_mode("1777"));
-    CHECK_FALSE(ipc::shm::parse_mode("rw"));
-    CHECK_FALSE(ipc::shm::parse_mode("00600"));
 }
 
 TEST_CASE("an object reads back byte for byte, with its mode", "[shm]")
