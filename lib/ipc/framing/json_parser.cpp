@@ -3,6 +3,7 @@
 // nest. It never recurses: the line is walked with an explicit, bounded stack
 // of open containers, so no input can exhaust the stack or take unbounded work.
 
+#include "ipc/core/headers.hpp"
 #include "ipc/core/time.hpp"
 #include "ipc/framing/base64.hpp"
 #include "ipc/framing/json.hpp"
@@ -35,10 +36,14 @@ private:
     std::string* member_target(JsonEnvelope& envelope);
     bool close(std::span<char> closers, std::size_t& depth);
     bool parse_member_name();
+    bool parse_headers(std::string& block);
+    bool parse_values(HeadersBuilder& builder);
+    bool reject_header(std::string_view what);
     bool finish(JsonEnvelope& envelope);
 
     JsonLexer m_in;
     std::string m_key; // The last member name read.
+    std::string m_value; // The last header value read.
     bool m_has_data = false;
     std::optional<std::string> m_encoding;
     std::optional<std::string> m_time;
@@ -67,6 +72,9 @@ bool Parser::parse_object(JsonEnvelope& envelope)
             if (c != '"')
                 return m_in.reject(fmt::format("\"{}\" is not a string", m_key));
             if (!m_in.read_string(*target))
+                return false;
+        } else if (depth == 1 && m_key == "headers") {
+            if (!parse_headers(envelope.headers))
                 return false;
         } else if (c == '{' || c == '[') {
             if (depth == max_depth)
@@ -133,6 +141,63 @@ bool Parser::parse_member_name()
         return false;
     m_in.skip_space();
     return m_in.consume(':') || m_in.fail("expected ':' after a member name");
+}
+
+// The value of "headers": an object whose members are arrays of strings,
+// {"K":["v1","v2"]}, encoded into block as it is read.
+bool Parser::parse_headers(std::string& block)
+{
+    if (!m_in.consume('{'))
+        return m_in.reject("\"headers\" is not an object");
+    HeadersBuilder builder;
+    m_in.skip_space();
+    if (!m_in.consume('}')) {
+        do {
+            if (!parse_member_name())
+                return false;
+            m_in.skip_space();
+            if (!m_in.consume('['))
+                return reject_header("is not an array of strings");
+            builder.add_key(m_key);
+            if (!parse_values(builder))
+                return false;
+            m_in.skip_space();
+        } while (m_in.consume(','));
+        if (!m_in.consume('}'))
+            return m_in.fail("expected ',' or '}'");
+    }
+    std::string problem;
+    auto encoded = builder.finish(problem);
+    if (!encoded)
+        return m_in.reject(std::move(problem));
+    block = std::move(*encoded);
+    return true;
+}
+
+// The strings of one header's array, after its '['.
+bool Parser::parse_values(HeadersBuilder& builder)
+{
+    m_in.skip_space();
+    if (m_in.consume(']'))
+        return true; // No values: the builder refuses the key.
+    do {
+        m_in.skip_space();
+        if (m_in.peek() != '"')
+            return reject_header("has a value that is not a string");
+        if (!m_in.read_string(m_value))
+            return false;
+        builder.add_value(m_value);
+        m_in.skip_space();
+    } while (m_in.consume(','));
+    return m_in.consume(']') || m_in.fail("expected ',' or ']'");
+}
+
+// 'header "K" WHAT', with the key as a JSON string: it may hold anything.
+bool Parser::reject_header(std::string_view what)
+{
+    std::string key;
+    append_json_string(key, m_key);
+    return m_in.reject(fmt::format("header {} {}", key, what));
 }
 
 bool Parser::finish(JsonEnvelope& envelope)

@@ -2,6 +2,7 @@
 // batch: a message's text is copied in runs between the bytes that need
 // escaping, and binary data is base64-encoded in place, with no temporaries.
 
+#include "ipc/core/headers.hpp"
 #include "ipc/core/time.hpp"
 #include "ipc/core/utf8.hpp"
 #include "ipc/framing/base64.hpp"
@@ -26,6 +27,27 @@ void append_escape(std::string& out, unsigned char byte)
     } else {
         fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned>(byte));
     }
+}
+
+// ,"headers":{"K":["v1","v2"],"L":["x"]}
+void append_headers(std::string& out, std::string_view block)
+{
+    out += ",\"headers\":{";
+    HeadersCursor cursor(block);
+    bool any = false;
+    while (auto const field = cursor.next()) {
+        if (field->first) {
+            if (any)
+                out += "],";
+            append_json_string(out, field->key);
+            out += ":[";
+        } else {
+            out += ',';
+        }
+        append_json_string(out, field->value);
+        any = true;
+    }
+    out += any ? "]}" : "}";
 }
 
 }
@@ -80,6 +102,8 @@ void append_json(std::string& out, MessageView const& message, JsonFields const&
         append_rfc3339(out, message.time_ns);
         out += '"';
     }
+    if (!message.headers.empty())
+        append_headers(out, message.headers);
     for (auto const& [key, value] : extra) {
         out += ',';
         append_json_string(out, key);

@@ -151,7 +151,8 @@ MessageView Reader::decode_json(std::string_view line)
         refuse_too_long(m_count, m_options.max_size);
     m_json_data = std::move(envelope->data);
     m_json_topic = std::move(envelope->topic);
-    return MessageView { m_json_data, m_json_topic, envelope->time_ns };
+    m_json_headers = std::move(envelope->headers);
+    return MessageView { m_json_data, m_json_topic, envelope->time_ns, m_json_headers };
 }
 
 void Reader::fail(Splitter::Status status) const

@@ -65,6 +65,7 @@ private:
     std::uint64_t m_count = 0;
     std::string m_json_data; // Backing store for a decoded JSON envelope.
     std::string m_json_topic;
+    std::string m_json_headers;
 };
 
 }

@@ -1,5 +1,6 @@
 #include "ipc/framing/json.hpp"
 
+#include "ipc/core/headers.hpp"
 #include "ipc/core/utf8.hpp"
 
 #include <catch2/catch.hpp>
@@ -50,6 +51,22 @@ JsonEnvelope parse(std::string_view line)
     INFO(error);
     REQUIRE(decoded);
     return *decoded;
+}
+
+// A header block with these keys and values.
+std::string block(std::vector<std::pair<std::string, std::vector<std::string>>> const& entries)
+{
+    ipc::HeadersBuilder builder;
+    for (auto const& [key, values] : entries) {
+        builder.add_key(key);
+        for (auto const& value : values)
+            builder.add_value(value);
+    }
+    std::string error;
+    auto encoded = builder.finish(error);
+    INFO(error);
+    REQUIRE(encoded);
+    return *encoded;
 }
 
 constexpr std::int64_t sample_time = 1795754558123456789; // 2026-11-27T04:42:38.123456789Z
@@ -220,4 +237,83 @@ TEST_CASE("an envelope's time is read in any RFC 3339 offset, to the nanosecond"
     CHECK(parse(R"({"data":"","time":"2026-11-27t05:42:38.1234567891+01:00"})").time_ns
         == sample_time);
     CHECK(envelope({ "", "", -1 }) == "{\"data\":\"\",\"time\":\"1969-12-31T23:59:59.999999Z\"}\n");
+}
+
+TEST_CASE("headers are written after the time, each key with its array of values", "[framing]")
+{
+    auto const headers = block({ { "K", { "v1", "v2" } }, { "Quote\"d", { "a\"b\\c\td" } } });
+    CHECK(envelope({ "hi", "a.b", sample_time, headers }, { { "id", "42" } })
+        == R"({"topic":"a.b","data":"hi","time":"2026-11-27T04:42:38.123456Z",)"
+           R"("headers":{"K":["v1","v2"],"Quote\"d":["a\"b\\c\td"]},"id":42})"
+           "\n");
+    CHECK(envelope({ "x", "", 0, block({ { "Id", { "" } } }) })
+        == R"({"data":"x","headers":{"Id":[""]}})"
+           "\n");
+}
+
+TEST_CASE("headers survive a round trip byte-exactly, in order", "[framing]")
+{
+    auto const headers = block({ { "Z", { "last", "first", "last" } }, { "A", { "é 😀" } },
+        { "Nats-Msg-Id", { std::string(1000, 'x') } }, { "Empty", { "" } } });
+    auto const decoded = round_trip({ "\xff"s, "t", sample_time, headers });
+    CHECK(decoded.headers == headers);
+    CHECK(decoded.data == "\xff");
+    CHECK(round_trip({ "x", "", 0, {} }).headers.empty());
+}
+
+TEST_CASE("headers are read in any member order; the last headers member wins", "[framing]")
+{
+    CHECK(parse(R"({"headers":{"b":["1"],"a":["2","3"]},"data":"x"})").headers
+        == block({ { "b", { "1" } }, { "a", { "2", "3" } } }));
+    CHECK(parse(R"({"data":"x","headers":{"a":["1"]},"headers":{"b":["2"]}})").headers
+        == block({ { "b", { "2" } } }));
+    CHECK(parse(" {\"data\":\"x\" , \"headers\" : { \"k\" : [ \"v\" , \"w\" ] } } ").headers
+        == block({ { "k", { "v", "w" } } }));
+    CHECK(parse(R"({"data":"x","headers":{}})").headers.empty());
+    CHECK(parse(R"({"data":"x","headers":{"k":["\u00e9\t\u0000"]}})").headers
+        == block({ { "k", { "é\t\0"s } } }));
+}
+
+TEST_CASE("bad headers in an envelope are refused with a reason", "[framing]")
+{
+    auto const [line, reason] = GENERATE(table<std::string, std::string>({
+        { R"({"data":"x","headers":[]})", "\"headers\" is not an object" },
+        { R"({"data":"x","headers":null})", "\"headers\" is not an object" },
+        { R"({"data":"x","headers":"K: v"})", "\"headers\" is not an object" },
+        { R"({"data":"x","headers":{"K":"v"}})", "header \"K\" is not an array of strings" },
+        { R"({"data":"x","headers":{"K":{"v":1}}})", "header \"K\" is not an array" },
+        { R"({"data":"x","headers":{"K\n":1}})", "header \"K\\n\" is not an array" },
+        { R"({"data":"x","headers":{"K":[1]}})", "header \"K\" has a value that is not a string" },
+        { R"({"data":"x","headers":{"K":["a",null]}})", "has a value that is not a string" },
+        { R"({"data":"x","headers":{"K":[["a"]]}})", "has a value that is not a string" },
+        { R"({"data":"x","headers":{"K":[]}})", "header \"K\" has no values" },
+        { R"({"data":"x","headers":{"K":["a"],"K":["b"]}})", "header \"K\" is given twice" },
+        { R"({"data":"x","headers":{"":["a"]}})", "a header name is empty" },
+        { R"({"data":"x","headers":{"a b":["x"]}})", "a header name has a space" },
+        { R"({"data":"x","headers":{"K":["a\nb"]}})", "header \"K\" has a value with a line" },
+        { R"({"data":"x","headers":{"K":["a\rb"]}})", "line break" },
+        { R"({"data":"x","headers":{"K":["a" "b"]}})", "expected ',' or ']' at column 33" },
+        { R"({"data":"x","headers":{"K" ["a"]}})", "expected ':'" },
+        { R"({"data":"x","headers":{"K":["a"],}})", "expected a member name" },
+        { R"({"data":"x","headers":{"K":["a"] "L":["b"]}})", "expected ',' or '}'" },
+        { R"({"data":"x","headers":{"K":["a)", "unterminated string" },
+        { R"({"data":"x","headers":{"K":["a"]})", "expected ',' or '}'" },
+        { R"({"data":"x","headers":{"K":["\x"]}})", "invalid escape" },
+    }));
+    CAPTURE(line);
+    CHECK_THAT(parse_error(line), Catch::Contains(reason));
+}
+
+TEST_CASE("headers larger than 64 KiB are refused", "[framing]")
+{
+    auto const line = [](std::size_t length) {
+        return R"({"data":"x","headers":{"K":[")" + std::string(length, 'v') + "\"]}}";
+    };
+    CHECK(parse(line(ipc::max_headers_size - 7)).headers.size() == ipc::max_headers_size);
+    CHECK(parse_error(line(ipc::max_headers_size - 6)) == "headers take more than 65535 bytes");
+    std::string many = R"({"data":"x","headers":{"K":[)";
+    for (int i = 0; i < 40'000; ++i)
+        many += "\"\",";
+    many += "\"\"]}}";
+    CHECK(parse_error(many) == "headers take more than 65535 bytes");
 }

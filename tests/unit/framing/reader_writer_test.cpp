@@ -1,4 +1,5 @@
 #include "ipc/core/error.hpp"
+#include "ipc/core/headers.hpp"
 #include "ipc/framing/reader.hpp"
 #include "ipc/framing/writer.hpp"
 #include "ipc/io/fd.hpp"
@@ -185,6 +186,30 @@ TEST_CASE("a reader reads JSON envelopes into data, topic and time", "[framing]"
     CHECK(second->data == "\xff");
     CHECK(second->topic.empty());
     CHECK_FALSE(reader.next());
+}
+
+TEST_CASE("a JSON envelope's headers are read, and written back the same", "[framing]")
+{
+    auto options = options_for(Mode::Line);
+    options.json = true;
+    std::string const lines = R"({"topic":"a","data":"x","headers":{"K":["1","2"],"L":[""]}})"
+                              "\n"
+                              R"({"topic":"a","data":"y"})"
+                              "\n";
+    auto pipe = make_pipe();
+    REQUIRE(write_all(pipe.write.get(), lines));
+    pipe.write.reset();
+    Reader reader(pipe.read.get(), options);
+    auto const first = reader.next();
+    REQUIRE(first);
+    CHECK(ipc::header_values(first->headers, "K") == std::vector<std::string_view> { "1", "2" });
+    std::string const headers(first->headers);
+    auto const second = reader.next();
+    REQUIRE(second);
+    CHECK(second->headers.empty());
+    CHECK(write_through_pipe({ { "x", "a", 0, headers }, { "y", "a", 0 } }, options) == lines);
+    // The other framings carry the data alone.
+    CHECK(write_through_pipe({ { "x", "a", 0, headers } }, options_for(Mode::Line)) == "x\n");
 }
 
 TEST_CASE("bad JSON on stdin is an error that names its line", "[framing]")
