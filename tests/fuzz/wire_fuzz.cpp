@@ -2,6 +2,7 @@
 // a chunk size; the rest is the stream. Splitting must not change what is
 // decoded, and every accepted body must re-encode to the same bytes.
 
+#include "ipc/core/headers.hpp"
 #include "ipc/wire/decoder.hpp"
 #include "ipc/wire/encoder.hpp"
 
@@ -68,8 +69,10 @@ void check_batch(std::string_view body, std::size_t max_size)
     std::string_view data;
     auto status = ipc::wire::BatchView::Status::Ready;
     while ((status = walk.next(data, max_size)) == ipc::wire::BatchView::Status::Ready
-        || status == ipc::wire::BatchView::Status::TooLarge)
+        || status == ipc::wire::BatchView::Status::TooLarge) {
         require(status == ipc::wire::BatchView::Status::TooLarge || data.size() <= max_size);
+        require(!ipc::headers_problem(walk.headers()));
+    }
 
     if (batch->is_lines()) {
         // A lines frame re-encodes from its parts, and a run takes the same messages.
@@ -86,12 +89,13 @@ void check_batch(std::string_view body, std::size_t max_size)
     // A well-formed batch is exactly what the encoder makes of its parts.
     std::string frame;
     ipc::wire::BatchEncoder encoder;
-    encoder.begin(frame, batch->topic(), batch->time_ns());
+    encoder.begin(frame, batch->topic(), batch->time_ns(), static_cast<ipc::wire::Type>(body[0]));
     while ((status = batch->next(data, std::numeric_limits<std::size_t>::max()))
         == ipc::wire::BatchView::Status::Ready) {
         require(
             data.data() >= body.data() && data.data() + data.size() <= body.data() + body.size());
-        encoder.add(frame, data);
+        require(encoder.with_headers() || batch->headers().empty());
+        encoder.add(frame, data, batch->headers());
     }
     encoder.end(frame);
     if (status == ipc::wire::BatchView::Status::End)

@@ -6,6 +6,7 @@
 #include "ipc/wire/decoder.hpp"
 
 #include "ipc/core/bytes.hpp"
+#include "ipc/core/headers.hpp"
 
 #include <cstring>
 
@@ -148,8 +149,9 @@ std::optional<Reply> parse_reply(std::string_view body, std::string& error)
 
 std::optional<BatchView> BatchView::parse(std::string_view body, std::string& error)
 {
-    bool const lines = !body.empty() && body[0] == static_cast<char>(Type::Lines);
-    if (body.empty() || (body[0] != static_cast<char>(Type::Messages) && !lines)) {
+    auto const type = body.empty() ? Type {} : static_cast<Type>(body[0]);
+    bool const lines = type == Type::Lines;
+    if (type != Type::Messages && type != Type::MessagesWithHeaders && !lines) {
         error = body.empty()
             ? "empty frame"
             : fmt::format("unknown frame type {}", static_cast<unsigned char>(body[0]));
@@ -165,6 +167,7 @@ std::optional<BatchView> BatchView::parse(std::string_view body, std::string& er
         return std::nullopt;
     }
     BatchView view;
+    view.m_with_headers = type == Type::MessagesWithHeaders;
     view.m_time_ns = static_cast<std::int64_t>(read_big_endian(body.data() + 1, 8));
     view.m_topic = body.substr(batch_header_size, topic_length);
     view.m_rest = body.substr(batch_header_size + topic_length);
@@ -224,6 +227,19 @@ BatchView::Status BatchView::next(std::string_view& data, std::size_t max_size)
         }
         return Status::Ready;
     }
+    if (m_with_headers) {
+        m_headers = {};
+        if (m_rest.size() < 2)
+            return Status::Malformed;
+        auto const headers_length = read_big_endian(m_rest.data(), 2);
+        if (headers_length > m_rest.size() - 2)
+            return Status::Malformed;
+        auto const headers = m_rest.substr(2, headers_length);
+        if (headers_problem(headers))
+            return Status::Malformed;
+        m_rest.remove_prefix(2 + headers_length);
+        m_headers = headers;
+    }
     if (m_rest.size() < length_size)
         return Status::Malformed;
     auto const length = read_big_endian(m_rest.data(), length_size);
@@ -234,6 +250,7 @@ BatchView::Status BatchView::next(std::string_view& data, std::size_t max_size)
     // Skipped, so that the caller may report it and go on with the rest.
     if (length > max_size) {
         data = {};
+        m_headers = {};
         return Status::TooLarge;
     }
     return Status::Ready;

@@ -69,7 +69,8 @@ struct Reply {
 std::optional<Request> parse_request(std::string_view body, std::string& error);
 std::optional<Reply> parse_reply(std::string_view body, std::string& error);
 
-// Walks the messages of a Messages or Lines body without copying.
+// Walks the messages of a Messages, MessagesWithHeaders or Lines body
+// without copying.
 class BatchView {
 public:
     // nullopt (with error set) when the header is malformed.
@@ -89,13 +90,19 @@ public:
 
     enum class Status { Ready, End, Malformed, TooLarge };
     // The next message's bytes; TooLarge when one exceeds max_size.
+    // Malformed for headers that are not a valid block (core/headers.hpp).
     Status next(std::string_view& data, std::size_t max_size);
+
+    // The headers of the message next() returned last; empty when none.
+    std::string_view headers() const { return m_headers; }
 
 private:
     std::string_view m_topic;
     std::int64_t m_time_ns = 0;
     std::string_view m_rest;
+    std::string_view m_headers;
     bool m_lines = false;
+    bool m_with_headers = false;
     char m_delimiter = '\n';
 };
 

@@ -52,15 +52,17 @@ void append_reply(std::string& out, std::uint64_t id, ReplyStatus status, std::s
     out += data;
 }
 
-void BatchEncoder::begin(std::string& out, std::string_view topic, std::int64_t time_ns)
+void BatchEncoder::begin(std::string& out, std::string_view topic, std::int64_t time_ns, Type type)
 {
     assert(!m_open);
     assert(topic.size() <= std::numeric_limits<std::uint16_t>::max());
+    assert(type == Type::Messages || type == Type::MessagesWithHeaders);
     m_start = out.size();
     m_count = 0;
     m_open = true;
+    m_with_headers = type == Type::MessagesWithHeaders;
     append_big_endian<std::uint32_t>(out, 0); // Patched by end().
-    out += static_cast<char>(Type::Messages);
+    out += static_cast<char>(type);
     append_big_endian(out, static_cast<std::uint64_t>(time_ns));
     append_big_endian(out, static_cast<std::uint16_t>(topic.size()));
     out += topic;
@@ -80,10 +82,16 @@ void append_lines(std::string& out, std::string_view topic, std::int64_t time_ns
     out += run;
 }
 
-void BatchEncoder::add(std::string& out, std::string_view data)
+void BatchEncoder::add(std::string& out, std::string_view data, std::string_view headers)
 {
     assert(m_open);
     assert(data.size() <= std::numeric_limits<std::uint32_t>::max());
+    assert(headers.empty() || m_with_headers);
+    if (m_with_headers) {
+        assert(headers.size() <= std::numeric_limits<std::uint16_t>::max());
+        append_big_endian(out, static_cast<std::uint16_t>(headers.size()));
+        out += headers;
+    }
     append_big_endian(out, static_cast<std::uint32_t>(data.size()));
     out += data;
     ++m_count;

@@ -21,6 +21,9 @@ enum class Type : std::uint8_t {
     Lines = 3,
     Request = 4, // id(u64) data: the rest of the body
     Reply = 5, // id(u64) status(u8) data: the rest of the body
+    // As Messages, but each message is headers_length(u16) headers (a block
+    // as core/headers.hpp encodes it, empty for none) before length(u32) data.
+    MessagesWithHeaders = 6,
 };
 
 enum class Role : std::uint8_t {

@@ -226,6 +226,47 @@ TEST_CASE("a message over the largest size is reported and skipped", "[wire]")
     CHECK(batch->next(data, 4) == BatchView::Status::End);
 }
 
+// A MessagesWithHeaders body for topic "t" with this raw rest.
+std::string headers_body(std::string_view rest)
+{
+    auto body = batch_body("t", rest);
+    body[0] = static_cast<char>(ipc::wire::Type::MessagesWithHeaders);
+    return body;
+}
+
+TEST_CASE("headers that are cut short or not valid make their frame malformed", "[wire]")
+{
+    auto const rest = GENERATE(as<std::string> {}, "\0"s, "\0\x09\0\1K\0\1\0\1v"s,
+        "\0\x08\0\1K\0\1\0\1v"s, // The data length is missing.
+        "\0\x05\0\1K\0\0"s + frame("a"), // No values.
+        "\0\x07\0\1K\0\1\0\0\0\1K"s + frame("a"), // Cut inside the block.
+        "\0\x06\0\1K\0\1\0\1\n"s + frame("a"), // Not what a block says it is.
+        "\0\x08\0\1K\0\1\0\1\n"s + frame("a"), // A line break.
+        "\0\x10\0\1K\0\1\0\1a\0\1K\0\1\0\1b"s + frame("a")); // K twice.
+    CAPTURE(rest);
+    std::string error;
+    std::string const body = headers_body(rest);
+    auto batch = BatchView::parse(body, error);
+    REQUIRE(batch);
+    std::string_view data;
+    CHECK(batch->next(data, 64) == BatchView::Status::Malformed);
+}
+
+TEST_CASE("a message over the largest size is skipped with its headers", "[wire]")
+{
+    std::string const body
+        = headers_body("\0\x08\0\1K\0\1\0\1v"s + frame("large") + "\0\0"s + frame("ok"));
+    std::string error;
+    auto batch = BatchView::parse(body, error);
+    REQUIRE(batch);
+    std::string_view data;
+    CHECK(batch->next(data, 4) == BatchView::Status::TooLarge);
+    CHECK(batch->next(data, 4) == BatchView::Status::Ready);
+    CHECK(data == "ok");
+    CHECK(batch->headers().empty());
+    CHECK(batch->next(data, 4) == BatchView::Status::End);
+}
+
 TEST_CASE("a lines frame hands out its messages one by one or as runs", "[wire]")
 {
     std::string frame;

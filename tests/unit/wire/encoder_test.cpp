@@ -126,3 +126,50 @@ TEST_CASE("batches follow each other in one buffer, each with its topic and time
         CHECK(batches[i].messages == sent[i].messages);
     }
 }
+
+TEST_CASE("a frame with headers puts each message's headers before its data", "[wire]")
+{
+    std::string out;
+    BatchEncoder encoder;
+    encoder.begin(out, "t", 7, ipc::wire::Type::MessagesWithHeaders);
+    CHECK(encoder.with_headers());
+    encoder.add(out, "ab", "\0\1K\0\1\0\1v"s);
+    encoder.add(out, "c");
+    CHECK(encoder.end(out) == 2);
+    auto const expected = "\0\0\0\x23\x06\0\0\0\0\0\0\0\x07\0\x01t"s // Header, type 6.
+        + "\0\x08\0\1K\0\1\0\1v"s + "\0\0\0\x02"s + "ab" // Headers, then data.
+        + "\0\0"s + "\0\0\0\x01"s + "c"; // No headers.
+    CHECK(out == expected);
+
+    Decoder decoder(1024);
+    std::string_view input = out;
+    REQUIRE(decoder.feed(input) == Decoder::Status::Ready);
+    std::string error;
+    auto batch = BatchView::parse(decoder.body(), error);
+    REQUIRE(batch);
+    std::string_view data;
+    REQUIRE(batch->next(data, 64) == BatchView::Status::Ready);
+    CHECK(data == "ab");
+    CHECK(batch->headers() == "\0\1K\0\1\0\1v"s);
+    REQUIRE(batch->next(data, 64) == BatchView::Status::Ready);
+    CHECK(data == "c");
+    CHECK(batch->headers().empty());
+    CHECK(batch->next(data, 64) == BatchView::Status::End);
+}
+
+TEST_CASE("frames without headers stay as they were, and carry none", "[wire]")
+{
+    std::string out;
+    BatchEncoder encoder;
+    encoder.begin(out, "t", 0);
+    CHECK_FALSE(encoder.with_headers());
+    encoder.add(out, "x");
+    encoder.end(out);
+    CHECK(out == "\0\0\0\x11\x02\0\0\0\0\0\0\0\0\0\x01t\0\0\0\x01x"s);
+    std::string error;
+    auto batch = BatchView::parse(std::string_view(out).substr(4), error);
+    REQUIRE(batch);
+    std::string_view data;
+    REQUIRE(batch->next(data, 64) == BatchView::Status::Ready);
+    CHECK(batch->headers().empty());
+}
