@@ -170,6 +170,32 @@ load helpers
     cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/got"
 }
 
+@test "headers round-trip byte-exactly through ipc-sub --json | ipc-pub --json" {
+    cat >"$BATS_TEST_TMPDIR/in" <<'EOF'
+{"topic":"h.a","data":"one","headers":{"K":["v1","v2"],"Nats-Msg-Id":["é"]}}
+{"topic":"h.a","data":"two"}
+{"topic":"h.b","headers":{"E":[""]},"data":"/w==","encoding":"base64"}
+{"topic":"h.b","data":"three","headers":{"Q\"":["a\"b\\c\t","x"],"A":["1"]}}
+EOF
+    spawn "$BATS_TEST_TMPDIR/first" ipc-sub --json -n 4 -t 10s 'h.>'
+    spawn "$BATS_TEST_TMPDIR/plain" ipc-sub -n 4 -t 10s 'h.>'
+    ipc-pub --json --wait-subs 2 -t 10s <"$BATS_TEST_TMPDIR/in"
+    wait_status "${pids[0]}"
+    wait_status "${pids[1]}"
+    spawn "$BATS_TEST_TMPDIR/second" ipc-sub --json -n 4 -t 10s 'h.>'
+    ipc-pub --json --wait-subs 1 -t 10s <"$BATS_TEST_TMPDIR/first"
+    wait_status "$(last_pid)"
+    untimed() { sed 's/,"time":"[^"]*"//' "$1"; }
+    diff -u - <(untimed "$BATS_TEST_TMPDIR/first") <<'EOF'
+{"topic":"h.a","data":"one","headers":{"K":["v1","v2"],"Nats-Msg-Id":["é"]}}
+{"topic":"h.a","data":"two"}
+{"topic":"h.b","data":"/w==","encoding":"base64","headers":{"E":[""]}}
+{"topic":"h.b","data":"three","headers":{"Q\"":["a\"b\\c\t","x"],"A":["1"]}}
+EOF
+    diff -u <(untimed "$BATS_TEST_TMPDIR/first") <(untimed "$BATS_TEST_TMPDIR/second")
+    printf 'one\ntwo\n\377\nthree\n' | cmp - "$BATS_TEST_TMPDIR/plain"
+}
+
 @test "-v prints each topic before its message" {
     spawn "$BATS_TEST_TMPDIR/got" ipc-sub -v -n 2 -t 10s 'log.*'
     printf '%s\n' '{"topic":"log.a","data":"x y"}' '{"topic":"log.b","data":""}' |

@@ -243,15 +243,20 @@ bool LocalPublisher::publish(MessageView const& message)
 
 void LocalPublisher::append(Connection& connection, MessageView const& message)
 {
+    // Headers need a frame that carries them; one that does takes the
+    // messages without headers that follow too.
+    bool const headers = !message.headers.empty();
     if (connection.batch.open()
         && (connection.batch_serial != m_topic_serial
-            || connection.batch.size(connection.out) >= frame_target))
+            || connection.batch.size(connection.out) >= frame_target
+            || (headers && !connection.batch.with_headers())))
         connection.end_batch();
     if (!connection.batch.open()) {
-        connection.batch.begin(connection.out, m_topic, now_ns());
+        connection.batch.begin(connection.out, m_topic, now_ns(),
+            headers ? wire::Type::MessagesWithHeaders : wire::Type::Messages);
         connection.batch_serial = m_topic_serial;
     }
-    connection.batch.add(connection.out, message.data);
+    connection.batch.add(connection.out, message.data, message.headers);
 }
 
 void LocalPublisher::write_some(Connection& connection)

@@ -142,7 +142,8 @@ bool LocalSubscriber::next_from(Connection& connection, MessageView& message)
             std::string_view data;
             switch (connection.batch->next(data, m_options.max_size)) {
             case wire::BatchView::Status::Ready:
-                message = { data, connection.batch->topic(), connection.batch->time_ns() };
+                message = { data, connection.batch->topic(), connection.batch->time_ns(),
+                    connection.batch->headers() };
                 return true;
             case wire::BatchView::Status::End:
                 connection.batch.reset();

@@ -35,7 +35,8 @@ public:
     // Error(Exit::Timeout) when PublishOptions::timeout ran out.
 
     // Queues one message for every matching subscriber present now, sending
-    // when a batch fills. message.topic must be a valid name.
+    // when a batch fills. message.topic must be a valid name, and its
+    // headers, if any, a valid block (core/headers.hpp); they travel with it.
     virtual bool publish(MessageView const& message) = 0;
 
     // The same for many messages of one topic at once: run holds messages
