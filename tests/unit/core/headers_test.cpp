@@ -1,5 +1,7 @@
 #include "ipc/core/headers.hpp"
 
+#include "support/headers.hpp"
+
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
@@ -7,21 +9,8 @@ using namespace std::string_literals;
 
 namespace {
 
-using Entries = std::vector<std::pair<std::string, std::vector<std::string>>>;
-
-// The block for entries, or the builder's error prefixed with "error: ".
-std::string build(Entries const& entries)
-{
-    ipc::HeadersBuilder builder;
-    for (auto const& [key, values] : entries) {
-        builder.add_key(key);
-        for (auto const& value : values)
-            builder.add_value(value);
-    }
-    std::string error;
-    auto block = builder.finish(error);
-    return block ? *block : "error: " + error;
-}
+using Entries = ipc::test::HeaderEntries;
+using ipc::test::build_headers;
 
 Entries walk(std::string_view block)
 {
@@ -40,17 +29,17 @@ Entries walk(std::string_view block)
 
 TEST_CASE("headers are encoded as ipc-protocol(7) shows", "[core]")
 {
-    CHECK(build({ { "K", { "v1", "v2" } }, { "Id", { "" } } })
+    CHECK(build_headers({ { "K", { "v1", "v2" } }, { "Id", { "" } } })
         == "\0\1K\0\2\0\2v1\0\2v2"
            "\0\2Id\0\1\0\0"s);
-    CHECK(build({}).empty());
+    CHECK(build_headers({}).empty());
 }
 
 TEST_CASE("a cursor walks each value with its key, in order", "[core]")
 {
     Entries const entries { { "B", { "2", "1", "2" } }, { "A", { "x" } },
         { "Content-Type", { "text/plain; charset=utf-8" } }, { "Note", { "é 😀\t\"" } } };
-    auto const block = build(entries);
+    auto const block = build_headers(entries);
     CHECK_FALSE(ipc::headers_problem(block));
     CHECK(walk(block) == entries);
     CHECK(walk("").empty());
@@ -58,7 +47,7 @@ TEST_CASE("a cursor walks each value with its key, in order", "[core]")
 
 TEST_CASE("header_values finds the values of one key", "[core]")
 {
-    auto const block = build({ { "a", { "1" } }, { "b", { "2", "3" } } });
+    auto const block = build_headers({ { "a", { "1" } }, { "b", { "2", "3" } } });
     CHECK(ipc::header_values(block, "b") == std::vector<std::string_view> { "2", "3" });
     CHECK(ipc::header_values(block, "a") == std::vector<std::string_view> { "1" });
     CHECK(ipc::header_values(block, "B").empty()); // Keys are case-sensitive, as in NATS.
@@ -70,7 +59,7 @@ TEST_CASE("a key may have hundreds of values", "[core]")
     std::vector<std::string> values;
     for (int i = 0; i < 300; ++i)
         values.push_back(std::to_string(i));
-    auto const block = build({ { "n", values } });
+    auto const block = build_headers({ { "n", values } });
     CHECK_FALSE(ipc::headers_problem(block));
     CHECK(walk(block) == Entries { { "n", values } });
 }
@@ -92,7 +81,7 @@ TEST_CASE("bad headers are refused with a reason", "[core]")
         { { { "K", { "\xed\xa0\x80" } } }, "not UTF-8" },
     }));
     CAPTURE(entries);
-    CHECK_THAT(build(entries), Catch::StartsWith("error: ") && Catch::Contains(reason));
+    CHECK_THAT(build_headers(entries), Catch::StartsWith("error: ") && Catch::Contains(reason));
 }
 
 TEST_CASE("a key given twice is found among many keys too", "[core]")
@@ -102,19 +91,19 @@ TEST_CASE("a key given twice is found among many keys too", "[core]")
         for (std::size_t i = 0; i < keys; ++i)
             entries.push_back({ fmt::format("k{}", i), { "v" } });
         CAPTURE(keys);
-        CHECK_FALSE(ipc::headers_problem(build(entries)));
+        CHECK_FALSE(ipc::headers_problem(build_headers(entries)));
         auto early = entries;
         early.push_back({ "k0", { "again" } });
-        CHECK(build(early) == "error: header \"k0\" is given twice");
+        CHECK(build_headers(early) == "error: header \"k0\" is given twice");
         auto late = entries;
         late.insert(late.begin(), { fmt::format("k{}", keys - 1), { "first" } });
-        CHECK(build(late) == fmt::format("error: header \"k{}\" is given twice", keys - 1));
+        CHECK(build_headers(late) == fmt::format("error: header \"k{}\" is given twice", keys - 1));
     }
 }
 
 TEST_CASE("a block must be made of whole entries", "[core]")
 {
-    auto const block = build({ { "Key", { "one", "two" } }, { "L", { "" } } });
+    auto const block = build_headers({ { "Key", { "one", "two" } }, { "L", { "" } } });
     // Prefixes that end on an entry's boundary are valid blocks; no other is.
     std::size_t const first_entry = 2 + 3 + 2 + 2 + 3 + 2 + 3;
     for (std::size_t length = 1; length < block.size(); ++length) {
@@ -132,12 +121,14 @@ TEST_CASE("headers take at most 65535 bytes", "[core]")
 {
     // One key "K" (2 + 1 + 2 bytes) and one value (2 bytes + its length).
     std::string const fits(ipc::max_headers_size - 7, 'x');
-    auto const block = build({ { "K", { fits } } });
+    auto const block = build_headers({ { "K", { fits } } });
     CHECK(block.size() == ipc::max_headers_size);
     CHECK_FALSE(ipc::headers_problem(block));
-    CHECK(build({ { "K", { fits + "x" } } }) == "error: headers take more than 65535 bytes");
-    CHECK(build({ { "K", { fits } }, { "L", {} } }) == "error: headers take more than 65535 bytes");
-    CHECK(build({ { "K", { std::string(100'000, 'x') } } })
+    CHECK(
+        build_headers({ { "K", { fits + "x" } } }) == "error: headers take more than 65535 bytes");
+    CHECK(build_headers({ { "K", { fits } }, { "L", {} } })
+        == "error: headers take more than 65535 bytes");
+    CHECK(build_headers({ { "K", { std::string(100'000, 'x') } } })
         == "error: headers take more than 65535 bytes");
     CHECK(ipc::headers_problem(block + "\0\1L\0\1\0\0"s) == "headers take more than 65535 bytes");
 }

@@ -1,7 +1,8 @@
 #include "ipc/framing/json.hpp"
 
-#include "ipc/core/headers.hpp"
 #include "ipc/core/utf8.hpp"
+
+#include "support/headers.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -10,6 +11,7 @@
 
 using ipc::MessageView;
 using namespace ipc::framing;
+using ipc::test::header_block;
 using namespace std::string_literals;
 
 namespace {
@@ -51,22 +53,6 @@ JsonEnvelope parse(std::string_view line)
     INFO(error);
     REQUIRE(decoded);
     return *decoded;
-}
-
-// A header block with these keys and values.
-std::string block(std::vector<std::pair<std::string, std::vector<std::string>>> const& entries)
-{
-    ipc::HeadersBuilder builder;
-    for (auto const& [key, values] : entries) {
-        builder.add_key(key);
-        for (auto const& value : values)
-            builder.add_value(value);
-    }
-    std::string error;
-    auto encoded = builder.finish(error);
-    INFO(error);
-    REQUIRE(encoded);
-    return *encoded;
 }
 
 constexpr std::int64_t sample_time = 1795754558123456789; // 2026-11-27T04:42:38.123456789Z
@@ -241,19 +227,20 @@ TEST_CASE("an envelope's time is read in any RFC 3339 offset, to the nanosecond"
 
 TEST_CASE("headers are written after the time, each key with its array of values", "[framing]")
 {
-    auto const headers = block({ { "K", { "v1", "v2" } }, { "Quote\"d", { "a\"b\\c\td" } } });
+    auto const headers
+        = header_block({ { "K", { "v1", "v2" } }, { "Quote\"d", { "a\"b\\c\td" } } });
     CHECK(envelope({ "hi", "a.b", sample_time, headers }, { { "id", "42" } })
         == R"({"topic":"a.b","data":"hi","time":"2026-11-27T04:42:38.123456Z",)"
            R"("headers":{"K":["v1","v2"],"Quote\"d":["a\"b\\c\td"]},"id":42})"
            "\n");
-    CHECK(envelope({ "x", "", 0, block({ { "Id", { "" } } }) })
+    CHECK(envelope({ "x", "", 0, header_block({ { "Id", { "" } } }) })
         == R"({"data":"x","headers":{"Id":[""]}})"
            "\n");
 }
 
 TEST_CASE("headers survive a round trip byte-exactly, in order", "[framing]")
 {
-    auto const headers = block({ { "Z", { "last", "first", "last" } }, { "A", { "é 😀" } },
+    auto const headers = header_block({ { "Z", { "last", "first", "last" } }, { "A", { "é 😀" } },
         { "Nats-Msg-Id", { std::string(1000, 'x') } }, { "Empty", { "" } } });
     auto const decoded = round_trip({ "\xff"s, "t", sample_time, headers });
     CHECK(decoded.headers == headers);
@@ -264,14 +251,14 @@ TEST_CASE("headers survive a round trip byte-exactly, in order", "[framing]")
 TEST_CASE("headers are read in any member order; the last headers member wins", "[framing]")
 {
     CHECK(parse(R"({"headers":{"b":["1"],"a":["2","3"]},"data":"x"})").headers
-        == block({ { "b", { "1" } }, { "a", { "2", "3" } } }));
+        == header_block({ { "b", { "1" } }, { "a", { "2", "3" } } }));
     CHECK(parse(R"({"data":"x","headers":{"a":["1"]},"headers":{"b":["2"]}})").headers
-        == block({ { "b", { "2" } } }));
+        == header_block({ { "b", { "2" } } }));
     CHECK(parse(" {\"data\":\"x\" , \"headers\" : { \"k\" : [ \"v\" , \"w\" ] } } ").headers
-        == block({ { "k", { "v", "w" } } }));
+        == header_block({ { "k", { "v", "w" } } }));
     CHECK(parse(R"({"data":"x","headers":{}})").headers.empty());
     CHECK(parse(R"({"data":"x","headers":{"k":["\u00e9\t\u0000"]}})").headers
-        == block({ { "k", { "é\t\0"s } } }));
+        == header_block({ { "k", { "é\t\0"s } } }));
 }
 
 TEST_CASE("bad headers in an envelope are refused with a reason", "[framing]")

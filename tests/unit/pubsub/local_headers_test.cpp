@@ -2,28 +2,13 @@
 // frames, and the messages around them keep theirs, or none.
 
 #include "ipc/backend.hpp"
-#include "ipc/core/headers.hpp"
 
+#include "support/headers.hpp"
 #include "support/runtime.hpp"
 
 #include <catch2/catch.hpp>
 
 using namespace std::chrono_literals;
-
-namespace {
-
-std::string block(std::string_view key, std::string_view value)
-{
-    ipc::HeadersBuilder builder;
-    builder.add_key(key);
-    builder.add_value(value);
-    std::string error;
-    auto encoded = builder.finish(error);
-    REQUIRE(encoded);
-    return *encoded;
-}
-
-}
 
 TEST_CASE("each message reaches a local subscriber with its own headers", "[pubsub]")
 {
@@ -31,8 +16,8 @@ TEST_CASE("each message reaches a local subscriber with its own headers", "[pubs
     auto subscriber = ipc::open_subscriber(ipc::parse_patterns({ "t.>" }), {});
     ipc::Stop stop({ .count = 6, .timeout = 2s });
     auto publisher = ipc::open_publisher({}, stop);
-    auto const a = block("K", "a");
-    auto const b = block("K", "b");
+    auto const a = ipc::test::header_block({ { "K", { "a" } } });
+    auto const b = ipc::test::header_block({ { "K", { "b" } } });
     // Plain, then headers (a new frame), plain in that frame, another topic.
     std::vector<ipc::MessageView> const sent { { "1", "t.x" }, { "2", "t.x", 0, a }, { "3", "t.x" },
         { "4", "t.x", 0, b }, { "5", "t.y", 0, a }, { "6", "t.y" } };
