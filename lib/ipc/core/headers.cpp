@@ -11,8 +11,6 @@
 #include <algorithm>
 #include <array>
 #include <cassert>
-#include <cstdint>
-#include <cstring>
 
 namespace ipc {
 
@@ -65,6 +63,11 @@ std::optional<std::string> value_problem(std::string_view key, std::string_view 
     return std::nullopt;
 }
 
+std::string too_large()
+{
+    return fmt::format("headers take more than {} bytes", max_headers_size);
+}
+
 std::optional<std::string> twice(std::string_view key)
 {
     return fmt::format("header \"{}\" is given twice", key);
@@ -75,7 +78,7 @@ std::optional<std::string> twice(std::string_view key)
 std::optional<std::string> headers_problem(std::string_view block)
 {
     if (block.size() > max_headers_size)
-        return fmt::format("headers take more than {} bytes", max_headers_size);
+        return too_large();
     std::array<std::string_view, few_keys> seen;
     std::vector<std::string_view> many;
     std::size_t keys = 0;
@@ -145,11 +148,8 @@ void HeadersBuilder::add_value(std::string_view value)
 
 std::optional<std::string> HeadersBuilder::finish(std::string& error)
 {
-    if (m_too_large) {
-        error = fmt::format("headers take more than {} bytes", max_headers_size);
-        return std::nullopt;
-    }
-    if (auto problem = headers_problem(m_block)) {
+    auto problem = m_too_large ? too_large() : headers_problem(m_block);
+    if (problem) {
         error = std::move(*problem);
         return std::nullopt;
     }
