@@ -53,12 +53,13 @@ alive() {
     [ -n "$state" ] && [ "$state" != Z ]
 }
 
-# wait_gone PID...: each PID ends (or is a zombie) within 10 s in all.
+# wait_gone PID...: each PID ends (or is a zombie) within 10 s in all (and
+# 1000 looks: a loaded machine makes each look slower than its sleep).
 wait_gone() {
-    local pid tries=0
+    local pid tries=0 end=$((SECONDS + 10))
     for pid in "$@"; do
         while alive "$pid"; do
-            ((++tries < 1000)) || { echo "process $pid still runs after 10 s" >&2; return 1; }
+            ((++tries < 1000 && SECONDS <= end)) || { echo "process $pid still runs after 10 s" >&2; return 1; }
             sleep 0.01
         done
     done
@@ -607,4 +608,81 @@ PY
     [ ! -e "$IPC_DIR" ]
     run -2 --separate-stderr timeout -s KILL 10 ipc-serve ok -- /nonexistent/handler
     [ "${#stderr_lines[@]}" = 1 ]
+}
+
+# --- nothing lost, nothing crossed, nothing hung (issue 10) ------------------------
+
+# wait_file FILE: FILE exists and is not empty within 10 s (and 1000 looks).
+wait_file() {
+    local tries end=$((SECONDS + 10))
+    for ((tries = 0; tries < 1000 && SECONDS <= end; tries++)); do
+        [ -s "$1" ] && return 0
+        sleep 0.01
+    done
+    echo "no $1 after 10 s" >&2
+    return 1
+}
+
+# A request frame for raw clients (python): "frame(id, data)"; HELLO is a client's Hello.
+raw_client_py='
+import socket, struct
+HELLO = b"\0\0\0\7\1IPCK\1\2"
+def frame(request_id, data):
+    body = b"\4" + struct.pack(">Q", request_id) + data
+    return struct.pack(">I", len(body)) + body
+def connect(path):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    return s
+'
+
+@test "SIGKILL of ipc-serve (exec and --pipe) or of ipc-queue work kills the handlers it ran" {
+    # shellcheck disable=SC2016
+    serve "$BATS_TEST_TMPDIR/exec" doomed -- sh -c 'cat >/dev/null; echo $$ >"$1"; exec sleep 600' _ "$BATS_TEST_TMPDIR/exec.pid"
+    exec_server=$(last_pid)
+    spawn "$BATS_TEST_TMPDIR/got" ipc-req -t 60s doomed x
+    # shellcheck disable=SC2016
+    serve "$BATS_TEST_TMPDIR/pipe" --pipe doomed.co -- sh -c 'echo $$ >"$1"; exec cat' _ "$BATS_TEST_TMPDIR/pipe.pid"
+    pipe_server=$(last_pid)
+    ipc-queue push jobs item
+    # shellcheck disable=SC2016
+    spawn "$BATS_TEST_TMPDIR/work" ipc-queue work jobs -- sh -c 'cat >/dev/null; echo $$ >"$1"; exec sleep 600' _ "$BATS_TEST_TMPDIR/work.pid"
+    worker=$(last_pid)
+    wait_file "$BATS_TEST_TMPDIR/exec.pid"
+    wait_file "$BATS_TEST_TMPDIR/pipe.pid"
+    wait_file "$BATS_TEST_TMPDIR/work.pid"
+    kill -KILL "$exec_server" "$pipe_server" "$worker"
+    wait_gone "$(cat "$BATS_TEST_TMPDIR/exec.pid")" "$(cat "$BATS_TEST_TMPDIR/pipe.pid")" "$(cat "$BATS_TEST_TMPDIR/work.pid")"
+}
+
+@test "handlers of ipc-serve (exec and --pipe) and of ipc-queue work get only descriptors 0, 1 and 2" {
+    cat >"$BATS_TEST_TMPDIR/fds.py" <<'PY'
+import os, sys
+
+def open_fds():
+    found = []
+    for fd in range(4096):
+        try:
+            os.fstat(fd)
+            found.append(str(fd))
+        except OSError:
+            pass
+    return " ".join(found)
+
+if sys.argv[1:] == ["--each-line"]:  # A co-process: one reply per request.
+    while sys.stdin.readline():
+        print(open_fds(), flush=True)
+else:
+    print(open_fds())
+PY
+    exec 9>"$BATS_TEST_TMPDIR/not-for-handlers" # Inherited by the tools, without close-on-exec.
+    serve "$BATS_TEST_TMPDIR/exec" fds -- python3 "$BATS_TEST_TMPDIR/fds.py"
+    serve "$BATS_TEST_TMPDIR/pipe" --pipe fds.co -- python3 "$BATS_TEST_TMPDIR/fds.py" --each-line
+    run -0 req fds x
+    [ "$output" = "0 1 2" ]
+    run -0 req fds.co x
+    [ "$output" = "0 1 2" ]
+    ipc-queue push jobs item
+    run -0 ipc-queue work jobs -n 1 -- python3 "$BATS_TEST_TMPDIR/fds.py"
+    [ "$output" = "0 1 2" ]
 }

@@ -70,29 +70,10 @@ std::string describe_failure(int status, std::string_view errors)
 
 void require_command(std::string const& command)
 {
-    auto const runnable = [](std::string const& path) {
-        struct stat status { };
-        return ::stat(path.c_str(), &status) == 0 && S_ISREG(status.st_mode)
-            && ::access(path.c_str(), X_OK) == 0;
-    };
-    if (command.find('/') != std::string::npos) {
-        if (runnable(command))
-            return;
-    } else {
-        char const* path = std::getenv("PATH");
-        std::string_view dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
-        while (true) {
-            auto const colon = dirs.find(':');
-            auto const dir = dirs.substr(0, colon);
-            if (runnable(fmt::format("{}/{}", dir.empty() ? "." : dir, command)))
-                return;
-            if (colon == std::string_view::npos)
-                break;
-            dirs.remove_prefix(colon + 1);
-        }
-    }
-    throw Error(Exit::Usage, fmt::format("{}: command not found or not executable", command),
-        "give the handler's path, or fix PATH");
+    int error = 0;
+    if (!io::find_program(command, error))
+        throw Error(Exit::Usage, fmt::format("{}: command not found or not executable", command),
+            "give the handler's path, or fix PATH");
 }
 
 ExecHandler::ExecHandler(HandlerOptions options)
