@@ -636,6 +636,91 @@ def connect(path):
     return s
 '
 
+@test "exec mode out of descriptors: requests wait for running handlers to free some, and all are answered" {
+    mkfifo "$BATS_TEST_TMPDIR/started" "$BATS_TEST_TMPDIR/go"
+    exec 7<>"$BATS_TEST_TMPDIR/started" 8<>"$BATS_TEST_TMPDIR/go"
+    cat >"$BATS_TEST_TMPDIR/handler" <<'SH'
+cat
+echo started >"$1"
+dd if="$2" bs=1 count=1 status=none >/dev/null
+SH
+    # 40 handlers at once need more than the 40 descriptors the server may have.
+    spawn "$BATS_TEST_TMPDIR/srv" bash -c 'ulimit -n 40 && exec ipc-serve --ready-file "$1" -j 40 fds -- sh "$2" "$3" "$4"' - \
+        "$BATS_TEST_TMPDIR/srv.ready" "$BATS_TEST_TMPDIR/handler" "$BATS_TEST_TMPDIR/started" "$BATS_TEST_TMPDIR/go"
+    server=$(last_pid)
+    wait_ready "$BATS_TEST_TMPDIR/srv.ready" "$server" "$BATS_TEST_TMPDIR/srv.err"
+    spawn "$BATS_TEST_TMPDIR/got" ipc-req -t 60s fds $(seq 40)
+    client=$(last_pid)
+    read -r -t 20 -u 7 line # Handlers run and hold their descriptors.
+    printf '%040d' 0 >&8 # One byte for each handler.
+    wait_status "$client"
+    seq 40 | diff -u - "$BATS_TEST_TMPDIR/got"
+    alive "$server"
+}
+
+@test "exec mode out of descriptors with no handler running: that request gets an error reply, and the server goes on" {
+    spawn "$BATS_TEST_TMPDIR/srv" bash -c 'ulimit -n 32 && exec ipc-serve --ready-file "$1" fds -- cat' - "$BATS_TEST_TMPDIR/srv.ready"
+    server=$(last_pid)
+    wait_ready "$BATS_TEST_TMPDIR/srv.ready" "$server" "$BATS_TEST_TMPDIR/srv.err"
+    socket=$(sed -n 's/^unix://p' "$BATS_TEST_TMPDIR/srv.ready")
+    python3 - "$socket" <<PY
+$raw_client_py
+import select, subprocess, sys, time
+path = sys.argv[1]
+
+def refused(s, timeout):
+    if not select.select([s], [], [], timeout)[0]:
+        return False
+    try:
+        return s.recv(1, socket.MSG_PEEK) == b""
+    except ConnectionResetError:
+        return True
+
+# More connections than the server has descriptors for: it takes what it
+# can and closes the rest at once, in order; once the last one is closed,
+# every descriptor it has is in use.
+held = [connect(path) for _ in range(60)]
+assert refused(held[-1], 20), "the last connection was not refused"
+held = [s for s in held if not refused(s, 0)]
+assert held, "no connection was accepted"
+held.pop().close()  # One descriptor free again: for one client, none for a handler.
+for attempt in range(200):
+    s = connect(path)
+    try:
+        s.sendall(HELLO + frame(1, b"x"))
+        s.settimeout(20)
+        got = s.recv(65536)
+    except (ConnectionResetError, BrokenPipeError):
+        got = b""
+    if got:
+        break
+    s.close()  # Refused: the server had not seen the close yet.
+    time.sleep(0.05)
+else:
+    raise AssertionError("no connection accepted after one closed")
+length, kind, request_id, status = struct.unpack(">IBQB", got[:14])
+assert (kind, request_id, status) == (5, 1, 1), got
+assert b"Too many open files" in got[14:], got
+for other in held:
+    other.close()
+s.close()
+got = subprocess.run(["timeout", "30", "ipc-req", "-t", "20s", "fds", "served"], capture_output=True)
+assert got.returncode == 0 and got.stdout == b"served\n", got
+PY
+    alive "$server"
+}
+
+@test "exec mode stops a handler as soon as its reply passes --max-size" {
+    # shellcheck disable=SC2016
+    serve "$BATS_TEST_TMPDIR/srv" --max-size 1M big -- sh -c 'cat >/dev/null; echo $$ >"$1"; head -c 2000000 /dev/zero; exec sleep 60' _ "$BATS_TEST_TMPDIR/pid"
+    run -1 --separate-stderr req -t 20s big x
+    one_error big
+    [[ "$stderr" == "ipc-req: big: request 1: the handler's reply is longer than --max-size (1048576 bytes)"* ]]
+    [ -z "$output" ]
+    read -r handler <"$BATS_TEST_TMPDIR/pid"
+    wait_gone "$handler"
+}
+
 @test "SIGKILL of ipc-serve (exec and --pipe) or of ipc-queue work kills the handlers it ran" {
     # shellcheck disable=SC2016
     serve "$BATS_TEST_TMPDIR/exec" doomed -- sh -c 'cat >/dev/null; echo $$ >"$1"; exec sleep 600' _ "$BATS_TEST_TMPDIR/exec.pid"
