@@ -61,7 +61,7 @@ int main(int argc, char** argv)
                 fmt::format("--jobs: {} is more than {} handlers at once", *options.jobs, max_jobs),
                 "use a smaller -j");
         auto const cpus = std::max(1u, std::thread::hardware_concurrency());
-        ipc::Stop stop({}); // SIGINT and SIGTERM drain, then exit 0.
+        ipc::Stop stop({}); // SIGINT and SIGTERM drain, then exit 0; a second one 130/143.
         auto server = ipc::open_server(
             { .address = address,
                 .access = options.security.access,
@@ -76,7 +76,6 @@ int main(int argc, char** argv)
                 .max_size = options.security.max_size,
                 .name = address.text() },
             stop);
-        server->run();
-        return ipc::Exit::Ok;
+        return server->run();
     });
 }

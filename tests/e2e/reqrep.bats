@@ -771,3 +771,50 @@ PY
     run -0 ipc-queue work jobs -n 1 -- python3 "$BATS_TEST_TMPDIR/fds.py"
     [ "$output" = "0 1 2" ]
 }
+
+@test "a Request with id 0 is a protocol error: one line, that connection closed, the others served" {
+    serve "$BATS_TEST_TMPDIR/srv" zero -- cat
+    socket=$(sed -n 's/^unix://p' "$BATS_TEST_TMPDIR/srv.ready")
+    python3 - "$socket" <<PY
+$raw_client_py
+import subprocess, sys
+s = connect(sys.argv[1])
+s.settimeout(20)
+s.sendall(HELLO + frame(0, b"x"))
+got = b""
+try:
+    while True:
+        data = s.recv(4096)
+        if not data:
+            break
+        got += data
+except ConnectionResetError:
+    pass
+assert got == b"", got  # No reply: id 0 answers no request.
+got = subprocess.run(["timeout", "30", "ipc-req", "zero", "still"], capture_output=True)
+assert got.returncode == 0 and got.stdout == b"still\n", got
+PY
+    [ "$(wc -l <"$BATS_TEST_TMPDIR/srv.err")" = 1 ]
+    grep -q '^ipc-serve: client (pid [0-9]*): .*id 0.*; connection closed$' "$BATS_TEST_TMPDIR/srv.err"
+}
+
+@test "a second SIGTERM abandons the requests in flight: the server exits 143" {
+    mkfifo "$BATS_TEST_TMPDIR/started"
+    exec 7<>"$BATS_TEST_TMPDIR/started"
+    # shellcheck disable=SC2016
+    serve "$BATS_TEST_TMPDIR/srv" stuck -- sh -c 'cat >/dev/null; echo started >"$1"; exec sleep 60' _ "$BATS_TEST_TMPDIR/started"
+    server=$(last_pid)
+    socket=$(sed -n 's/^unix://p' "$BATS_TEST_TMPDIR/srv.ready")
+    spawn "$BATS_TEST_TMPDIR/got" ipc-req -t 60s stuck x
+    read -r -t 20 -u 7 line
+    kill -TERM "$server"
+    # The drain has begun once the socket is gone; a second signal now is not merged with the first.
+    for ((tries = 0; tries < 1000; tries++)); do
+        [ -e "$socket" ] || break
+        sleep 0.01
+    done
+    [ ! -e "$socket" ]
+    kill -TERM "$server"
+    wait_gone "$server"
+    wait_status "$server" 143
+}
