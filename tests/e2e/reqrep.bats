@@ -636,6 +636,76 @@ def connect(path):
     return s
 '
 
+@test "--pipe: a co-process that prints nothing for one request times out; no reply shifts onto another client" {
+    mkfifo "$BATS_TEST_TMPDIR/read"
+    exec 7<>"$BATS_TEST_TMPDIR/read"
+    # Tells the FIFO each request it read; like sed -u '/^skip/d', prints nothing for skip-me.
+    cat >"$BATS_TEST_TMPDIR/lookup" <<'SH'
+while read -r l; do
+    echo "$l" >"$1"
+    case $l in skip*) ;; *) echo "answer for $l" ;; esac
+done
+SH
+    serve "$BATS_TEST_TMPDIR/srv" --pipe --handler-timeout 2s lookup -- sh "$BATS_TEST_TMPDIR/lookup" "$BATS_TEST_TMPDIR/read"
+    spawn "$BATS_TEST_TMPDIR/a" ipc-req -t 60s lookup skip-me
+    a=$(last_pid)
+    read -r -t 20 -u 7 line
+    [ "$line" = skip-me ] # The co-process holds A's request, and will never answer it.
+    run -0 --separate-stderr req -t 60s lookup 'private data of client B'
+    [ "$output" = 'answer for private data of client B' ]
+    wait_status "$a" 1
+    [ ! -s "$BATS_TEST_TMPDIR/a" ]
+    [[ "$(cat "$BATS_TEST_TMPDIR/a.err")" == "ipc-req: lookup: request 1: timed out after 2s"* ]]
+    run -0 req -t 60s lookup again # Not wedged.
+    [ "$output" = 'answer for again' ]
+}
+
+@test "--pipe --handler-timeout: a co-process that does not answer in time is replaced, so its late reply reaches nobody" {
+    # shellcheck disable=SC2016
+    serve "$BATS_TEST_TMPDIR/srv" --pipe --handler-timeout 1s late -- sh -c 'echo $$ >>"$1"; while read -r l; do [ "$l" != slow ] || sleep 30; echo "re $l"; done' _ "$BATS_TEST_TMPDIR/pids"
+    # The request after the stuck one goes to the new co-process.
+    run -1 --separate-stderr req -t 30s late slow after
+    one_error late
+    [[ "$stderr" == "ipc-req: late: request 1: timed out after 1s"* ]]
+    [ "$output" = 're after' ]
+    read -r first <"$BATS_TEST_TMPDIR/pids"
+    wait_gone "$first" # Killed with its group (the sleep), its pipe closed.
+    run -0 req -t 30s late fast
+    [ "$output" = 're fast' ]
+    [ "$(wc -l <"$BATS_TEST_TMPDIR/pids")" = 2 ]
+}
+
+@test "SIGTERM ends a server whose co-process went silent, once the default --pipe time-out of 5s has passed" {
+    mkfifo "$BATS_TEST_TMPDIR/read"
+    exec 7<>"$BATS_TEST_TMPDIR/read"
+    # shellcheck disable=SC2016
+    serve "$BATS_TEST_TMPDIR/srv" --pipe silent -- sh -c 'while read -r l; do echo "$l" >"$1"; done' _ "$BATS_TEST_TMPDIR/read"
+    server=$(last_pid)
+    spawn "$BATS_TEST_TMPDIR/got" ipc-req -t 60s silent anything
+    client=$(last_pid)
+    read -r -t 20 -u 7 line # The co-process has the request; it prints nothing.
+    kill -TERM "$server"
+    wait_gone "$server"
+    wait_status "$server"
+    wait_status "$client" 1
+    [[ "$(cat "$BATS_TEST_TMPDIR/got.err")" == "ipc-req: silent: request 1: timed out after 5s"* ]]
+}
+
+@test "stdio mode with stdin a file answers requests from it in turn, then exits at its end" {
+    printf '%s\n' r1 r2 >"$BATS_TEST_TMPDIR/replies"
+    spawn "$BATS_TEST_TMPDIR/srv" bash -c 'exec ipc-serve --ready-file "$1" hand <"$2"' - \
+        "$BATS_TEST_TMPDIR/srv.ready" "$BATS_TEST_TMPDIR/replies"
+    server=$(last_pid)
+    wait_ready "$BATS_TEST_TMPDIR/srv.ready" "$server" "$BATS_TEST_TMPDIR/srv.err"
+    run -0 --separate-stderr req -t 30s hand a b
+    [ "$output" = "$(printf '%s\n' r1 r2)" ]
+    [ -z "$stderr" ]
+    wait_gone "$server"
+    wait_status "$server"
+    [ "$(cat "$BATS_TEST_TMPDIR/srv")" = "$(printf '%s\n' a b)" ]
+    [ ! -s "$BATS_TEST_TMPDIR/srv.err" ]
+}
+
 @test "exec mode out of descriptors: requests wait for running handlers to free some, and all are answered" {
     mkfifo "$BATS_TEST_TMPDIR/started" "$BATS_TEST_TMPDIR/go"
     exec 7<>"$BATS_TEST_TMPDIR/started" 8<>"$BATS_TEST_TMPDIR/go"
