@@ -888,3 +888,15 @@ PY
     wait_gone "$server"
     wait_status "$server" 143
 }
+
+@test "exec mode: a handler that can no longer be run fails each request at once, and the server goes on" {
+    cp "$(command -v cat)" "$BATS_TEST_TMPDIR/handler"
+    serve "$BATS_TEST_TMPDIR/srv" -j 1 vanished -- "$BATS_TEST_TMPDIR/handler"
+    rm "$BATS_TEST_TMPDIR/handler"
+    run -1 --separate-stderr req -t 20s vanished x y
+    [ "${#stderr_lines[@]}" = 2 ]
+    [[ "${stderr_lines[1]}" == "ipc-req: vanished: request 2: "*"handler: cannot run: No such file or directory" ]]
+    cp "$(command -v cat)" "$BATS_TEST_TMPDIR/handler"
+    run -0 req vanished back
+    [ "$output" = back ]
+}

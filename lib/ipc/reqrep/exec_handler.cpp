@@ -120,7 +120,8 @@ void ExecHandler::submit(Job const& job, std::string_view data)
 // some. With none running, waiting would be for ever: the request fails.
 bool ExecHandler::start(std::size_t slot, Waiting const& waiting)
 {
-    auto const uid = waiting.job.peer_uid < 0 ? std::string() : std::to_string(waiting.job.peer_uid);
+    auto const uid
+        = waiting.job.peer_uid < 0 ? std::string() : std::to_string(waiting.job.peer_uid);
     std::optional<io::Child> child;
     try {
         auto const input = anonymous_file(waiting.data);
@@ -140,7 +141,8 @@ bool ExecHandler::start(std::size_t slot, Waiting const& waiting)
         m_reply(waiting.job, wire::ReplyStatus::Error, e.what());
         return true;
     }
-    auto& running = m_slots[slot].emplace(Running { .job = waiting.job, .child = std::move(child) });
+    auto& running
+        = m_slots[slot].emplace(Running { .job = waiting.job, .child = std::move(child) });
     io::set_blocking(running.child->stdout_fd(), io::Blocking::No);
     io::set_blocking(running.child->stderr_fd(), io::Blocking::No);
     if (m_options.handler_timeout)
@@ -241,10 +243,13 @@ void ExecHandler::tick()
             running->stopped = Stopped::TimedOut;
             running->child->kill(SIGKILL); // The whole group: its children too.
         }
-    for (std::size_t slot = 0; slot < m_slots.size() && !m_queue.empty() && !m_starved; ++slot) {
-        if (m_slots[slot])
-            continue;
-        if (!start(slot, m_queue.front())) {
+    std::size_t slot = 0;
+    while (!m_queue.empty() && !m_starved) {
+        while (slot < m_slots.size() && m_slots[slot])
+            ++slot;
+        if (slot == m_slots.size())
+            break;
+        if (!start(slot, m_queue.front())) { // The slot stays free when it failed the request.
             m_starved = true;
             break;
         }

@@ -296,8 +296,8 @@ bool PipeHandler::deliver(Worker& worker)
         worker.held.pop_front();
         --m_in_flight;
         if (!stdio())
-            worker.deadline = worker.held.empty() ? std::nullopt
-                                                  : std::optional(Clock::now() + m_timeout);
+            worker.deadline
+                = worker.held.empty() ? std::nullopt : std::optional(Clock::now() + m_timeout);
     }
     return true;
 }
@@ -417,8 +417,7 @@ void PipeHandler::tick()
                 assign(*worker);
             if (worker->alive && worker->out_done < worker->out.size() && !worker->writing)
                 write_out(*worker);
-            if (file && worker->alive
-                && (!worker->held.empty() || worker->splitter.pending() == 0))
+            if (file && worker->alive && (!worker->held.empty() || worker->splitter.pending() == 0))
                 read_in(*worker);
         } while (file && worker->alive && worker->held.empty() && !m_waiting.empty());
     }

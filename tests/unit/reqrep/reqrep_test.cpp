@@ -7,9 +7,9 @@
 #include "support/runtime.hpp"
 
 #include <catch2/catch.hpp>
-#include <fmt/format.h>
 #include <csignal>
 #include <cstdlib>
+#include <fmt/format.h>
 #include <pthread.h>
 #include <thread>
 
@@ -72,7 +72,8 @@ Got try_ask(
     return got;
 }
 
-Got ask(std::string const& name, std::vector<std::string> const& requests, std::uint64_t retries = 0)
+Got ask(
+    std::string const& name, std::vector<std::string> const& requests, std::uint64_t retries = 0)
 {
     Got got;
     REQUIRE_NOTHROW(got = try_ask(name, requests, retries));
@@ -140,13 +141,15 @@ TEST_CASE("a co-process that dies fails the request it held; the next go to a ne
             "ok:a", "error:the co-process ended (exit 4) without replying", "ok:c", "ok:d" });
 }
 
-TEST_CASE("a co-process that leaves a reply out shifts only that client's replies, never onto another's",
+TEST_CASE(
+    "a co-process that leaves a reply out shifts only that client's replies, never onto another's",
     "[reqrep]")
 {
     Runtime runtime;
     // Like sed -u '/^skip/d': no reply at all for a request that starts with "skip".
     Served served("lookup",
-        { .command = { "sh", "-c", "while read -r l; do case $l in skip*) ;; *) echo \"$l\" ;; esac; done" },
+        { .command = { "sh", "-c",
+              "while read -r l; do case $l in skip*) ;; *) echo \"$l\" ;; esac; done" },
             .pipe = true,
             .handler_timeout = 1s },
         100);
