@@ -11,7 +11,6 @@
 
 #include "ipc/io/sys.hpp"
 
-#include <algorithm>
 #include <array>
 #include <csignal>
 #include <cstring>
@@ -52,8 +51,8 @@ constexpr std::array<int, 4> default_signals { SIGPIPE, SIGINT, SIGTERM, SIGXFSZ
 }
 
 // Our descriptors onto 0, 1 and 2. A source that is itself one of them,
-// but not its own target, is moved out of the way first.
-void set_standard_fds(Plan& plan)
+// but not its own target, is moved out of the way first. In the child.
+__attribute__((no_sanitize("address"))) void set_standard_fds(Plan& plan)
 {
     auto fds = plan.fds;
     for (int target = 0; target < 3; ++target) {
@@ -95,8 +94,9 @@ __attribute__((no_sanitize("address"))) int start(void* argument)
         struct sigaction action { };
         if (::sigaction(signal, nullptr, &action) != 0)
             continue; // SIGKILL, SIGSTOP, glibc's own.
-        bool const ours = std::find(default_signals.begin(), default_signals.end(), signal)
-            != default_signals.end();
+        bool ours = false;
+        for (int const other : default_signals)
+            ours = ours || other == signal;
         if (!ours && (action.sa_handler == SIG_DFL || action.sa_handler == SIG_IGN))
             continue;
         action = {};
