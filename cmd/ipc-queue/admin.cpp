@@ -72,12 +72,11 @@ ipc::Exit dead(AdminOptions const& options)
     return ipc::Exit::Ok;
 }
 
-std::string age(std::optional<std::int64_t> since_ns)
+std::string age(std::optional<ipc::Duration> age)
 {
-    if (!since_ns)
+    if (!age)
         return "-";
-    auto const ms = std::max<std::int64_t>(0, (ipc::queue::now_ns() - *since_ns) / 1'000'000);
-    return ipc::format_duration(std::chrono::milliseconds(ms));
+    return ipc::format_duration(std::chrono::floor<std::chrono::milliseconds>(*age));
 }
 
 ipc::Exit stat(AdminOptions const& options)
@@ -98,8 +97,8 @@ ipc::Exit stat(AdminOptions const& options)
         if (options.framing.json) {
             std::string quoted;
             ipc::framing::append_json_string(quoted, name);
-            auto const oldest = stats.oldest_ns
-                ? std::to_string((ipc::queue::now_ns() - *stats.oldest_ns) / 1'000'000)
+            auto const oldest = stats.oldest_age
+                ? std::to_string(std::chrono::floor<std::chrono::milliseconds>(*stats.oldest_age).count())
                 : std::string("null");
             write_line(out,
                 fmt::format("{{\"queue\":{},\"ready\":{},\"delayed\":{},\"leased\":{},"
@@ -110,7 +109,7 @@ ipc::Exit stat(AdminOptions const& options)
         } else {
             write_line(out,
                 fmt::format("{:<24} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9.1f} {:>9.1f}", name,
-                    stats.ready, stats.delayed, stats.leased, stats.dead, age(stats.oldest_ns),
+                    stats.ready, stats.delayed, stats.leased, stats.dead, age(stats.oldest_age),
                     stats.pushed_per_s, stats.done_per_s));
         }
     }

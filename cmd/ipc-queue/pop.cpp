@@ -42,8 +42,8 @@ bool wait_for_items(
     ipc::io::Poller& poller, ipc::queue::Doorbell& bell, ipc::Stop& stop, ipc::queue::Queue& queue)
 {
     int timeout = fallback_ms;
-    if (auto const due = queue.next_due_ns()) {
-        auto const ms = (*due - ipc::queue::now_ns()) / 1'000'000 + 1;
+    if (auto const due = queue.next_due()) {
+        auto const ms = std::chrono::ceil<std::chrono::milliseconds>(*due).count();
         timeout = static_cast<int>(std::clamp<std::int64_t>(ms, 0, fallback_ms));
     }
     if (int const limit = stop.wait_ms(); limit >= 0)

@@ -37,7 +37,7 @@ struct Stats {
     std::uint64_t delayed = 0; // Waiting for --delay or a retry's back-off.
     std::uint64_t leased = 0; // Held by a consumer whose lease runs.
     std::uint64_t dead = 0;
-    std::optional<std::int64_t> oldest_ns; // Enqueue time of the oldest live item.
+    std::optional<Duration> oldest_age; // Since the push of the oldest live item.
     double pushed_per_s = 0; // Over the last minute.
     double done_per_s = 0; // Acked (popped, or processed by work), over the last minute.
 };
@@ -80,11 +80,8 @@ public:
     // Deletes every item, dead ones included; returns how many.
     virtual std::uint64_t purge() = 0;
     virtual Stats stats() = 0;
-    // When the next delayed or leased item becomes ready (Unix ns), if any.
-    virtual std::optional<std::int64_t> next_due_ns() = 0;
+    // How long until the next delayed or leased item becomes ready, if any.
+    virtual std::optional<Duration> next_due() = 0;
 };
-
-// Unix time now, in nanoseconds (the clock items are stamped with).
-std::int64_t now_ns();
 
 }

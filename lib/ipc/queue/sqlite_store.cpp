@@ -98,7 +98,7 @@ std::vector<Id> sorted(std::span<Id const> ids)
 
 class SqliteQueue final : public Queue {
 public:
-    SqliteQueue(std::string name, std::string path, Sync sync);
+    SqliteQueue(std::string name, std::string path, Sync sync, Clock& clock);
     ~SqliteQueue() override = default;
 
     void begin() override;
@@ -117,15 +117,17 @@ public:
     std::uint64_t retry(std::span<Id const> ids) override;
     std::uint64_t purge() override;
     Stats stats() override;
-    std::optional<std::int64_t> next_due_ns() override;
+    std::optional<Duration> next_due() override;
 
 private:
+    std::int64_t now_ns() { return m_clock.now_ns(); }
     void insert_pending();
     template<typename Each> void scan_ready(std::int64_t now, Each each);
     std::uint64_t count_of(char const* sql, std::string_view ids = {});
     // Counts items pushed and done now, in `activity`.
     void record(std::uint64_t pushed, std::uint64_t done);
 
+    Clock& m_clock;
     Database m_db; // Declared first: the statements are finalized before it closes.
     ChunkTable m_items, m_dead;
     Statement m_next_get, m_next_put, m_key_get, m_key_put, m_key_sweep, m_ready_above,
@@ -141,13 +143,6 @@ private:
 
 }
 
-std::int64_t now_ns()
-{
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-        std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 std::string queue_path(std::string const& name)
 {
     return fmt::format("{}/{}.db", state_dir(), name);
@@ -155,8 +150,9 @@ std::string queue_path(std::string const& name)
 
 namespace {
 
-SqliteQueue::SqliteQueue(std::string name, std::string path, Sync sync)
-    : m_db(std::move(name), std::move(path), sync)
+SqliteQueue::SqliteQueue(std::string name, std::string path, Sync sync, Clock& clock)
+    : m_clock(clock)
+    , m_db(std::move(name), std::move(path), sync)
     , m_items(m_db, "items")
     , m_dead(m_db, "dead")
 {
@@ -462,7 +458,8 @@ Stats SqliteQueue::stats()
         " (SELECT coalesce(sum(count), 0) FROM dead),"
         " min(enqueued)"
         " FROM items");
-    sqlite3_bind_int64(select, 1, now_ns());
+    auto const now = now_ns();
+    sqlite3_bind_int64(select, 1, now);
     m_db.step(select);
     Stats stats;
     auto const column = [&](int index) {
@@ -473,10 +470,9 @@ Stats SqliteQueue::stats()
     stats.leased = column(2);
     stats.dead = column(3);
     if (sqlite3_column_type(select, 4) != SQLITE_NULL)
-        stats.oldest_ns = sqlite3_column_int64(select, 4);
+        stats.oldest_age = Duration(std::max<std::int64_t>(0, now - sqlite3_column_int64(select, 4)));
     sqlite3_reset(select);
 
-    auto const now = now_ns();
     auto* rates = m_db.prepare(m_rates,
         "SELECT coalesce(sum(pushed), 0), coalesce(sum(done), 0) FROM activity WHERE bucket >= ?1");
     sqlite3_bind_int64(rates, 1, now / bucket_ns - window_buckets);
@@ -489,27 +485,29 @@ Stats SqliteQueue::stats()
     return stats;
 }
 
-std::optional<std::int64_t> SqliteQueue::next_due_ns()
+std::optional<Duration> SqliteQueue::next_due()
 {
+    auto const now = now_ns();
     auto* select = m_db.prepare(m_next_due, "SELECT min(ready_at) FROM items WHERE ready_at > ?1");
-    sqlite3_bind_int64(select, 1, now_ns());
+    sqlite3_bind_int64(select, 1, now);
     m_db.step(select);
-    std::optional<std::int64_t> due;
+    std::optional<Duration> due;
     if (sqlite3_column_type(select, 0) != SQLITE_NULL)
-        due = sqlite3_column_int64(select, 0);
+        due = Duration(sqlite3_column_int64(select, 0) - now);
     sqlite3_reset(select); // A statement left running would keep the snapshot of this read.
     return due;
 }
 
 }
 
-std::unique_ptr<Queue> open_sqlite(std::string const& name, Missing missing, Sync sync)
+std::unique_ptr<Queue> open_sqlite(
+    std::string const& name, Missing missing, Sync sync, Clock& clock)
 {
     auto path = queue_path(name);
     if (missing == Missing::Fail && ::access(path.c_str(), F_OK) != 0)
         throw Error(
             Exit::Unavailable, fmt::format("{}: no such queue", name), "see 'ipc-queue ls'");
-    return std::make_unique<SqliteQueue>(name, std::move(path), sync);
+    return std::make_unique<SqliteQueue>(name, std::move(path), sync, clock);
 }
 
 std::vector<std::string> list_queues()

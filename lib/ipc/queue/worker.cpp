@@ -162,9 +162,9 @@ void Worker::wait()
     int timeout = -1;
     if (taking() && m_running.size() < m_options.jobs) {
         timeout = fallback_ms;
-        if (auto const due = m_queue.next_due_ns())
-            timeout = static_cast<int>(
-                std::clamp<std::int64_t>((*due - now_ns()) / 1'000'000 + 1, 0, fallback_ms));
+        if (auto const due = m_queue.next_due())
+            timeout = static_cast<int>(std::clamp<std::int64_t>(
+                std::chrono::ceil<std::chrono::milliseconds>(*due).count(), 0, fallback_ms));
     } else {
         fds[1].fd = -1; // Full: a ring would only spin us.
     }

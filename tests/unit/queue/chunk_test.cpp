@@ -68,7 +68,7 @@ TEST_CASE("ends that do not describe the chunk are refused", "[queue]")
 TEST_CASE("leases cut chunks where asked, in order, and acks take whole runs", "[queue]")
 {
     ipc::test::QueueDirs state;
-    auto queue = ipc::queue::open_sqlite("jobs");
+    auto queue = state.open("jobs");
     int const total = static_cast<int>(ipc::queue::chunk_items) * 2 + 88;
     push_numbers(*queue, 0, total);
 
@@ -94,7 +94,7 @@ TEST_CASE("leases cut chunks where asked, in order, and acks take whole runs", "
 TEST_CASE("items of one lease are acked, retried and buried one by one", "[queue]")
 {
     ipc::test::QueueDirs state;
-    auto queue = ipc::queue::open_sqlite("jobs");
+    auto queue = state.open("jobs");
     push_numbers(*queue, 1, 5);
     auto const items = queue->lease(5, 1min);
     check_numbers(items, 1, 5);
@@ -127,10 +127,10 @@ TEST_CASE("items of one lease are acked, retried and buried one by one", "[queue
 TEST_CASE("a lease that runs out gives its whole chunk back, counted as an attempt", "[queue]")
 {
     ipc::test::QueueDirs state;
-    auto queue = ipc::queue::open_sqlite("jobs");
+    auto queue = state.open("jobs");
     push_numbers(*queue, 0, 10);
-    REQUIRE(queue->lease(4, 1ms).size() == 4);
-    ::usleep(5000);
+    REQUIRE(queue->lease(4, 1min).size() == 4);
+    state.clock.advance(1min);
     auto const items = queue->lease(100, 1min);
     check_numbers(items, 0, 10);
     CHECK(items[0].attempts == 2);
@@ -141,7 +141,7 @@ TEST_CASE("a lease that runs out gives its whole chunk back, counted as an attem
 TEST_CASE("priorities cut across chunks: higher first, FIFO within one", "[queue]")
 {
     ipc::test::QueueDirs state;
-    auto queue = ipc::queue::open_sqlite("jobs");
+    auto queue = state.open("jobs");
     push_numbers(*queue, 0, 300);
     push_numbers(*queue, 1000, 300, { .priority = 5 });
     push_numbers(*queue, 2000, 3, { .priority = -1 });
@@ -161,14 +161,14 @@ TEST_CASE("ids are never given twice, even once the queue is empty", "[queue]")
     ipc::test::QueueDirs state;
     Id last = 0;
     {
-        auto queue = ipc::queue::open_sqlite("jobs");
+        auto queue = state.open("jobs");
         push_numbers(*queue, 0, 3);
         auto const items = queue->lease(10, 1min);
         last = items.back().id;
         queue->ack(items);
         CHECK(queue->purge() == 0);
     }
-    auto queue = ipc::queue::open_sqlite("jobs");
+    auto queue = state.open("jobs");
     push_numbers(*queue, 0, 1);
     auto const items = queue->peek(1);
     REQUIRE(items.size() == 1);
@@ -178,7 +178,7 @@ TEST_CASE("ids are never given twice, even once the queue is empty", "[queue]")
 TEST_CASE("items larger than a chunk's share go whole, each in its own", "[queue]")
 {
     ipc::test::QueueDirs state;
-    auto queue = ipc::queue::open_sqlite("jobs");
+    auto queue = state.open("jobs");
     std::string const big(ipc::queue::chunk_bytes + 10, 'x');
     queue->begin();
     queue->add("small", {});
