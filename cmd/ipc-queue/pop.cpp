@@ -71,8 +71,7 @@ void write_items(ipc::framing::Writer& out, bool json, std::vector<ipc::queue::I
         // Caught here, besides run(), to give the items back at once rather
         // than when their lease runs out; the reader may have seen some, so
         // this is at-least-once, as documented.
-        for (auto const& item : items)
-            queue.release(item.id, "", {}, false);
+        queue.release(items, "", {}, ipc::queue::Fate::Retry);
         throw;
     }
 }

@@ -316,3 +316,27 @@ EOF
     run -0 ipc-queue stat --json jobs
     [[ "$output" == *'"ready":0,"delayed":0,"leased":0,'* ]]
 }
+
+@test "a worker stopped past its lease cannot override the consumer that has the item now" {
+    ipc-queue push jobs x
+    mkfifo "$BATS_TEST_TMPDIR/started" "$BATS_TEST_TMPDIR/go"
+    exec 5<>"$BATS_TEST_TMPDIR/started" 6<>"$BATS_TEST_TMPDIR/go" # Both ways: no open blocks.
+    # A's handler stops its worker, as Ctrl-Z would, and fails once it runs again.
+    spawn "$BATS_TEST_TMPDIR/a" ipc-queue work jobs -n 1 --lease 1s --max-attempts 1 -- \
+        sh -c 'kill -STOP $PPID; exit 1'
+    local a=$(last_pid) a_status=0
+    # B gets the item once A's lease ran out, and holds it until told (or 30 s).
+    spawn "$BATS_TEST_TMPDIR/b" ipc-queue work jobs -n 1 -- \
+        bash -c 'echo "$IPC_ATTEMPT" >"$0"; read -r -t 30 _ <"$1"' "$BATS_TEST_TMPDIR/started" \
+        "$BATS_TEST_TMPDIR/go"
+    read -r -t 20 -u 5 attempt
+    kill -CONT "$a"
+    wait "$a" || a_status=$?
+    echo go >&6
+    wait_status "$(last_pid)" 0
+    [ "$attempt" = 2 ]
+    [ "$a_status" = 0 ] # Nothing of A's went to the dead list.
+    [ "$(cat "$BATS_TEST_TMPDIR/a.err")" = "ipc-queue: jobs: item 1, attempt 1: exit 1; dropped: the lease ran out and the item went to another consumer" ]
+    run -0 ipc-queue stat --json jobs
+    [[ "$output" == *'"ready":0,"delayed":0,"leased":0,"dead":0,'* ]]
+}

@@ -44,6 +44,9 @@ struct Stats {
 
 enum class Sync { Normal, Full };
 
+// What release() does with an item: back in line, or onto the dead list.
+enum class Fate { Retry, Dead };
+
 class Queue {
 public:
     virtual ~Queue() = default;
@@ -63,14 +66,20 @@ public:
     // lease; each counts one attempt. Empty when none is ready. The items of
     // one call share a lease token, unique to that call.
     virtual std::vector<Item> lease(std::size_t max, Duration lease) = 0;
+    // The next three act only on the items still under the lease they were
+    // taken with: an item whose lease ran out and that was leased again
+    // belongs to its new consumer, and a stale outcome must not override
+    // the current one. Each returns how many items it acted on.
+    //
     // Extends the lease of items still being worked on to lease from now.
-    virtual void extend(std::span<Id const> ids, Duration lease) = 0;
-    // Deletes leased items for good: those still under the lease they were
-    // taken with (an item whose lease ran out and that was leased again
-    // belongs to its new consumer).
-    virtual void ack(std::span<Item const> items) = 0;
-    // Gives an item back after a failure: ready again after backoff, or dead.
-    virtual void release(Id id, std::string_view error, Duration backoff, bool dead) = 0;
+    virtual std::uint64_t extend(std::span<Item const> items, Duration lease) = 0;
+    // Deletes items for good.
+    virtual std::uint64_t ack(std::span<Item const> items) = 0;
+    // Gives items back after a failure, with error: ready again after
+    // backoff (Fate::Retry), or moved to the dead list (Fate::Dead).
+    virtual std::uint64_t release(
+        std::span<Item const> items, std::string_view error, Duration backoff, Fate fate)
+        = 0;
 
     // The items pop would take next, without taking them.
     virtual std::vector<Item> peek(std::size_t max) = 0;

@@ -108,9 +108,10 @@ public:
     void rollback() noexcept override;
 
     std::vector<Item> lease(std::size_t max, Duration lease) override;
-    void extend(std::span<Id const> ids, Duration lease) override;
-    void ack(std::span<Item const> items) override;
-    void release(Id id, std::string_view error, Duration backoff, bool dead) override;
+    std::uint64_t extend(std::span<Item const> items, Duration lease) override;
+    std::uint64_t ack(std::span<Item const> items) override;
+    std::uint64_t release(
+        std::span<Item const> items, std::string_view error, Duration backoff, Fate fate) override;
 
     std::vector<Item> peek(std::size_t max) override;
     std::vector<Item> dead(std::size_t max) override;
@@ -123,6 +124,9 @@ private:
     std::int64_t now_ns() { return m_clock.now_ns(); }
     void insert_pending();
     template<typename Each> void scan_ready(std::int64_t now, Each each);
+    template<typename Bind>
+    std::uint64_t each_run(
+        std::span<Item const> items, Statement& statement, char const* sql, Bind bind);
     std::uint64_t count_of(char const* sql, std::string_view ids = {});
     // Counts items pushed and done now, in `activity`.
     void record(std::uint64_t pushed, std::uint64_t done);
@@ -319,58 +323,71 @@ std::vector<Item> SqliteQueue::lease(std::size_t max, Duration lease)
     });
 }
 
-void SqliteQueue::extend(std::span<Id const> ids, Duration lease)
+// Runs sql over each run of items (?1 and ?2: its first and last id, ?3 its
+// lease token; bind() binds the rest), on whole chunks; returns the sum of
+// the counts it returns.
+template<typename Bind>
+std::uint64_t SqliteQueue::each_run(
+    std::span<Item const> items, Statement& statement, char const* sql, Bind bind)
 {
-    auto const in_order = sorted(ids);
-    transaction(m_db, [&] {
-        for (auto const id : in_order) {
-            m_items.isolate(id, id);
-            auto* update = m_db.prepare(
-                m_extend, "UPDATE items SET ready_at = ?2 WHERE id = ?1 AND leased != 0");
-            sqlite3_bind_int64(update, 1, id);
-            sqlite3_bind_int64(update, 2, now_ns() + nanoseconds(lease));
-            m_db.step(update);
-        }
+    std::uint64_t total = 0;
+    for_each_run(items, [&](Item const& first, Item const& last) {
+        m_items.isolate(first.id, last.id);
+        auto* run = m_db.prepare(statement, sql);
+        sqlite3_bind_int64(run, 1, first.id);
+        sqlite3_bind_int64(run, 2, last.id);
+        sqlite3_bind_int64(run, 3, first.lease);
+        bind(run);
+        while (m_db.step(run) == SQLITE_ROW)
+            total += static_cast<std::uint64_t>(sqlite3_column_int64(run, 0));
+    });
+    return total;
+}
+
+std::uint64_t SqliteQueue::extend(std::span<Item const> items, Duration lease)
+{
+    return transaction(m_db, [&] {
+        auto const until = now_ns() + nanoseconds(lease);
+        return each_run(items, m_extend,
+            "UPDATE items SET ready_at = ?4 WHERE id BETWEEN ?1 AND ?2 AND leased = ?3"
+            " RETURNING count",
+            [&](sqlite3_stmt* run) { sqlite3_bind_int64(run, 4, until); });
     });
 }
 
-void SqliteQueue::ack(std::span<Item const> items)
+std::uint64_t SqliteQueue::ack(std::span<Item const> items)
 {
-    transaction(m_db, [&] {
-        std::uint64_t done = 0;
-        for_each_run(items, [&](Item const& first, Item const& last) {
-            m_items.isolate(first.id, last.id);
-            auto* remove = m_db.prepare(m_ack,
-                "DELETE FROM items WHERE id BETWEEN ?1 AND ?2 AND leased = ?3 RETURNING count");
-            sqlite3_bind_int64(remove, 1, first.id);
-            sqlite3_bind_int64(remove, 2, last.id);
-            sqlite3_bind_int64(remove, 3, first.lease);
-            while (m_db.step(remove) == SQLITE_ROW)
-                done += static_cast<std::uint64_t>(sqlite3_column_int64(remove, 0));
-        });
+    return transaction(m_db, [&] {
+        auto const done = each_run(items, m_ack,
+            "DELETE FROM items WHERE id BETWEEN ?1 AND ?2 AND leased = ?3 RETURNING count",
+            [](sqlite3_stmt*) {});
         if (done != 0)
             record(0, done);
+        return done;
     });
 }
 
-void SqliteQueue::release(Id id, std::string_view error, Duration backoff, bool dead)
+std::uint64_t SqliteQueue::release(
+    std::span<Item const> items, std::string_view error, Duration backoff, Fate fate)
 {
-    transaction(m_db, [&] {
-        m_items.isolate(id, id);
-        auto* update = m_db.prepare(
-            m_release, "UPDATE items SET leased = 0, error = ?2, ready_at = ?3 WHERE id = ?1");
-        sqlite3_bind_int64(update, 1, id);
-        bind_text(update, 2, error);
-        sqlite3_bind_int64(update, 3, now_ns() + nanoseconds(backoff));
-        m_db.step(update);
-        if (!dead)
-            return;
-        auto* bury = m_db.prepare(m_bury, "INSERT INTO dead SELECT * FROM items WHERE id = ?1");
-        sqlite3_bind_int64(bury, 1, id);
-        m_db.step(bury);
-        auto* remove = m_db.prepare(m_unbury, "DELETE FROM items WHERE id = ?1");
-        sqlite3_bind_int64(remove, 1, id);
-        m_db.step(remove);
+    return transaction(m_db, [&] {
+        auto const ready_at = now_ns() + nanoseconds(backoff);
+        auto const bind = [&](sqlite3_stmt* run) {
+            bind_text(run, 4, error);
+            sqlite3_bind_int64(run, 5, ready_at);
+        };
+        if (fate == Fate::Retry)
+            return each_run(items, m_release,
+                "UPDATE items SET leased = 0, error = ?4, ready_at = ?5"
+                " WHERE id BETWEEN ?1 AND ?2 AND leased = ?3 RETURNING count",
+                bind);
+        auto const buried = each_run(items, m_bury,
+            "INSERT INTO dead SELECT id, count, priority, ?5, enqueued, attempts, 0, ?4, ends, data"
+            " FROM items WHERE id BETWEEN ?1 AND ?2 AND leased = ?3 RETURNING count",
+            bind);
+        each_run(items, m_unbury, "DELETE FROM items WHERE id BETWEEN ?1 AND ?2 AND leased = ?3",
+            [](sqlite3_stmt*) {});
+        return buried;
     });
 }
 

@@ -117,8 +117,7 @@ void Worker::take()
         } catch (Error const&) {
             // CMD cannot run (and never will): give back the items not
             // started rather than leave them leased until the lease ends.
-            for (; i < items.size(); ++i)
-                m_queue.release(items[i].id, "", {}, false);
+            m_queue.release(std::span(items).subspan(i), "", {}, Fate::Retry);
             throw;
         }
     }
@@ -132,8 +131,16 @@ void Worker::finish(Running& job, int status)
 {
     job.read_stderr();
     auto const& item = job.item;
+    // A worker stopped past its lease (Ctrl-Z) finds the item gone to
+    // another consumer, whose outcome stands.
+    auto const stale = [&](std::string_view outcome) {
+        warn("{}: item {}, attempt {}: {}; dropped: the lease ran out and the item went to "
+             "another consumer",
+            m_name, item.id, item.attempts, outcome);
+    };
     if (!job.timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-        m_queue.ack(std::span(&item, 1));
+        if (m_queue.ack(std::span(&item, 1)) == 0)
+            stale("done");
         return;
     }
     auto error = job.timed_out
@@ -146,7 +153,12 @@ void Worker::finish(Running& job, int status)
     auto const stored = std::count(job.stderr_text.begin(), job.stderr_text.end(), '\n') > 1
         ? error + "\n" + job.stderr_text
         : error;
-    m_queue.release(item.id, stored, backoff(m_options.backoff, item.attempts), dead);
+    if (m_queue.release(std::span(&item, 1), stored, backoff(m_options.backoff, item.attempts),
+            dead ? Fate::Dead : Fate::Retry)
+        == 0) {
+        stale(error);
+        return;
+    }
     warn("{}: item {}, attempt {}: {}{}", m_name, item.id, item.attempts, error,
         dead ? "; moved to the dead list" : "");
     m_any_dead = m_any_dead || dead;
@@ -190,7 +202,7 @@ void Worker::wait()
             job.read_stderr();
         if (Clock::now() >= job.renew_at) {
             // A handler that outlives half its lease keeps its item.
-            m_queue.extend(std::span(&job.item.id, 1), m_options.lease);
+            m_queue.extend(std::span(&job.item, 1), m_options.lease);
             job.renew_at = Clock::now() + m_options.lease / 2;
         }
         if (job.deadline && !job.timed_out && Clock::now() >= *job.deadline) {

@@ -8,6 +8,7 @@
 
 using namespace std::chrono_literals;
 using ipc::queue::Id;
+using ipc::queue::Fate;
 using ipc::queue::Item;
 
 namespace {
@@ -99,8 +100,8 @@ TEST_CASE("items of one lease are acked, retried and buried one by one", "[queue
     auto const items = queue->lease(5, 1min);
     check_numbers(items, 1, 5);
     queue->ack(std::span(&items[1], 1));
-    queue->release(items[3].id, "exit 1", {}, true);
-    queue->release(items[4].id, "exit 2", 1h, false);
+    CHECK(queue->release(std::span(&items[3], 1), "exit 1", {}, Fate::Dead) == 1);
+    CHECK(queue->release(std::span(&items[4], 1), "exit 2", 1h, Fate::Retry) == 1);
     auto stats = queue->stats();
     CHECK(stats.leased == 2);
     CHECK(stats.dead == 1);

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 
 using namespace std::chrono_literals;
-using ipc::queue::Id;
+using ipc::queue::Fate;
 
 namespace {
 
@@ -129,8 +129,8 @@ TEST_CASE("released items retry after their back-off, dead ones wait for retry",
     push(*queue, { "a", "b" });
     auto const items = queue->lease(2, 1min);
     REQUIRE(items.size() == 2);
-    queue->release(items[0].id, "exit 1", 1h, false);
-    queue->release(items[1].id, "boom", {}, true);
+    queue->release(std::span(&items[0], 1), "exit 1", 1h, Fate::Retry);
+    queue->release(std::span(&items[1], 1), "boom", {}, Fate::Dead);
     auto stats = queue->stats();
     CHECK(stats.delayed == 1);
     CHECK(stats.dead == 1);
@@ -191,9 +191,8 @@ TEST_CASE("an extended lease keeps its item from other consumers", "[queue]")
     push(*queue, { "long" });
     auto const items = queue->lease(1, 1min);
     REQUIRE(items.size() == 1);
-    std::vector<Id> const ids { items[0].id };
     state.clock.advance(50s);
-    queue->extend(ids, 1h);
+    CHECK(queue->extend(items, 1h) == 1);
     state.clock.advance(59min);
     CHECK(queue->lease(1, 1min).empty());
     CHECK(queue->stats().leased == 1);
@@ -208,11 +207,39 @@ TEST_CASE("stat's rates count the items pushed and acked in the last minute", "[
     auto const items = queue->lease(12, 1min);
     REQUIRE(items.size() == 12);
     queue->ack(std::span(items).first(10));
-    queue->release(items[10].id, "exit 1", {}, false); // Given back: not done.
+    queue->release(std::span(&items[10], 1), "exit 1", {}, Fate::Retry); // Given back: not done.
     auto const stats = queue->stats();
     // Over 60 to 70 seconds; the fake clock stands at the start of a bucket.
     CHECK(stats.pushed_per_s == Approx(30.0 / 60));
     CHECK(stats.done_per_s == Approx(10.0 / 60));
     state.clock.advance(75s); // The activity of 75 seconds ago is forgotten.
     CHECK(queue->stats().pushed_per_s == 0);
+}
+
+TEST_CASE("a consumer whose lease ran out cannot bury, release or extend the item", "[queue]")
+{
+    State state;
+    auto queue = state.open("jobs");
+    push(*queue, { "x" });
+    auto const stale = queue->lease(1, 1min);
+    REQUIRE(stale.size() == 1);
+    state.clock.advance(1min); // Stopped past its lease: another consumer takes the item.
+    auto const current = queue->lease(1, 1min);
+    REQUIRE(current.size() == 1);
+    CHECK(current[0].attempts == 2);
+
+    // Not its lease any more: the current one stays as it is.
+    CHECK(queue->extend(stale, 1h) == 0);
+    CHECK(queue->release(stale, "exit 1", {}, Fate::Dead) == 0);
+    CHECK(queue->dead(10).empty());
+    CHECK(queue->release(stale, "exit 1", {}, Fate::Retry) == 0);
+    CHECK(queue->ack(stale) == 0);
+    CHECK(queue->stats().leased == 1);
+    CHECK(queue->lease(1, 1min).empty());
+    state.clock.advance(1min); // The current lease runs out as it was taken.
+    auto const third = queue->lease(1, 1min);
+    REQUIRE(third.size() == 1);
+    queue->ack(third);
+    auto const stats = queue->stats();
+    CHECK(stats.ready + stats.delayed + stats.leased + stats.dead == 0);
 }
