@@ -265,7 +265,7 @@ EOF
     run -0 ipc-queue dead --json jobs
     [[ "${lines[0]}" == '{"data":"3",'*'"id":3,"attempts":2,"error":"exit 7: no 3"}' ]]
     ipc-queue retry jobs --all
-    run -0 ipc-queue work jobs --drain -- sh -c 'cat; echo'
+    run -0 ipc-queue work jobs --drain -- cat
     [ "$output" = "$(printf '3\n5')" ]
     run -0 ipc-queue stat --json jobs
     [[ "$output" == *'"ready":0,"delayed":0,"leased":0,"dead":0,'* ]]
@@ -277,13 +277,25 @@ EOF
     [ "$output" = "hello world jobs 1 1" ]
 }
 
+@test "work hands each item framed as it was pushed: a line ends with its newline" {
+    ipc-queue push jobs 'hello world'
+    run -0 ipc-queue work jobs -n 1 -- sh -c 'while read -r f; do echo "got $f"; done'
+    [ "$output" = "got hello world" ]
+    printf 'a\0b' | ipc-queue push -0 nul
+    run -0 ipc-queue work nul -0 -n 2 -- sh -c 'tr "\0" "|"'
+    [ "$output" = "a|b|" ]
+    printf 'as it is\n' | ipc-queue push --whole file
+    run -0 ipc-queue work file --whole -n 1 -- od -An -c
+    [ "$output" = "$(printf 'as it is\n' | od -An -c)" ]
+}
+
 @test "a worker SIGKILLed mid-item loses nothing: the item comes back after its lease" {
     ipc-queue push jobs precious
     # The handler kills its worker with SIGKILL, then exits without acking.
     run -137 ipc-queue work jobs --lease 300ms -n 1 -- sh -c 'kill -KILL $PPID'
     run -0 ipc-queue stat --json jobs
     [[ "$output" == *'"leased":1'* || "$output" == *'"ready":1'* ]]
-    run -0 ipc-queue work jobs -n 1 -- sh -c 'cat; echo " attempt $IPC_ATTEMPT"'
+    run -0 ipc-queue work jobs -n 1 -- sh -c 'read -r x; echo "$x attempt $IPC_ATTEMPT"'
     [ "$output" = "precious attempt 2" ]
 }
 
@@ -295,7 +307,7 @@ EOF
 
 @test "SIGTERM makes work stop taking items and finish the running one" {
     ipc-queue push jobs a b
-    spawn "$BATS_TEST_TMPDIR/out" ipc-queue work jobs -- sh -c 'cat; kill -TERM $PPID; echo " done"'
+    spawn "$BATS_TEST_TMPDIR/out" ipc-queue work jobs -- sh -c 'read -r x; kill -TERM $PPID; echo "$x done"'
     wait_status "$(last_pid)" 0
     [ "$(cat "$BATS_TEST_TMPDIR/out")" = "a done" ]
     run -0 ipc-queue pop jobs

@@ -111,9 +111,7 @@ std::optional<char> Writer::run_delimiter() const
 {
     if (m_options.json || m_options.topic_prefix)
         return std::nullopt;
-    if (m_options.mode == Mode::Whole || m_options.mode == Mode::Length)
-        return std::nullopt;
-    return m_options.delimiter;
+    return terminator(m_options);
 }
 
 void Writer::append_or_write(std::string_view bytes)

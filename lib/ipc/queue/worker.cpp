@@ -32,10 +32,11 @@ constexpr int fallback_ms = 5000;
 
 // The item's data in an anonymous file, for the handler's stdin: no pipe to
 // feed, so a handler that never reads cannot block us.
-io::Fd input_of(std::string const& data)
+io::Fd input_of(std::string const& data, std::optional<char> terminator)
 {
     io::Fd fd { sys::check(::memfd_create("ipc-queue-item", MFD_CLOEXEC), "memfd_create") };
-    if (!io::write_all(fd.get(), data))
+    if (!io::write_all(fd.get(), data)
+        || (terminator && !io::write_all(fd.get(), std::string_view(&*terminator, 1))))
         sys::fail("write", "memfd", errno);
     sys::check(::lseek(fd.get(), 0, SEEK_SET), "lseek");
     return fd;
@@ -89,7 +90,7 @@ bool Worker::taking() const
 void Worker::start(Item const& item)
 {
     auto job = std::make_unique<Running>();
-    auto const input = input_of(item.data);
+    auto const input = input_of(item.data, m_options.terminator);
     job->child.emplace(io::Spawn { .argv = m_options.command,
         .environment = { "IPC_QUEUE=" + m_name, fmt::format("IPC_ITEM_ID={}", item.id),
             fmt::format("IPC_ATTEMPT={}", item.attempts) },
