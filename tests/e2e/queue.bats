@@ -130,12 +130,51 @@ load helpers
     # SQLite's writes past it fail (EFBIG; ENOSPC says "the disk is full").
     run -74 --separate-stderr bash -c 'ulimit -f 64 && exec ipc-queue push q <"$1"' - \
         "$BATS_TEST_TMPDIR/in"
-    [ "$stderr" = "ipc-queue: q: commit: disk I/O error" ]
+    [ "$stderr" = "ipc-queue: q: commit: file size limit reached (raise 'ulimit -f'; nothing of this batch was stored)" ]
     run -0 ipc-queue pop q
     [ "$output" = before ]
     ipc-queue push q after # The queue is still sound.
     run -0 ipc-queue pop q
     [ "$output" = after ]
+}
+
+@test "a push that fails part-way says how many items it stored; with --id a re-run adds the rest" {
+    seq 60000 | sed 's/.*/{"data":"&"}/' >"$BATS_TEST_TMPDIR/good"
+    # A regular file: one batch of 50,000 is stored before the bad line.
+    { cat "$BATS_TEST_TMPDIR/good"; echo 'not json'; } >"$BATS_TEST_TMPDIR/bad"
+    run -2 --separate-stderr ipc-queue push --json q <"$BATS_TEST_TMPDIR/bad"
+    [ "$stderr" = "ipc-queue: stdin: line 60001: expected a JSON object at column 1; 50000 items were stored before the error (a re-run stores them again; with --id KEY it would not)" ]
+    run -0 ipc-queue stat --json q
+    [[ "$output" == *'"ready":50000,'* ]]
+    ipc-queue rm q
+    run -2 --separate-stderr ipc-queue push --json --id nightly q <"$BATS_TEST_TMPDIR/bad"
+    [ "$stderr" = "ipc-queue: stdin: line 60001: expected a JSON object at column 1; 50000 items were stored before the error (run the same push with --id nightly again to add the rest)" ]
+    run -0 --separate-stderr ipc-queue push -v --json --id nightly q <"$BATS_TEST_TMPDIR/good"
+    [ "$stderr" = "ipc-queue: q: --id nightly: 50000 items were stored before; adding the rest" ]
+    ipc-queue pop q >"$BATS_TEST_TMPDIR/out"
+    seq 60000 | cmp - "$BATS_TEST_TMPDIR/out"
+    run -0 --separate-stderr ipc-queue push -v --json --id nightly q <"$BATS_TEST_TMPDIR/good"
+    [ "$stderr" = "ipc-queue: q: --id nightly: pushed before; nothing added" ]
+}
+
+@test "a push --id waiting for more input holds no lock either, and keeps its key" {
+    mkfifo "$BATS_TEST_TMPDIR/fifo"
+    exec 4<>"$BATS_TEST_TMPDIR/fifo" # Ours to write; push sees EOF once it is closed.
+    spawn /dev/null bash -c 'exec ipc-queue push --id tail q <"$1" 4>&-' - "$BATS_TEST_TMPDIR/fifo"
+    echo one >&4
+    # A lock held would make pop wait for it (SQLite's two minutes).
+    run -0 timeout 10 ipc-queue pop --wait -n 1 q
+    [ "$output" = one ]
+    run -75 --separate-stderr ipc-queue push --id tail q other
+    [ "$stderr" = "ipc-queue: q: --id tail: another push with this key is running (try again once it has finished)" ]
+    echo two >&4
+    exec 4>&-
+    wait_status "$(last_pid)"
+    run -0 ipc-queue pop q
+    [ "$output" = two ]
+    run -0 ipc-queue push --id tail q again
+    run -0 ipc-queue stat --json q
+    [[ "$output" == *'"ready":0,'* ]]
 }
 
 @test "a queue of schema version 1 is upgraded in place, dead items and all" {
@@ -178,6 +217,7 @@ INSERT INTO items (id, priority, ready_at, enqueued, data) VALUES
     (1, 0, 0, 0, 'one'), (7, 0, 0, 0, 'seven'), (8, 3, 0, 0, 'urgent'), (9, 0, 0, 0, 'gone');
 DELETE FROM items WHERE id = 9;
 INSERT INTO dead (id, ready_at, enqueued, attempts, error, data) VALUES (5, 0, 0, 3, 'exit 1', 'five');
+INSERT INTO keys VALUES ('nightly', 9000000000000000000);
 PRAGMA application_id = 1768973169;
 PRAGMA user_version = 2;
 EOF
@@ -191,7 +231,9 @@ EOF
     [[ "${lines[2]}" == '{"data":"seven",'*'"id":7,"attempts":1}' ]]
     [[ "${lines[3]}" == '{"data":"new",'*'"id":10,"attempts":1}' ]] # Not 9: that was given once.
     run -0 sqlite3 "$IPC_STATE_DIR/old.db" 'PRAGMA user_version'
-    [ "$output" = 3 ]
+    [ "$output" = 4 ]
+    run -0 --separate-stderr ipc-queue push -v --id nightly old again # Its push had finished.
+    [ "$stderr" = "ipc-queue: old: --id nightly: pushed before; nothing added" ]
 }
 
 @test "a corrupt chunk of items is refused with 74, and the rest of the file is not touched" {

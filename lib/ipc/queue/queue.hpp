@@ -44,6 +44,19 @@ struct Stats {
 
 enum class Sync { Normal, Full };
 
+// What claim_key() found.
+struct KeyClaim {
+    enum class Status {
+        Claimed, // Ours to push under.
+        Done, // A push under the key finished within its window.
+        Busy, // Another process's push under the key is running.
+    };
+    Status status = Status::Claimed;
+    // Claimed: the items that an earlier push under the key stored before
+    // it failed, to be skipped by this one.
+    std::uint64_t stored = 0;
+};
+
 // What release() does with an item: back in line, or onto the dead list.
 enum class Fate { Retry, Dead };
 
@@ -56,11 +69,15 @@ public:
     // throws Error(IoError). The destructor rolls back an uncommitted batch.
     virtual void begin() = 0;
     virtual void add(std::string_view data, PushOptions const& options) = 0;
-    // Inside a batch: records key for window; false if it was already
-    // recorded and has not expired (the push is then a duplicate).
-    virtual bool claim_key(std::string_view key, Duration window) = 0;
     virtual void commit() = 0;
     virtual void rollback() noexcept = 0;
+
+    // A push under a key (push --id): claim_key(), outside a batch, records
+    // key for window and holds it for this process until the Queue is
+    // destroyed; each commit() then counts its items under the key, and
+    // finish_key(), inside the last batch, marks the push done.
+    virtual KeyClaim claim_key(std::string_view key, Duration window) = 0;
+    virtual void finish_key() = 0;
 
     // Leases up to max ready items, highest priority and oldest first, for
     // lease; each counts one attempt. Empty when none is ready. The items of

@@ -9,6 +9,8 @@
 #include "ipc/queue/sqlite_store.hpp"
 
 #include "ipc/core/error.hpp"
+#include "ipc/io/fd.hpp"
+#include "ipc/io/sys.hpp"
 #include "ipc/names/dirs.hpp"
 #include "ipc/names/name.hpp"
 #include "ipc/queue/chunk.hpp"
@@ -24,6 +26,7 @@
 #include <chrono>
 #include <cstring>
 #include <dirent.h>
+#include <fcntl.h>
 #include <iterator>
 #include <optional>
 #include <random>
@@ -89,6 +92,29 @@ template<typename Each> void for_each_run(std::span<Item const> items, Each each
     }
 }
 
+// Holds key for this process, so that two pushes under one key never run at
+// once: an open file description lock, which the kernel drops when the
+// process ends however it ends, on one byte of the database file far past
+// those SQLite locks, chosen by the key's FNV-1a hash. Returns no fd when
+// another process holds it.
+io::Fd lock_key(std::string const& path, std::string_view key)
+{
+    std::uint64_t hash = 0xcbf2'9ce4'8422'2325;
+    for (char const byte : key)
+        hash = (hash ^ static_cast<unsigned char>(byte)) * 0x100'0000'01b3;
+    io::Fd fd { static_cast<int>(sys::check(::open(path.c_str(), O_RDWR | O_CLOEXEC), "open", path)) };
+    struct flock lock { };
+    lock.l_type = F_WRLCK;
+    lock.l_whence = SEEK_SET;
+    lock.l_start = static_cast<off_t>((std::uint64_t { 1 } << 40) + hash % (std::uint64_t { 1 } << 30));
+    lock.l_len = 1;
+    if (::fcntl(fd.get(), F_OFD_SETLK, &lock) == 0)
+        return fd;
+    if (errno != EAGAIN && errno != EACCES)
+        sys::check(-1, "lock", path);
+    return {};
+}
+
 std::vector<Id> sorted(std::span<Id const> ids)
 {
     std::vector<Id> out(ids.begin(), ids.end());
@@ -103,9 +129,10 @@ public:
 
     void begin() override;
     void add(std::string_view data, PushOptions const& options) override;
-    bool claim_key(std::string_view key, Duration window) override;
     void commit() override;
     void rollback() noexcept override;
+    KeyClaim claim_key(std::string_view key, Duration window) override;
+    void finish_key() override;
 
     std::vector<Item> lease(std::size_t max, Duration lease) override;
     std::uint64_t extend(std::span<Item const> items, Duration lease) override;
@@ -134,7 +161,8 @@ private:
     Clock& m_clock;
     Database m_db; // Declared first: the statements are finalized before it closes.
     ChunkTable m_items, m_dead;
-    Statement m_next_get, m_next_put, m_key_get, m_key_put, m_key_sweep, m_ready_above,
+    Statement m_next_get, m_next_put, m_key_get, m_key_put, m_key_sweep, m_key_count, m_key_done,
+        m_ready_above,
         m_ready_zero, m_ready_below, m_mark_leased, m_ack, m_extend, m_release, m_bury, m_unbury,
         m_dead_list, m_undead, m_stats, m_rates, m_next_due, m_record, m_prune;
     // Items added but not inserted yet: one chunk being made, and the
@@ -143,6 +171,8 @@ private:
     PushOptions m_pending_options;
     std::optional<Id> m_next_id; // Within a push's transaction: the next item's id.
     std::uint64_t m_pushed = 0; // Items inserted by the transaction, for `activity`.
+    std::string m_key; // The key claimed, if any,
+    io::Fd m_key_lock; // and its lock (lock_key()).
 };
 
 }
@@ -229,6 +259,12 @@ void SqliteQueue::record(std::uint64_t pushed, std::uint64_t done)
 void SqliteQueue::commit()
 {
     insert_pending();
+    if (m_pushed != 0 && !m_key.empty()) {
+        auto* count = m_db.prepare(m_key_count, "UPDATE keys SET stored = stored + ?2 WHERE key = ?1");
+        bind_text(count, 1, m_key);
+        sqlite3_bind_int64(count, 2, static_cast<std::int64_t>(m_pushed));
+        m_db.step(count);
+    }
     if (m_pushed != 0)
         record(m_pushed, 0);
     m_pushed = 0;
@@ -246,24 +282,45 @@ void SqliteQueue::rollback() noexcept
     m_db.rollback();
 }
 
-bool SqliteQueue::claim_key(std::string_view key, Duration window)
+KeyClaim SqliteQueue::claim_key(std::string_view key, Duration window)
 {
-    auto const now = now_ns();
-    auto* get = m_db.prepare(m_key_get, "SELECT expires FROM keys WHERE key = ?1");
-    bind_text(get, 1, key);
-    if (m_db.step(get) == SQLITE_ROW && sqlite3_column_int64(get, 0) > now)
-        return false;
-    sqlite3_reset(get);
-    auto* put
-        = m_db.prepare(m_key_put, "INSERT OR REPLACE INTO keys (key, expires) VALUES (?1, ?2)");
-    bind_text(put, 1, key);
-    sqlite3_bind_int64(put, 2, now + nanoseconds(window));
-    m_db.step(put);
-    // Old keys go, so the table stays as small as the window.
-    auto* sweep = m_db.prepare(m_key_sweep, "DELETE FROM keys WHERE expires <= ?1");
-    sqlite3_bind_int64(sweep, 1, now);
-    m_db.step(sweep);
-    return true;
+    auto lock = lock_key(m_db.path(), key);
+    if (!lock)
+        return { .status = KeyClaim::Status::Busy };
+    auto const claim = transaction(m_db, [&] {
+        auto const now = now_ns();
+        // Old keys go first, so the table stays as small as the window.
+        auto* sweep = m_db.prepare(m_key_sweep, "DELETE FROM keys WHERE expires <= ?1");
+        sqlite3_bind_int64(sweep, 1, now);
+        m_db.step(sweep);
+        auto* get = m_db.prepare(m_key_get, "SELECT stored, done FROM keys WHERE key = ?1");
+        bind_text(get, 1, key);
+        if (m_db.step(get) == SQLITE_ROW) {
+            KeyClaim found { .status = sqlite3_column_int64(get, 1) != 0 ? KeyClaim::Status::Done
+                                                                          : KeyClaim::Status::Claimed,
+                .stored = static_cast<std::uint64_t>(sqlite3_column_int64(get, 0)) };
+            sqlite3_reset(get);
+            return found;
+        }
+        auto* put = m_db.prepare(
+            m_key_put, "INSERT INTO keys (key, expires, stored, done) VALUES (?1, ?2, 0, 0)");
+        bind_text(put, 1, key);
+        sqlite3_bind_int64(put, 2, now + nanoseconds(window));
+        m_db.step(put);
+        return KeyClaim {};
+    });
+    if (claim.status == KeyClaim::Status::Claimed) {
+        m_key = key;
+        m_key_lock = std::move(lock);
+    }
+    return claim;
+}
+
+void SqliteQueue::finish_key()
+{
+    auto* done = m_db.prepare(m_key_done, "UPDATE keys SET done = 1 WHERE key = ?1");
+    bind_text(done, 1, m_key);
+    m_db.step(done);
 }
 
 // Calls each(Chunk&&) for the ready chunks in the order their items are due

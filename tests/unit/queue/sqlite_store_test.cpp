@@ -105,21 +105,34 @@ TEST_CASE("a delayed item waits, and next_due says until when", "[queue]")
     CHECK(data_of(queue->lease(1, 1min)) == std::vector<std::string> { "later" });
 }
 
-TEST_CASE("a key is claimed once within its window", "[queue]")
+TEST_CASE("a key is claimed once within its window, and a push that failed is resumed", "[queue]")
 {
+    using Status = ipc::queue::KeyClaim::Status;
     State state;
+    {
+        auto failed = state.open("jobs");
+        auto const claim = failed->claim_key("k", 1h);
+        CHECK(claim.status == Status::Claimed);
+        CHECK(claim.stored == 0);
+        push(*failed, { "a", "b" });
+        failed->begin();
+        failed->add("c", {});
+    } // Gone without finish_key(), its last batch uncommitted: a push that failed.
     auto queue = state.open("jobs");
+    auto const resumed = queue->claim_key("k", 1h);
+    CHECK(resumed.status == Status::Claimed);
+    CHECK(resumed.stored == 2);
+    CHECK(state.open("jobs")->claim_key("k", 1h).status == Status::Busy); // Held by queue.
     queue->begin();
-    CHECK(queue->claim_key("k", 1h));
+    queue->add("c", {});
+    queue->finish_key();
     queue->commit();
-    queue->begin();
-    CHECK_FALSE(queue->claim_key("k", 1h));
-    CHECK(queue->claim_key("other", 1s));
-    queue->commit();
-    state.clock.advance(1s);
-    queue->begin();
-    CHECK(queue->claim_key("other", 1h)); // Its window ran out.
-    queue->commit();
+    queue.reset();
+    CHECK(state.open("jobs")->claim_key("k", 1h).status == Status::Done);
+    state.clock.advance(1h); // Its window ran out: the key is forgotten.
+    auto const again = state.open("jobs")->claim_key("k", 1h);
+    CHECK(again.status == Status::Claimed);
+    CHECK(again.stored == 0);
 }
 
 TEST_CASE("released items retry after their back-off, dead ones wait for retry", "[queue]")
