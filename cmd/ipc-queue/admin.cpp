@@ -7,6 +7,7 @@
 #include "ipc/core/log.hpp"
 #include "ipc/framing/writer.hpp"
 #include "ipc/names/name.hpp"
+#include "ipc/queue/queue.hpp"
 #include "ipc/queue/sqlite_store.hpp"
 
 #include <CLI/CLI.hpp>
@@ -43,7 +44,7 @@ ipc::Exit peek(AdminOptions const& options)
     auto queue = open_existing(options.name);
     ipc::framing::Writer out(STDOUT_FILENO, options.framing);
     for (auto const& item : queue->peek(options.count.value_or(default_peek)))
-        out.write({ item.data, {}, item.enqueued_ns }, item_fields(item));
+        out.write({ item.data, {}, item.enqueued_ns }, ipc::queue::json_fields(item));
     out.flush();
     return ipc::Exit::Ok;
 }
@@ -56,7 +57,7 @@ ipc::Exit dead(AdminOptions const& options)
         if (options.framing.json) {
             std::string error;
             ipc::framing::append_json_string(error, item.error);
-            auto fields = item_fields(item);
+            auto fields = ipc::queue::json_fields(item);
             fields.emplace_back("error", std::move(error));
             out.write({ item.data, {}, item.enqueued_ns }, fields);
         } else {

@@ -7,7 +7,7 @@ load helpers
 @test "100,000 items come out in order with exact content" {
     seq 100000 >"$BATS_TEST_TMPDIR/in"
     ipc-queue push big <"$BATS_TEST_TMPDIR/in"
-    ipc-queue pop big >"$BATS_TEST_TMPDIR/out"
+    ipc-queue pop --all big >"$BATS_TEST_TMPDIR/out"
     cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
     run -0 ipc-queue pop big
     [ -z "$output" ]
@@ -16,7 +16,7 @@ load helpers
 @test "4 producers and 3 consumers at once: every item exactly once" {
     local p c
     for c in 1 2 3; do
-        spawn "$BATS_TEST_TMPDIR/got.$c" ipc-queue pop --wait --idle 1s jobs
+        spawn "$BATS_TEST_TMPDIR/got.$c" ipc-queue pop --all --wait --idle 1s jobs
     done
     for p in 1 2 3 4; do
         seq -f "$p-%g" 5000 | ipc-queue push jobs 3>&- &
@@ -24,7 +24,7 @@ load helpers
     done
     for p in 3 4 5 6; do wait_status "${pids[$p]}"; done
     for c in 0 1 2; do wait_status "${pids[$c]}"; done
-    ipc-queue pop jobs >"$BATS_TEST_TMPDIR/got.rest" # Anything the idle consumers left.
+    ipc-queue pop --all jobs >"$BATS_TEST_TMPDIR/got.rest" # Anything the idle consumers left.
     for p in 1 2 3 4; do seq -f "$p-%g" 5000; done | sort >"$BATS_TEST_TMPDIR/want"
     cat "$BATS_TEST_TMPDIR"/got.* | sort | diff -u "$BATS_TEST_TMPDIR/want" -
 }
@@ -32,7 +32,7 @@ load helpers
 @test "items of one producer keep their order" {
     ipc-queue push q a b c
     printf '%s\n' d e | ipc-queue push q
-    run -0 ipc-queue pop q
+    run -0 ipc-queue pop --all q
     [ "$output" = "$(printf '%s\n' a b c d e)" ]
 }
 
@@ -99,17 +99,17 @@ load helpers
     ipc-queue push q a b
     ipc-queue push --priority 2 q urgent
     ipc-queue push --priority -1 q last
-    run -0 ipc-queue pop q
+    run -0 ipc-queue pop --all q
     [ "$output" = "$(printf '%s\n' urgent a b last)" ]
 }
 
 @test "pop --json | push --json copies items byte-exactly" {
     printf 'plain\0two\nlines\0\377\376 binary\0\0' |
         ipc-queue push -0 src
-    ipc-queue pop --json src | ipc-queue push --json dst
-    ipc-queue pop --len dst >"$BATS_TEST_TMPDIR/copied"
+    ipc-queue pop --all --json src | ipc-queue push --json dst
+    ipc-queue pop --all --len dst >"$BATS_TEST_TMPDIR/copied"
     printf 'plain\0two\nlines\0\377\376 binary\0\0' | ipc-queue push -0 ref
-    ipc-queue pop --len ref | cmp - "$BATS_TEST_TMPDIR/copied"
+    ipc-queue pop --all --len ref | cmp - "$BATS_TEST_TMPDIR/copied"
 }
 
 @test "a corrupt or foreign database file is refused with a clear error" {
@@ -151,7 +151,7 @@ load helpers
     [ "$stderr" = "ipc-queue: stdin: line 60001: expected a JSON object at column 1; 50000 items were stored before the error (run the same push with --id nightly again to add the rest)" ]
     run -0 --separate-stderr ipc-queue push -v --json --id nightly q <"$BATS_TEST_TMPDIR/good"
     [ "$stderr" = "ipc-queue: q: --id nightly: 50000 items were stored before; adding the rest" ]
-    ipc-queue pop q >"$BATS_TEST_TMPDIR/out"
+    ipc-queue pop --all q >"$BATS_TEST_TMPDIR/out"
     seq 60000 | cmp - "$BATS_TEST_TMPDIR/out"
     run -0 --separate-stderr ipc-queue push -v --json --id nightly q <"$BATS_TEST_TMPDIR/good"
     [ "$stderr" = "ipc-queue: q: --id nightly: pushed before; nothing added" ]
@@ -193,7 +193,7 @@ PRAGMA user_version = 1;
 EOF
     run -0 ipc-queue dead old
     [ "$output" = "$(printf '2\texit 1\tdead one')" ]
-    run -0 ipc-queue pop old
+    run -0 ipc-queue pop --all old
     [ "$output" = "$(printf 'live\nlive 2')" ]
     ipc-queue retry old 2
     run -0 ipc-queue pop --json old
@@ -224,7 +224,7 @@ EOF
     run -0 ipc-queue dead old
     [ "$output" = "$(printf '5\texit 1\tfive')" ]
     ipc-queue push old new
-    run -0 ipc-queue pop --json old
+    run -0 ipc-queue pop --all --json old
     [ "${#lines[@]}" = 4 ]
     [[ "${lines[0]}" == '{"data":"urgent",'*'"id":8,"attempts":1}' ]]
     [[ "${lines[1]}" == '{"data":"one",'*'"id":1,"attempts":1}' ]]
@@ -254,7 +254,7 @@ EOF
     done
     run -0 ipc-queue pop -n 300 q
     [ "$output" = "$(seq 4 303)" ]
-    run -0 ipc-queue pop q
+    run -0 ipc-queue pop --all q
     [ "$output" = "$(seq 304 600)" ]
     run -0 ipc-queue stat --json q
     [[ "$output" == *'"ready":0,"delayed":0,"leased":0,'* ]]
@@ -288,12 +288,67 @@ EOF
 
 @test "a pop whose reader goes away puts its items back" {
     seq 5000 | ipc-queue push q
-    run -0 bash -c 'ipc-queue pop --wait q | head -n 1'
+    run -0 bash -c 'ipc-queue pop --all --wait q | head -n 1'
     [ "$output" = 1 ]
     # Whatever head did not read was written to a closed pipe (given back)
     # or fully written before head left (taken): nothing else may be missing.
     run -0 ipc-queue stat --json q
     [[ "$output" == *'"leased":0'* ]]
+}
+
+@test "pop takes one item unless told, and removes it only once the pipe's reader took it" {
+    seq 10 | ipc-queue push q
+    run -0 bash -c 'ipc-queue pop q | head -n 2'
+    [ "$output" = 1 ]
+    run -0 ipc-queue stat --json q
+    [[ "$output" == *'"ready":9,"delayed":0,"leased":0,'* ]]
+    # dd takes 4 bytes, two items, and leaves; the three it never took go back.
+    run -0 bash -c 'ipc-queue pop -n 5 q | dd bs=1 count=4 status=none'
+    [ "$output" = "$(seq 2 3)" ]
+    run -0 ipc-queue pop --all q
+    [ "$output" = "$(seq 4 10)" ]
+}
+
+@test "pop --wait into a read loop that stops leaves the items the loop never read" {
+    seq 10 | ipc-queue push q
+    run -0 bash -c 'ipc-queue pop --wait --all q | while read -r x; do echo "$x"; [ "$x" = 3 ] && break; done'
+    [ "$output" = "$(seq 3)" ]
+    run -0 ipc-queue pop --all q
+    [ "$output" = "$(seq 4 10)" ]
+}
+
+@test "a pop stopped while its items wait unread in a pipe gives back what was not taken" {
+    seq 3 | ipc-queue push q
+    mkfifo "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/late"
+    exec 7<>"$BATS_TEST_TMPDIR/out" 8<>"$BATS_TEST_TMPDIR/late" # We read, when we please.
+    spawn "$BATS_TEST_TMPDIR/out" ipc-queue pop -n 3 q
+    read -r -t 10 -u 7 first # One item taken, two still in the pipe.
+    [ "$first" = 1 ]
+    kill -TERM "$(last_pid)"
+    wait_status "$(last_pid)" 0
+    spawn "$BATS_TEST_TMPDIR/late" ipc-queue pop --timeout 1s q # Never read: 124.
+    wait_status "$(last_pid)" 124
+    run -0 ipc-queue pop --all q
+    [ "$output" = "$(seq 2 3)" ]
+}
+
+@test "a slow reader keeps pop's lease: a second consumer gets none of its items" {
+    seq -f '%0100g' 1000 >"$BATS_TEST_TMPDIR/in" # 100 KB: more than a pipe holds.
+    ipc-queue push q <"$BATS_TEST_TMPDIR/in"
+    mkfifo "$BATS_TEST_TMPDIR/started" "$BATS_TEST_TMPDIR/go"
+    exec 5<>"$BATS_TEST_TMPDIR/started" 6<>"$BATS_TEST_TMPDIR/go" # Both ways: no open blocks.
+    # The reader takes one line, then nothing until told (or 30 s): pop waits to write.
+    spawn "$BATS_TEST_TMPDIR/out" bash -c 'ipc-queue pop --all --lease 2s q |
+        { read -r line; echo "$line"; echo >"$1"; read -r -t 30 _ <"$2"; cat; }' - \
+        "$BATS_TEST_TMPDIR/started" "$BATS_TEST_TMPDIR/go"
+    read -r -t 20 -u 5 _
+    run -124 ipc-queue pop --wait --all --timeout 5s q # Past two leases of the first pop.
+    [ -z "$output" ]
+    echo go >&6
+    wait_status "$(last_pid)"
+    cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+    run -0 ipc-queue stat --json q
+    [[ "$output" == *'"ready":0,"delayed":0,"leased":0,'* ]]
 }
 
 @test "work: failing items are retried, dead after K attempts, and retry brings them back" {

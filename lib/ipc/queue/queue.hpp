@@ -5,6 +5,7 @@
 // An item is never handed to two consumers while its lease runs.
 
 #include "ipc/core/parse.hpp"
+#include "ipc/framing/json.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -26,6 +27,12 @@ struct Item {
     std::int64_t priority = 0;
     std::int64_t lease = 0; // The lease it was taken under (lease()); ack() needs it.
 };
+
+// The --json members of an item beside its data: id and attempts.
+inline framing::JsonFields json_fields(Item const& item)
+{
+    return { { "id", std::to_string(item.id) }, { "attempts", std::to_string(item.attempts) } };
+}
 
 struct PushOptions {
     Duration delay {}; // Deliver no earlier than this after the push.
