@@ -286,6 +286,20 @@ EOF
     run -69 ipc-queue rm a
 }
 
+@test "stat lists every queue it can read, and reports the one it cannot" {
+    ipc-queue push a 1
+    ipc-queue push c 1 2
+    echo 'not sqlite at all, but long enough to be read as the header of a database' \
+        >"$IPC_STATE_DIR/b.db"
+    run -2 --separate-stderr ipc-queue stat --json
+    [ "${#lines[@]}" = 2 ]
+    [[ "${lines[0]}" == '{"queue":"a","ready":1,'* ]]
+    [[ "${lines[1]}" == '{"queue":"c","ready":2,'* ]]
+    [ "$stderr" = "ipc-queue: b: $IPC_STATE_DIR/b.db is not a queue database (remove it, or use another queue name)" ]
+    run -2 --separate-stderr ipc-queue stat
+    [ "${#lines[@]}" = 3 ] # The heading, a and c.
+}
+
 @test "a pop whose reader goes away puts its items back" {
     seq 5000 | ipc-queue push q
     run -0 bash -c 'ipc-queue pop --all --wait q | head -n 1'
