@@ -86,12 +86,12 @@ load helpers
 }
 
 @test "a --delay item is held back, then delivered" {
-    ipc-queue push --delay 300ms q later
+    ipc-queue push --delay 2s q later
     run -0 ipc-queue pop q
     [ -z "$output" ]
     run -0 ipc-queue stat --json q
     [[ "$output" == *'"delayed":1'* ]]
-    run -0 ipc-queue pop --wait -n 1 --timeout 5s q
+    run -0 ipc-queue pop --wait --timeout 10s q
     [ "$output" = later ]
 }
 
@@ -427,14 +427,18 @@ EOF
 
 @test "a handler that outlives its lease keeps its item: it is not delivered twice" {
     ipc-queue push jobs once
-    mkfifo "$BATS_TEST_TMPDIR/fifo"
-    spawn "$BATS_TEST_TMPDIR/slow" ipc-queue work jobs -n 1 --lease 200ms -- \
-        sh -c 'cat; read -r _ <"$0"' "$BATS_TEST_TMPDIR/fifo"
-    until [ "$(cat "$BATS_TEST_TMPDIR/slow")" = once ]; do kill -0 "$(last_pid)"; done
-    # Two lease periods later the item is still leased, so a second worker gets nothing.
-    run -124 ipc-queue pop --wait --timeout 600ms jobs
+    mkfifo "$BATS_TEST_TMPDIR/started" "$BATS_TEST_TMPDIR/go"
+    exec 5<>"$BATS_TEST_TMPDIR/started" 6<>"$BATS_TEST_TMPDIR/go" # Both ways: no open blocks.
+    # The handler says it has the item, then holds it until told (or 30 s).
+    spawn "$BATS_TEST_TMPDIR/slow" ipc-queue work jobs -n 1 --lease 2s -- \
+        bash -c 'read -r item; echo "$item" >"$0"; read -r -t 30 _ <"$1"' \
+        "$BATS_TEST_TMPDIR/started" "$BATS_TEST_TMPDIR/go"
+    read -r -t 20 -u 5 item
+    [ "$item" = once ]
+    # Past two lease periods the item is still leased, so a second consumer gets nothing.
+    run -124 ipc-queue pop --wait --timeout 5s jobs
     [ -z "$output" ]
-    echo go >"$BATS_TEST_TMPDIR/fifo"
+    echo go >&6
     wait_status "$(last_pid)"
     run -0 ipc-queue stat --json jobs
     [[ "$output" == *'"ready":0,"delayed":0,"leased":0,'* ]]
