@@ -166,8 +166,8 @@ ipc::Exit push(PushOptions const& options)
         if (batches.stored() == 0)
             throw;
         auto const hint = keyed
-            ? fmt::format("run the same push with --id {} again to add the rest",
-                ipc::printable(options.key))
+            ? fmt::format(
+                "run the same push with --id {} again to add the rest", ipc::printable(options.key))
             : std::string("a re-run stores them again; with --id KEY it would not");
         throw ipc::Error(e.exit(),
             fmt::format("{}; {} items were stored before the error", e.what(), batches.stored()),

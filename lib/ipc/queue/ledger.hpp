@@ -27,7 +27,8 @@ public:
     std::vector<Item> take(std::uint64_t taken)
     {
         auto const first = m_ends.begin() + static_cast<std::ptrdiff_t>(m_first);
-        auto const count = static_cast<std::size_t>(std::upper_bound(first, m_ends.end(), taken) - first);
+        auto const count
+            = static_cast<std::size_t>(std::upper_bound(first, m_ends.end(), taken) - first);
         return remove(count);
     }
 

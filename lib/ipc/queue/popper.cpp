@@ -160,7 +160,8 @@ bool Popper::wait_for_items()
             std::chrono::ceil<std::chrono::milliseconds>(*due).count(), 0, fallback_ms));
     auto const until = Clock::now() + std::chrono::milliseconds(timeout);
     for (int look = first_look_ms;; look = std::min(2 * look, last_look_ms)) {
-        auto const left = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now()).count();
+        auto const left
+            = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now()).count();
         int wait = sooner(static_cast<int>(std::max<long long>(left, 0)), m_stop.wait_ms());
         if (!m_ledger.empty())
             wait = sooner(std::min(wait, look), renew_ms());

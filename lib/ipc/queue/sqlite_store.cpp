@@ -102,11 +102,13 @@ io::Fd lock_key(std::string const& path, std::string_view key)
     std::uint64_t hash = 0xcbf2'9ce4'8422'2325;
     for (char const byte : key)
         hash = (hash ^ static_cast<unsigned char>(byte)) * 0x100'0000'01b3;
-    io::Fd fd { static_cast<int>(sys::check(::open(path.c_str(), O_RDWR | O_CLOEXEC), "open", path)) };
+    io::Fd fd { static_cast<int>(
+        sys::check(::open(path.c_str(), O_RDWR | O_CLOEXEC), "open", path)) };
     struct flock lock { };
     lock.l_type = F_WRLCK;
     lock.l_whence = SEEK_SET;
-    lock.l_start = static_cast<off_t>((std::uint64_t { 1 } << 40) + hash % (std::uint64_t { 1 } << 30));
+    lock.l_start
+        = static_cast<off_t>((std::uint64_t { 1 } << 40) + hash % (std::uint64_t { 1 } << 30));
     lock.l_len = 1;
     if (::fcntl(fd.get(), F_OFD_SETLK, &lock) == 0)
         return fd;
@@ -162,9 +164,8 @@ private:
     Database m_db; // Declared first: the statements are finalized before it closes.
     ChunkTable m_items, m_dead;
     Statement m_next_get, m_next_put, m_key_get, m_key_put, m_key_sweep, m_key_count, m_key_done,
-        m_ready_above,
-        m_ready_zero, m_ready_below, m_mark_leased, m_ack, m_extend, m_release, m_bury, m_unbury,
-        m_dead_list, m_undead, m_stats, m_rates, m_next_due, m_record, m_prune;
+        m_ready_above, m_ready_zero, m_ready_below, m_mark_leased, m_ack, m_extend, m_release,
+        m_bury, m_unbury, m_dead_list, m_undead, m_stats, m_rates, m_next_due, m_record, m_prune;
     // Items added but not inserted yet: one chunk being made, and the
     // options its items share.
     Chunk m_pending;
@@ -260,7 +261,8 @@ void SqliteQueue::commit()
 {
     insert_pending();
     if (m_pushed != 0 && !m_key.empty()) {
-        auto* count = m_db.prepare(m_key_count, "UPDATE keys SET stored = stored + ?2 WHERE key = ?1");
+        auto* count
+            = m_db.prepare(m_key_count, "UPDATE keys SET stored = stored + ?2 WHERE key = ?1");
         bind_text(count, 1, m_key);
         sqlite3_bind_int64(count, 2, static_cast<std::int64_t>(m_pushed));
         m_db.step(count);
@@ -296,8 +298,9 @@ KeyClaim SqliteQueue::claim_key(std::string_view key, Duration window)
         auto* get = m_db.prepare(m_key_get, "SELECT stored, done FROM keys WHERE key = ?1");
         bind_text(get, 1, key);
         if (m_db.step(get) == SQLITE_ROW) {
-            KeyClaim found { .status = sqlite3_column_int64(get, 1) != 0 ? KeyClaim::Status::Done
-                                                                          : KeyClaim::Status::Claimed,
+            KeyClaim found { .status = sqlite3_column_int64(get, 1) != 0
+                    ? KeyClaim::Status::Done
+                    : KeyClaim::Status::Claimed,
                 .stored = static_cast<std::uint64_t>(sqlite3_column_int64(get, 0)) };
             sqlite3_reset(get);
             return found;
@@ -544,7 +547,8 @@ Stats SqliteQueue::stats()
     stats.leased = column(2);
     stats.dead = column(3);
     if (sqlite3_column_type(select, 4) != SQLITE_NULL)
-        stats.oldest_age = Duration(std::max<std::int64_t>(0, now - sqlite3_column_int64(select, 4)));
+        stats.oldest_age
+            = Duration(std::max<std::int64_t>(0, now - sqlite3_column_int64(select, 4)));
     sqlite3_reset(select);
 
     auto* rates = m_db.prepare(m_rates,

@@ -7,8 +7,8 @@
 #include <fmt/format.h>
 
 using namespace std::chrono_literals;
-using ipc::queue::Id;
 using ipc::queue::Fate;
+using ipc::queue::Id;
 using ipc::queue::Item;
 
 namespace {

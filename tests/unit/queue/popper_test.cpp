@@ -74,7 +74,8 @@ TEST_CASE("into a file, pop removes what it wrote, up to its count", "[queue]")
     auto const path = fixture.dirs.temp / "out";
     int const fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
     REQUIRE(fd >= 0);
-    ipc::queue::Popper popper(*fixture.queue, "jobs", { .limits = { .count = 3 }, .output_fd = fd });
+    ipc::queue::Popper popper(
+        *fixture.queue, "jobs", { .limits = { .count = 3 }, .output_fd = fd });
     CHECK(popper.run() == ipc::Exit::Ok);
     ::close(fd);
     CHECK(popper.taken() == 3);
