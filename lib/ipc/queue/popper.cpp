@@ -87,10 +87,10 @@ Exit Popper::run()
                 break;
             settle();
             renew();
-            auto items = m_queue.lease(
+            m_batch = m_queue.lease(
                 std::min<std::uint64_t>(m_stop.remaining(), batch_items), m_options.lease);
-            if (!items.empty())
-                write(items);
+            if (!m_batch.empty())
+                write();
             else if (!m_bell || !wait_for_items())
                 break;
         }
@@ -105,21 +105,29 @@ Exit Popper::run()
     return m_stop.exit();
 }
 
-void Popper::write(std::vector<Item>& items)
+// Writes the batch, moving each item to the ledger once it is in the output.
+void Popper::write()
 {
     if (m_ledger.empty())
         m_renew_at = Clock::now() + m_options.lease / 2;
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        auto& item = items[i];
-        m_unwritten = std::span(items).subspan(i); // A full pipe may make write() wait.
+    auto const count = m_batch.size();
+    for (m_written = 0; m_written < count; ++m_written) {
+        auto& item = m_batch[m_written];
         m_out.write({ item.data, {}, item.enqueued_ns },
             m_options.framing.json ? json_fields(item) : framing::JsonFields {});
         item.data = {}; // The ledger needs its id and lease only.
         m_ledger.add(std::move(item), m_out.position());
     }
-    m_unwritten = {};
-    m_stop.count(items.size());
+    m_batch.clear();
+    m_written = 0;
+    m_stop.count(count);
     m_out.flush();
+}
+
+// The items of the batch that are not in the ledger yet.
+std::span<Item const> Popper::unwritten() const
+{
+    return std::span(m_batch).subspan(m_written);
 }
 
 // Polls the signals, the output (for output_events, and for its reader
@@ -218,10 +226,10 @@ void Popper::settle()
 
 void Popper::renew()
 {
-    if ((m_ledger.empty() && m_unwritten.empty()) || Clock::now() < m_renew_at)
+    if ((m_ledger.empty() && unwritten().empty()) || Clock::now() < m_renew_at)
         return;
     m_queue.extend(m_ledger.items(), m_options.lease);
-    m_queue.extend(m_unwritten, m_options.lease);
+    m_queue.extend(unwritten(), m_options.lease);
     m_renew_at = Clock::now() + m_options.lease / 2;
 }
 
@@ -233,6 +241,10 @@ void Popper::give_back() noexcept
         auto const rest = m_ledger.take_all();
         if (!rest.empty())
             m_queue.release(rest, "", {}, Fate::Retry);
+        if (!unwritten().empty()) // A write failed half-way through the batch.
+            m_queue.release(unwritten(), "", {}, Fate::Retry);
+        m_batch.clear();
+        m_written = 0;
     } catch (Error const& e) {
         // The items come back when their lease runs out.
         warn("{}", e.what());

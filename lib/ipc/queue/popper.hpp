@@ -56,7 +56,8 @@ public:
     std::uint64_t taken() const { return m_taken; }
 
 private:
-    void write(std::vector<Item>& items);
+    void write();
+    std::span<Item const> unwritten() const;
     bool wait_for_items();
     bool wait_writable();
     void finish();
@@ -76,7 +77,8 @@ private:
     io::Fd m_own; // A non-blocking description of the output pipe, if /proc gave one.
     framing::Writer m_out;
     Ledger m_ledger; // Written, not taken yet.
-    std::span<Item const> m_unwritten; // Leased, not written yet (in write()).
+    std::vector<Item> m_batch; // Leased, being written: those from m_written on
+    std::size_t m_written = 0; // are not in the ledger yet.
     std::chrono::steady_clock::time_point m_renew_at;
     bool m_reader_gone = false;
     std::uint64_t m_taken = 0;

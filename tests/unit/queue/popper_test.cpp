@@ -82,3 +82,23 @@ TEST_CASE("into a file, pop removes what it wrote, up to its count", "[queue]")
     CHECK(fixture.ready() == std::vector<std::string> { "4", "5" });
     CHECK(fixture.queue->stats().leased == 0);
 }
+
+TEST_CASE("a write that fails half-way through a batch gives back the whole batch", "[queue]")
+{
+    Fixture fixture;
+    IgnoreSigpipe ignore;
+    fixture.queue->begin();
+    for (int i = 0; i < 995; ++i)
+        fixture.queue->add(std::string(300, 'x'), {}); // 300 KB: written in several goes.
+    fixture.queue->commit();
+    int ends[2];
+    REQUIRE(::pipe2(ends, O_CLOEXEC) == 0);
+    ::close(ends[0]); // The reader is gone before the first write.
+    ipc::queue::Popper popper(*fixture.queue, "jobs", { .output_fd = ends[1] });
+    CHECK_THROWS_AS(popper.run(), ipc::StdoutClosed);
+    ::close(ends[1]);
+    CHECK(popper.taken() == 0);
+    auto const stats = fixture.queue->stats();
+    CHECK(stats.ready == 1000);
+    CHECK(stats.leased == 0); // The items not written yet went back too.
+}
