@@ -48,7 +48,7 @@ std::optional<std::int64_t> parse_priority(std::string_view text)
 
 // Stores the items in batches, each committed when input pauses and at
 // batch_items or batch_bytes, so that no lock is held while input waits;
-// returns how many items a failure leaves stored.
+// stored() says how many items a failure leaves stored.
 class Batches {
 public:
     Batches(ipc::queue::Queue& queue, std::string const& name, ipc::queue::PushOptions options)
