@@ -242,3 +242,28 @@ PY
     [ "$elapsed" -ge 200 ]
     printf '%s\n' a b c | diff -u - "$BATS_TEST_TMPDIR/got"
 }
+
+@test "a frame with a bad topic from a raw client closes that connection with one line" {
+    spawn "$BATS_TEST_TMPDIR/got" ipc-sub -n 2 -t 20s 'a.>'
+    ipc-pub --wait-subs 1 -t 10s a.b first # Registered: its socket exists.
+    socket=$(ls "$IPC_DIR"/sub/*.sock)
+    python3 - "$socket" <<'PY'
+import socket, struct, sys
+def messages(topic, data):
+    body = b"\2" + struct.pack(">qH", 0, len(topic)) + topic + struct.pack(">I", len(data)) + data
+    return struct.pack(">I", len(body)) + body
+for topic in (b"", b"a..b", b"a.*", b"a.\xff"):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10)
+    s.connect(sys.argv[1])
+    s.sendall(b"\0\0\0\7\1IPCK\1\1" + messages(topic, b"bad") + messages(b"a.b", b"after it"))
+    assert s.recv(1) == b"", "the subscriber sent something"  # EOF: it closed the connection.
+    s.close()
+PY
+    ipc-pub a.b survived
+    wait_status "$(last_pid)"
+    printf '%s\n' first survived | diff -u - "$BATS_TEST_TMPDIR/got"
+    cat "$BATS_TEST_TMPDIR/got.err"
+    [ "$(wc -l <"$BATS_TEST_TMPDIR/got.err")" = 4 ]
+    [ "$(grep -c '^ipc-sub: publisher (pid [0-9]*): message frame with a bad topic .*; connection closed$' "$BATS_TEST_TMPDIR/got.err")" = 4 ]
+}
