@@ -53,3 +53,8 @@ within() {
     echo "still not true after ${seconds}s: $*" >&2
     return 1
 }
+
+# at_least N FILE: FILE has N lines or more.
+at_least() {
+    [ "$(wc -l <"$2")" -ge "$1" ]
+}

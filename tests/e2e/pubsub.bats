@@ -150,8 +150,29 @@ load helpers
     run -124 --separate-stderr bash -c 'seq 2000000 | ipc-pub -t 300ms t'
     [[ "$stderr" == *"took nothing for"* ]]
     run -0 --separate-stderr bash -c 'seq 2000000 | ipc-pub --drop t'
-    [[ "$stderr" =~ ^ipc-pub:\ t:\ dropped\ [0-9]+\ messages ]]
+    [[ "$stderr" =~ ^ipc-pub:\ t:\ dropped\ [0-9]+\ of\ 2000000\ messages ]]
     kill -CONT "$sub"
+}
+
+@test "--drop: a stopped subscriber gets exactly the messages ipc-pub does not report dropped for it" {
+    spawn "$BATS_TEST_TMPDIR/got" ipc-sub -t 60s t
+    sub=$(last_pid)
+    ipc-pub --wait-subs 1 -t 10s t 0
+    kill -STOP "$sub"
+    run -0 --separate-stderr timeout 30 bash -c 'seq 500000 | ipc-pub --drop t'
+    [ "${#stderr_lines[@]}" = 1 ]
+    pattern='^ipc-pub: t: dropped ([0-9]+) of 500000 messages for the slow subscriber with pid ([0-9]+) \(--drop\)$'
+    [[ "$stderr" =~ $pattern ]]
+    [ "${BASH_REMATCH[2]}" = "$sub" ]
+    expected=$((1 + 500000 - BASH_REMATCH[1]))
+    kill -CONT "$sub"
+    # The publisher is gone: what the subscriber gets now is all it will get.
+    within 20 at_least "$expected" "$BATS_TEST_TMPDIR/got"
+    kill -TERM "$sub"
+    wait_status "$sub"
+    [ "$(wc -l <"$BATS_TEST_TMPDIR/got")" = "$expected" ]
+    sort -c -n -u "$BATS_TEST_TMPDIR/got" # In order, none twice.
+    [ ! -s "$BATS_TEST_TMPDIR/got.err" ]
 }
 
 @test "the JSON round trip re-publishes every message byte-exactly to its own topic" {
