@@ -18,7 +18,8 @@ namespace {
 // (a signalfd on fd 0 was read as input, for ever). Hold each closed one with
 // /dev/null opened the other way round, as glibc does for set-user-ID
 // programs: the number is taken, and using it still fails with EBADF, as on
-// a closed descriptor, so `ipc-queue pop q >&-` removes nothing.
+// a closed descriptor, so `ipc-queue pop q >&-` removes nothing. Children
+// inherit it (no O_CLOEXEC), so none of theirs lands there either.
 void hold_closed_standard_fds() noexcept
 {
     for (int const fd : { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO })
