@@ -64,10 +64,11 @@ int main(int argc, char** argv)
             ipc::framing::Reader in(STDIN_FILENO, options.framing);
             going = ipc::pubsub::publish_stream(*publisher, in, stream, stop);
         }
-        going = going && publisher->flush();
-        if (auto const dropped = publisher->dropped())
-            ipc::warn("{}: dropped {} messages for slow subscribers (--drop)",
-                options.topic.empty() ? "*" : options.topic, dropped);
+        going = going && publisher->finish();
+        for (auto const& [subscriber, delivered, dropped] : publisher->drops())
+            ipc::warn("{}: dropped {} of {} messages for the slow subscriber with {} (--drop)",
+                options.topic.empty() ? "*" : options.topic, dropped, delivered + dropped,
+                subscriber);
         return going ? ipc::Exit::Ok : stop.interrupted_exit();
     });
 }

@@ -7,6 +7,7 @@
 #include "ipc/core/log.hpp"
 #include "ipc/framing/writer.hpp"
 #include "ipc/names/name.hpp"
+#include "ipc/queue/queue.hpp"
 #include "ipc/queue/sqlite_store.hpp"
 
 #include <CLI/CLI.hpp>
@@ -43,7 +44,7 @@ ipc::Exit peek(AdminOptions const& options)
     auto queue = open_existing(options.name);
     ipc::framing::Writer out(STDOUT_FILENO, options.framing);
     for (auto const& item : queue->peek(options.count.value_or(default_peek)))
-        out.write({ item.data, {}, item.enqueued_ns }, item_fields(item));
+        out.write({ item.data, {}, item.enqueued_ns }, ipc::queue::json_fields(item));
     out.flush();
     return ipc::Exit::Ok;
 }
@@ -56,7 +57,7 @@ ipc::Exit dead(AdminOptions const& options)
         if (options.framing.json) {
             std::string error;
             ipc::framing::append_json_string(error, item.error);
-            auto fields = item_fields(item);
+            auto fields = ipc::queue::json_fields(item);
             fields.emplace_back("error", std::move(error));
             out.write({ item.data, {}, item.enqueued_ns }, fields);
         } else {
@@ -72,12 +73,29 @@ ipc::Exit dead(AdminOptions const& options)
     return ipc::Exit::Ok;
 }
 
-std::string age(std::optional<std::int64_t> since_ns)
+std::string age(std::optional<ipc::Duration> age)
 {
-    if (!since_ns)
+    if (!age)
         return "-";
-    auto const ms = std::max<std::int64_t>(0, (ipc::queue::now_ns() - *since_ns) / 1'000'000);
-    return ipc::format_duration(std::chrono::milliseconds(ms));
+    return ipc::format_duration(std::chrono::floor<std::chrono::milliseconds>(*age));
+}
+
+std::string stat_line(std::string const& name, ipc::queue::Stats const& stats, bool json)
+{
+    if (!json)
+        return fmt::format("{:<24} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9.1f} {:>9.1f}", name,
+            stats.ready, stats.delayed, stats.leased, stats.dead, age(stats.oldest_age),
+            stats.pushed_per_s, stats.done_per_s);
+    std::string quoted;
+    ipc::framing::append_json_string(quoted, name);
+    auto const oldest = stats.oldest_age
+        ? std::to_string(std::chrono::floor<std::chrono::milliseconds>(*stats.oldest_age).count())
+        : std::string("null");
+    return fmt::format("{{\"queue\":{},\"ready\":{},\"delayed\":{},\"leased\":{},"
+                       "\"dead\":{},\"oldest_age_ms\":{},\"in_per_s\":{:.1f},"
+                       "\"out_per_s\":{:.1f}}}",
+        quoted, stats.ready, stats.delayed, stats.leased, stats.dead, oldest, stats.pushed_per_s,
+        stats.done_per_s);
 }
 
 ipc::Exit stat(AdminOptions const& options)
@@ -87,35 +105,30 @@ ipc::Exit stat(AdminOptions const& options)
         names = ipc::queue::list_queues();
     else
         names.push_back(ipc::parse_name(options.name, "queue"));
-    ipc::framing::Options lines;
-    ipc::framing::Writer out(STDOUT_FILENO, lines);
+    ipc::framing::Writer out(STDOUT_FILENO, {});
     if (!options.framing.json)
         write_line(out,
             fmt::format("{:<24} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}", "QUEUE", "READY",
                 "DELAYED", "LEASED", "DEAD", "OLDEST", "IN/S", "OUT/S"));
+    auto exit = ipc::Exit::Ok;
     for (auto const& name : names) {
-        auto const stats = ipc::queue::open_sqlite(name, Missing::Fail)->stats();
-        if (options.framing.json) {
-            std::string quoted;
-            ipc::framing::append_json_string(quoted, name);
-            auto const oldest = stats.oldest_ns
-                ? std::to_string((ipc::queue::now_ns() - *stats.oldest_ns) / 1'000'000)
-                : std::string("null");
-            write_line(out,
-                fmt::format("{{\"queue\":{},\"ready\":{},\"delayed\":{},\"leased\":{},"
-                            "\"dead\":{},\"oldest_age_ms\":{},\"in_per_s\":{:.1f},"
-                            "\"out_per_s\":{:.1f}}}",
-                    quoted, stats.ready, stats.delayed, stats.leased, stats.dead, oldest,
-                    stats.pushed_per_s, stats.done_per_s));
-        } else {
-            write_line(out,
-                fmt::format("{:<24} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9.1f} {:>9.1f}", name,
-                    stats.ready, stats.delayed, stats.leased, stats.dead, age(stats.oldest_ns),
-                    stats.pushed_per_s, stats.done_per_s));
+        // A catch site of its own (STYLE section 6): among every queue, one
+        // that cannot be read must not hide the others. It is reported, and
+        // the exit status is its error's.
+        try {
+            auto const stats = ipc::queue::open_sqlite(name, Missing::Fail)->stats();
+            write_line(out, stat_line(name, stats, options.framing.json));
+        } catch (ipc::Error const& e) {
+            if (!options.name.empty())
+                throw;
+            out.flush(); // The lines before it first.
+            ipc::warn("{}{}", e.what(), e.hint().empty() ? "" : fmt::format(" ({})", e.hint()));
+            if (exit == ipc::Exit::Ok)
+                exit = e.exit();
         }
     }
     out.flush();
-    return ipc::Exit::Ok;
+    return exit;
 }
 
 ipc::Exit list(AdminOptions const&)

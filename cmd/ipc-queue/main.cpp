@@ -7,15 +7,6 @@
 
 #include <CLI/CLI.hpp>
 
-namespace queue_cmd {
-
-ipc::framing::JsonFields item_fields(ipc::queue::Item const& item)
-{
-    return { { "id", std::to_string(item.id) }, { "attempts", std::to_string(item.attempts) } };
-}
-
-}
-
 int main(int argc, char** argv)
 {
     CLI::App app { "Keep a durable named queue of messages.", "ipc-queue" };

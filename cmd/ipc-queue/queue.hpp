@@ -4,8 +4,6 @@
 // and sets the action that main() runs inside ipc::cli::run().
 
 #include "ipc/core/error.hpp"
-#include "ipc/framing/json.hpp"
-#include "ipc/queue/queue.hpp"
 
 #include <functional>
 
@@ -21,8 +19,5 @@ void add_push(CLI::App& app, Action& action);
 void add_pop(CLI::App& app, Action& action);
 void add_work(CLI::App& app, Action& action);
 void add_admin(CLI::App& app, Action& action); // peek stat ls dead retry purge rm
-
-// The --json members of an item beside its data: id and attempts.
-ipc::framing::JsonFields item_fields(ipc::queue::Item const& item);
 
 }

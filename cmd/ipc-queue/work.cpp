@@ -20,6 +20,7 @@ struct WorkOptions {
     std::vector<std::string> command;
     std::optional<std::uint64_t> jobs, max_attempts, count;
     std::optional<ipc::Duration> lease, backoff, handler_timeout;
+    ipc::framing::Options framing;
     bool drain = false;
 };
 
@@ -37,7 +38,8 @@ ipc::Exit work(WorkOptions const& options)
             .backoff = options.backoff.value_or(ipc::queue::default_backoff),
             .handler_timeout = options.handler_timeout,
             .count = options.count,
-            .drain = options.drain });
+            .drain = options.drain,
+            .terminator = ipc::framing::terminator(options.framing) });
     return worker.run();
 }
 
@@ -48,6 +50,7 @@ void add_work(CLI::App& app, Action& action)
     auto* command
         = app.add_subcommand("work", "run CMD once per item of queue NAME, item on stdin");
     auto options = std::make_shared<WorkOptions>();
+    ipc::cli::add_framing(*command, options->framing, ipc::cli::Direction::Input);
     ipc::cli::add_count(*command, "-j,--jobs", options->jobs, "run up to N handlers at once (1)");
     ipc::cli::add_count(*command, "--max-attempts", options->max_attempts,
         fmt::format(

@@ -6,6 +6,7 @@
 #include "ipc/cli/run.hpp"
 #include "ipc/io/stop.hpp"
 #include "ipc/names/address.hpp"
+#include "ipc/reqrep/pipe_handler.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -39,8 +40,9 @@ int main(int argc, char** argv)
     ipc::cli::add_security(app, options.security);
     app.add_flag("--pipe", options.pipe, "start CMD once and pipe every request through it");
     ipc::cli::add_count(app, "-j,--jobs", options.jobs, "run N handlers at once (CPUs; --pipe: 1)");
-    ipc::cli::add_duration(
-        app, "--handler-timeout", options.handler_timeout, "kill a handler that runs longer than D");
+    ipc::cli::add_duration(app, "--handler-timeout", options.handler_timeout,
+        fmt::format("kill a handler that takes over D to answer (--pipe: {})",
+            ipc::format_duration(ipc::reqrep::default_pipe_timeout)));
     ipc::cli::add_count(app, "-n,--count", options.count, "serve N requests, then exit");
     app.add_option("--ready-file", options.ready_file, "write the address to F once serving")
         ->type_name("F");
@@ -53,15 +55,15 @@ int main(int argc, char** argv)
         if (options.pipe && options.command.empty())
             throw ipc::Error(ipc::Exit::Usage, "--pipe needs a command",
                 "write it as 'ipc-serve NAME --pipe -- CMD ARGS'");
-        if (options.handler_timeout && (options.pipe || options.command.empty()))
-            throw ipc::Error(ipc::Exit::Usage, "--handler-timeout applies to exec mode only",
-                "it kills one process per request: 'ipc-serve NAME --handler-timeout D -- CMD'");
+        if (options.handler_timeout && options.command.empty())
+            throw ipc::Error(ipc::Exit::Usage, "--handler-timeout needs a command",
+                "it limits a handler: 'ipc-serve NAME --handler-timeout D [--pipe] -- CMD'");
         if (options.jobs && *options.jobs > max_jobs)
             throw ipc::Error(ipc::Exit::Usage,
                 fmt::format("--jobs: {} is more than {} handlers at once", *options.jobs, max_jobs),
                 "use a smaller -j");
         auto const cpus = std::max(1u, std::thread::hardware_concurrency());
-        ipc::Stop stop({}); // SIGINT and SIGTERM drain, then exit 0.
+        ipc::Stop stop({}); // SIGINT and SIGTERM drain, then exit 0; a second one 130/143.
         auto server = ipc::open_server(
             { .address = address,
                 .access = options.security.access,
@@ -76,7 +78,6 @@ int main(int argc, char** argv)
                 .max_size = options.security.max_size,
                 .name = address.text() },
             stop);
-        server->run();
-        return ipc::Exit::Ok;
+        return server->run();
     });
 }

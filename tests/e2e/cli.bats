@@ -97,3 +97,104 @@ tools() {
         [[ "$file" == "$IPC_SOURCE_ROOT/lib/ipc/cli/"* ]] || { echo "$file includes CLI11"; return 1; }
     done
 }
+
+# without FD CMD...: CMD with descriptor FD closed, killed after 10 s (status
+# 137), so that a tool that hangs fails the test instead of the suite.
+without() {
+    local fd=$1
+    shift
+    timeout -s KILL 10 "$@" {fd}>&-
+}
+
+# A server of SERVICE answering with cat, ready when its --ready-file exists.
+cat_server() {
+    spawn "$BATS_TEST_TMPDIR/$1" ipc-serve --ready-file "$BATS_TEST_TMPDIR/$1.ready" "$1" -- cat
+    within 10 test -e "$BATS_TEST_TMPDIR/$1.ready"
+}
+
+# A closed standard descriptor stays closed to the tool: a file it opens later
+# must not take its number (a signalfd on fd 0 was read as input, for ever).
+# Using it fails as on a closed descriptor (EBADF): exit 74, one line, nothing lost.
+
+@test "every tool given a closed stdin fails to read it with 74 and never hangs" {
+    cat_server svc
+    run -74 --separate-stderr without 0 ipc-pub t
+    [ "$stderr" = "ipc-pub: read stdin: Bad file descriptor" ]
+    run -0 without 0 ipc-pub t message-arguments-need-no-stdin
+    run -74 --separate-stderr without 0 ipc-req svc
+    [ "$stderr" = "ipc-req: read stdin: Bad file descriptor" ]
+    run -0 without 0 ipc-req svc hello
+    [ "$output" = hello ]
+    run -74 --separate-stderr without 0 ipc-queue push q
+    [ "$stderr" = "ipc-queue: read stdin: Bad file descriptor" ]
+    run -0 ipc-queue stat --json q
+    [[ "$output" == *'"ready":0,'* ]]
+    run -74 --separate-stderr without 0 ipc-shm write r
+    [ "$stderr" = "ipc-shm: read stdin: Bad file descriptor" ]
+    # In stdio mode the replies come from stdin: the request fails, the server ends.
+    spawn "$BATS_TEST_TMPDIR/stdio" without 0 ipc-serve --ready-file "$BATS_TEST_TMPDIR/stdio.ready" stdio
+    within 10 test -e "$BATS_TEST_TMPDIR/stdio.ready"
+    run -1 --separate-stderr ipc-req stdio hello
+    [[ "$stderr" == "ipc-req: stdio: request 1: "* ]]
+    local served=0
+    wait "$(last_pid)" || served=$?
+    [ "$served" != 137 ]
+    spawn "$BATS_TEST_TMPDIR/got" without 0 ipc-sub -n 1 -t 10s t
+    ipc-pub --wait-subs 1 -t 10s t to-the-subscriber
+    wait_status "$(last_pid)"
+    [ "$(cat "$BATS_TEST_TMPDIR/got")" = to-the-subscriber ]
+}
+
+@test "every tool given a closed stdout fails to write it with 74, loses nothing and never hangs" {
+    cat_server svc
+    run -74 --separate-stderr without 1 ipc-req svc hello
+    [ "$stderr" = "ipc-req: write stdout: Bad file descriptor" ]
+    ipc-queue push q a b
+    run -74 --separate-stderr without 1 ipc-queue pop q
+    [ "$stderr" = "ipc-queue: write stdout: Bad file descriptor" ]
+    run -0 ipc-queue stat --json q
+    [[ "$output" == *'"ready":0,"delayed":0,"leased":2,'* ]]
+    ipc-shm put obj <<<data
+    run -74 --separate-stderr without 1 ipc-shm get obj
+    [ "$stderr" = "ipc-shm: write stdout: Bad file descriptor" ]
+    spawn "$BATS_TEST_TMPDIR/pub" ipc-pub --wait-subs 1 -t 10s t hello
+    run -74 --separate-stderr without 1 ipc-sub -n 1 -t 10s t
+    [ "$stderr" = "ipc-sub: write stdout: Bad file descriptor" ]
+    wait_status "$(last_pid)"
+    # Tools that write nothing on stdout work as usual.
+    spawn "$BATS_TEST_TMPDIR/got" ipc-sub -n 1 -t 10s t
+    run -0 without 1 ipc-pub --wait-subs 1 -t 10s t published
+    wait_status "$(last_pid)"
+    [ "$(cat "$BATS_TEST_TMPDIR/got")" = published ]
+    spawn "$BATS_TEST_TMPDIR/srv" without 1 ipc-serve -n 1 --ready-file "$BATS_TEST_TMPDIR/srv.ready" quiet -- cat
+    within 10 test -e "$BATS_TEST_TMPDIR/srv.ready"
+    run -0 ipc-req quiet answered
+    [ "$output" = answered ]
+    wait_status "$(last_pid)"
+}
+
+@test "every tool given a closed stderr works as usual and never hangs" {
+    cat_server svc
+    spawn "$BATS_TEST_TMPDIR/got" without 2 ipc-sub -n 2 -t 10s t
+    run -0 without 2 ipc-pub --wait-subs 1 -t 10s t one
+    run -0 without 2 ipc-pub t two <<<two
+    wait_status "$(last_pid)"
+    printf '%s\n' one two | diff -u - "$BATS_TEST_TMPDIR/got"
+    run -0 without 2 ipc-req svc hello
+    [ "$output" = hello ]
+    run -0 without 2 ipc-queue push q item
+    run -0 without 2 ipc-queue pop q
+    [ "$output" = item ]
+    run -0 without 2 ipc-shm put obj <<<data
+    run -0 without 2 ipc-shm get obj
+    [ "$output" = data ]
+    spawn "$BATS_TEST_TMPDIR/srv" without 2 ipc-serve -n 1 --ready-file "$BATS_TEST_TMPDIR/srv.ready" closed-err -- cat
+    within 10 test -e "$BATS_TEST_TMPDIR/srv.ready"
+    run -0 ipc-req closed-err answered
+    [ "$output" = answered ]
+    wait_status "$(last_pid)"
+    # Errors still set the status; their line has nowhere to go.
+    run -2 --separate-stderr without 2 ipc-pub 'a..b' x
+    [ -z "$output" ]
+    [ -z "$stderr" ]
+}

@@ -41,3 +41,20 @@ wait_status() {
         return 1
     fi
 }
+
+# within SECONDS CMD...: run CMD every 10 ms until it succeeds; fail after SECONDS.
+within() {
+    local seconds=$1 tries
+    shift
+    for ((tries = 0; tries < seconds * 100; tries++)); do
+        "$@" && return 0
+        sleep 0.01
+    done
+    echo "still not true after ${seconds}s: $*" >&2
+    return 1
+}
+
+# at_least N FILE: FILE has N lines or more.
+at_least() {
+    [ "$(wc -l <"$2")" -ge "$1" ]
+}

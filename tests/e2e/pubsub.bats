@@ -150,8 +150,29 @@ load helpers
     run -124 --separate-stderr bash -c 'seq 2000000 | ipc-pub -t 300ms t'
     [[ "$stderr" == *"took nothing for"* ]]
     run -0 --separate-stderr bash -c 'seq 2000000 | ipc-pub --drop t'
-    [[ "$stderr" =~ ^ipc-pub:\ t:\ dropped\ [0-9]+\ messages ]]
+    [[ "$stderr" =~ ^ipc-pub:\ t:\ dropped\ [0-9]+\ of\ 2000000\ messages ]]
     kill -CONT "$sub"
+}
+
+@test "--drop: a stopped subscriber gets exactly the messages ipc-pub does not report dropped for it" {
+    spawn "$BATS_TEST_TMPDIR/got" ipc-sub -t 60s t
+    sub=$(last_pid)
+    ipc-pub --wait-subs 1 -t 10s t 0
+    kill -STOP "$sub"
+    run -0 --separate-stderr timeout 30 bash -c 'seq 500000 | ipc-pub --drop t'
+    [ "${#stderr_lines[@]}" = 1 ]
+    pattern='^ipc-pub: t: dropped ([0-9]+) of 500000 messages for the slow subscriber with pid ([0-9]+) \(--drop\)$'
+    [[ "$stderr" =~ $pattern ]]
+    [ "${BASH_REMATCH[2]}" = "$sub" ]
+    expected=$((1 + 500000 - BASH_REMATCH[1]))
+    kill -CONT "$sub"
+    # The publisher is gone: what the subscriber gets now is all it will get.
+    within 20 at_least "$expected" "$BATS_TEST_TMPDIR/got"
+    kill -TERM "$sub"
+    wait_status "$sub"
+    [ "$(wc -l <"$BATS_TEST_TMPDIR/got")" = "$expected" ]
+    sort -c -n -u "$BATS_TEST_TMPDIR/got" # In order, none twice.
+    [ ! -s "$BATS_TEST_TMPDIR/got.err" ]
 }
 
 @test "the JSON round trip re-publishes every message byte-exactly to its own topic" {
@@ -267,4 +288,29 @@ PY
     wait_status "$(last_pid)"
     [ "$elapsed" -ge 200 ]
     printf '%s\n' a b c | diff -u - "$BATS_TEST_TMPDIR/got"
+}
+
+@test "a frame with a bad topic from a raw client closes that connection with one line" {
+    spawn "$BATS_TEST_TMPDIR/got" ipc-sub -n 2 -t 20s 'a.>'
+    ipc-pub --wait-subs 1 -t 10s a.b first # Registered: its socket exists.
+    socket=$(ls "$IPC_DIR"/sub/*.sock)
+    python3 - "$socket" <<'PY'
+import socket, struct, sys
+def messages(topic, data):
+    body = b"\2" + struct.pack(">qH", 0, len(topic)) + topic + struct.pack(">I", len(data)) + data
+    return struct.pack(">I", len(body)) + body
+for topic in (b"", b"a..b", b"a.*", b"a.\xff"):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10)
+    s.connect(sys.argv[1])
+    s.sendall(b"\0\0\0\7\1IPCK\1\1" + messages(topic, b"bad") + messages(b"a.b", b"after it"))
+    assert s.recv(1) == b"", "the subscriber sent something"  # EOF: it closed the connection.
+    s.close()
+PY
+    ipc-pub a.b survived
+    wait_status "$(last_pid)"
+    printf '%s\n' first survived | diff -u - "$BATS_TEST_TMPDIR/got"
+    cat "$BATS_TEST_TMPDIR/got.err"
+    [ "$(wc -l <"$BATS_TEST_TMPDIR/got.err")" = 4 ]
+    [ "$(grep -c '^ipc-sub: publisher (pid [0-9]*): message frame with a bad topic .*; connection closed$' "$BATS_TEST_TMPDIR/got.err")" = 4 ]
 }

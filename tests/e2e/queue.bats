@@ -7,7 +7,7 @@ load helpers
 @test "100,000 items come out in order with exact content" {
     seq 100000 >"$BATS_TEST_TMPDIR/in"
     ipc-queue push big <"$BATS_TEST_TMPDIR/in"
-    ipc-queue pop big >"$BATS_TEST_TMPDIR/out"
+    ipc-queue pop --all big >"$BATS_TEST_TMPDIR/out"
     cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
     run -0 ipc-queue pop big
     [ -z "$output" ]
@@ -16,7 +16,7 @@ load helpers
 @test "4 producers and 3 consumers at once: every item exactly once" {
     local p c
     for c in 1 2 3; do
-        spawn "$BATS_TEST_TMPDIR/got.$c" ipc-queue pop --wait --idle 1s jobs
+        spawn "$BATS_TEST_TMPDIR/got.$c" ipc-queue pop --all --wait --idle 1s jobs
     done
     for p in 1 2 3 4; do
         seq -f "$p-%g" 5000 | ipc-queue push jobs 3>&- &
@@ -24,7 +24,7 @@ load helpers
     done
     for p in 3 4 5 6; do wait_status "${pids[$p]}"; done
     for c in 0 1 2; do wait_status "${pids[$c]}"; done
-    ipc-queue pop jobs >"$BATS_TEST_TMPDIR/got.rest" # Anything the idle consumers left.
+    ipc-queue pop --all jobs >"$BATS_TEST_TMPDIR/got.rest" # Anything the idle consumers left.
     for p in 1 2 3 4; do seq -f "$p-%g" 5000; done | sort >"$BATS_TEST_TMPDIR/want"
     cat "$BATS_TEST_TMPDIR"/got.* | sort | diff -u "$BATS_TEST_TMPDIR/want" -
 }
@@ -32,7 +32,7 @@ load helpers
 @test "items of one producer keep their order" {
     ipc-queue push q a b c
     printf '%s\n' d e | ipc-queue push q
-    run -0 ipc-queue pop q
+    run -0 ipc-queue pop --all q
     [ "$output" = "$(printf '%s\n' a b c d e)" ]
 }
 
@@ -86,12 +86,12 @@ load helpers
 }
 
 @test "a --delay item is held back, then delivered" {
-    ipc-queue push --delay 300ms q later
+    ipc-queue push --delay 2s q later
     run -0 ipc-queue pop q
     [ -z "$output" ]
     run -0 ipc-queue stat --json q
     [[ "$output" == *'"delayed":1'* ]]
-    run -0 ipc-queue pop --wait -n 1 --timeout 5s q
+    run -0 ipc-queue pop --wait --timeout 10s q
     [ "$output" = later ]
 }
 
@@ -99,17 +99,17 @@ load helpers
     ipc-queue push q a b
     ipc-queue push --priority 2 q urgent
     ipc-queue push --priority -1 q last
-    run -0 ipc-queue pop q
+    run -0 ipc-queue pop --all q
     [ "$output" = "$(printf '%s\n' urgent a b last)" ]
 }
 
 @test "pop --json | push --json copies items byte-exactly" {
     printf 'plain\0two\nlines\0\377\376 binary\0\0' |
         ipc-queue push -0 src
-    ipc-queue pop --json src | ipc-queue push --json dst
-    ipc-queue pop --len dst >"$BATS_TEST_TMPDIR/copied"
+    ipc-queue pop --all --json src | ipc-queue push --json dst
+    ipc-queue pop --all --len dst >"$BATS_TEST_TMPDIR/copied"
     printf 'plain\0two\nlines\0\377\376 binary\0\0' | ipc-queue push -0 ref
-    ipc-queue pop --len ref | cmp - "$BATS_TEST_TMPDIR/copied"
+    ipc-queue pop --all --len ref | cmp - "$BATS_TEST_TMPDIR/copied"
 }
 
 @test "a corrupt or foreign database file is refused with a clear error" {
@@ -130,12 +130,51 @@ load helpers
     # SQLite's writes past it fail (EFBIG; ENOSPC says "the disk is full").
     run -74 --separate-stderr bash -c 'ulimit -f 64 && exec ipc-queue push q <"$1"' - \
         "$BATS_TEST_TMPDIR/in"
-    [ "$stderr" = "ipc-queue: q: commit: disk I/O error" ]
+    [ "$stderr" = "ipc-queue: q: commit: file size limit reached (raise 'ulimit -f'; nothing of this batch was stored)" ]
     run -0 ipc-queue pop q
     [ "$output" = before ]
     ipc-queue push q after # The queue is still sound.
     run -0 ipc-queue pop q
     [ "$output" = after ]
+}
+
+@test "a push that fails part-way says how many items it stored; with --id a re-run adds the rest" {
+    seq 60000 | sed 's/.*/{"data":"&"}/' >"$BATS_TEST_TMPDIR/good"
+    # A regular file: one batch of 50,000 is stored before the bad line.
+    { cat "$BATS_TEST_TMPDIR/good"; echo 'not json'; } >"$BATS_TEST_TMPDIR/bad"
+    run -2 --separate-stderr ipc-queue push --json q <"$BATS_TEST_TMPDIR/bad"
+    [ "$stderr" = "ipc-queue: stdin: line 60001: expected a JSON object at column 1; 50000 items were stored before the error (a re-run stores them again; with --id KEY it would not)" ]
+    run -0 ipc-queue stat --json q
+    [[ "$output" == *'"ready":50000,'* ]]
+    ipc-queue rm q
+    run -2 --separate-stderr ipc-queue push --json --id nightly q <"$BATS_TEST_TMPDIR/bad"
+    [ "$stderr" = "ipc-queue: stdin: line 60001: expected a JSON object at column 1; 50000 items were stored before the error (run the same push with --id nightly again to add the rest)" ]
+    run -0 --separate-stderr ipc-queue push -v --json --id nightly q <"$BATS_TEST_TMPDIR/good"
+    [ "$stderr" = "ipc-queue: q: --id nightly: 50000 items were stored before; adding the rest" ]
+    ipc-queue pop --all q >"$BATS_TEST_TMPDIR/out"
+    seq 60000 | cmp - "$BATS_TEST_TMPDIR/out"
+    run -0 --separate-stderr ipc-queue push -v --json --id nightly q <"$BATS_TEST_TMPDIR/good"
+    [ "$stderr" = "ipc-queue: q: --id nightly: pushed before; nothing added" ]
+}
+
+@test "a push --id waiting for more input holds no lock either, and keeps its key" {
+    mkfifo "$BATS_TEST_TMPDIR/fifo"
+    exec 4<>"$BATS_TEST_TMPDIR/fifo" # Ours to write; push sees EOF once it is closed.
+    spawn /dev/null bash -c 'exec ipc-queue push --id tail q <"$1" 4>&-' - "$BATS_TEST_TMPDIR/fifo"
+    echo one >&4
+    # A lock held would make pop wait for it (SQLite's two minutes).
+    run -0 timeout 10 ipc-queue pop --wait -n 1 q
+    [ "$output" = one ]
+    run -75 --separate-stderr ipc-queue push --id tail q other
+    [ "$stderr" = "ipc-queue: q: --id tail: another push with this key is running (try again once it has finished)" ]
+    echo two >&4
+    exec 4>&-
+    wait_status "$(last_pid)"
+    run -0 ipc-queue pop q
+    [ "$output" = two ]
+    run -0 ipc-queue push --id tail q again
+    run -0 ipc-queue stat --json q
+    [[ "$output" == *'"ready":0,'* ]]
 }
 
 @test "a queue of schema version 1 is upgraded in place, dead items and all" {
@@ -154,7 +193,7 @@ PRAGMA user_version = 1;
 EOF
     run -0 ipc-queue dead old
     [ "$output" = "$(printf '2\texit 1\tdead one')" ]
-    run -0 ipc-queue pop old
+    run -0 ipc-queue pop --all old
     [ "$output" = "$(printf 'live\nlive 2')" ]
     ipc-queue retry old 2
     run -0 ipc-queue pop --json old
@@ -178,20 +217,23 @@ INSERT INTO items (id, priority, ready_at, enqueued, data) VALUES
     (1, 0, 0, 0, 'one'), (7, 0, 0, 0, 'seven'), (8, 3, 0, 0, 'urgent'), (9, 0, 0, 0, 'gone');
 DELETE FROM items WHERE id = 9;
 INSERT INTO dead (id, ready_at, enqueued, attempts, error, data) VALUES (5, 0, 0, 3, 'exit 1', 'five');
+INSERT INTO keys VALUES ('nightly', 9000000000000000000);
 PRAGMA application_id = 1768973169;
 PRAGMA user_version = 2;
 EOF
     run -0 ipc-queue dead old
     [ "$output" = "$(printf '5\texit 1\tfive')" ]
     ipc-queue push old new
-    run -0 ipc-queue pop --json old
+    run -0 ipc-queue pop --all --json old
     [ "${#lines[@]}" = 4 ]
     [[ "${lines[0]}" == '{"data":"urgent",'*'"id":8,"attempts":1}' ]]
     [[ "${lines[1]}" == '{"data":"one",'*'"id":1,"attempts":1}' ]]
     [[ "${lines[2]}" == '{"data":"seven",'*'"id":7,"attempts":1}' ]]
     [[ "${lines[3]}" == '{"data":"new",'*'"id":10,"attempts":1}' ]] # Not 9: that was given once.
     run -0 sqlite3 "$IPC_STATE_DIR/old.db" 'PRAGMA user_version'
-    [ "$output" = 3 ]
+    [ "$output" = 4 ]
+    run -0 --separate-stderr ipc-queue push -v --id nightly old again # Its push had finished.
+    [ "$stderr" = "ipc-queue: old: --id nightly: pushed before; nothing added" ]
 }
 
 @test "a corrupt chunk of items is refused with 74, and the rest of the file is not touched" {
@@ -212,7 +254,7 @@ EOF
     done
     run -0 ipc-queue pop -n 300 q
     [ "$output" = "$(seq 4 303)" ]
-    run -0 ipc-queue pop q
+    run -0 ipc-queue pop --all q
     [ "$output" = "$(seq 304 600)" ]
     run -0 ipc-queue stat --json q
     [[ "$output" == *'"ready":0,"delayed":0,"leased":0,'* ]]
@@ -244,14 +286,83 @@ EOF
     run -69 ipc-queue rm a
 }
 
+@test "stat lists every queue it can read, and reports the one it cannot" {
+    ipc-queue push a 1
+    ipc-queue push c 1 2
+    echo 'not sqlite at all, but long enough to be read as the header of a database' \
+        >"$IPC_STATE_DIR/b.db"
+    run -2 --separate-stderr ipc-queue stat --json
+    [ "${#lines[@]}" = 2 ]
+    [[ "${lines[0]}" == '{"queue":"a","ready":1,'* ]]
+    [[ "${lines[1]}" == '{"queue":"c","ready":2,'* ]]
+    [ "$stderr" = "ipc-queue: b: $IPC_STATE_DIR/b.db is not a queue database (remove it, or use another queue name)" ]
+    run -2 --separate-stderr ipc-queue stat
+    [ "${#lines[@]}" = 3 ] # The heading, a and c.
+}
+
 @test "a pop whose reader goes away puts its items back" {
     seq 5000 | ipc-queue push q
-    run -0 bash -c 'ipc-queue pop --wait q | head -n 1'
+    run -0 bash -c 'ipc-queue pop --all --wait q | head -n 1'
     [ "$output" = 1 ]
     # Whatever head did not read was written to a closed pipe (given back)
     # or fully written before head left (taken): nothing else may be missing.
     run -0 ipc-queue stat --json q
     [[ "$output" == *'"leased":0'* ]]
+}
+
+@test "pop takes one item unless told, and removes it only once the pipe's reader took it" {
+    seq 10 | ipc-queue push q
+    run -0 bash -c 'ipc-queue pop q | head -n 2'
+    [ "$output" = 1 ]
+    run -0 ipc-queue stat --json q
+    [[ "$output" == *'"ready":9,"delayed":0,"leased":0,'* ]]
+    # dd takes 4 bytes, two items, and leaves; the three it never took go back.
+    run -0 bash -c 'ipc-queue pop -n 5 q | dd bs=1 count=4 status=none'
+    [ "$output" = "$(seq 2 3)" ]
+    run -0 ipc-queue pop --all q
+    [ "$output" = "$(seq 4 10)" ]
+}
+
+@test "pop --wait into a read loop that stops leaves the items the loop never read" {
+    seq 10 | ipc-queue push q
+    run -0 bash -c 'ipc-queue pop --wait --all q | while read -r x; do echo "$x"; [ "$x" = 3 ] && break; done'
+    [ "$output" = "$(seq 3)" ]
+    run -0 ipc-queue pop --all q
+    [ "$output" = "$(seq 4 10)" ]
+}
+
+@test "a pop stopped while its items wait unread in a pipe gives back what was not taken" {
+    seq 3 | ipc-queue push q
+    mkfifo "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/late"
+    exec 7<>"$BATS_TEST_TMPDIR/out" 8<>"$BATS_TEST_TMPDIR/late" # We read, when we please.
+    spawn "$BATS_TEST_TMPDIR/out" ipc-queue pop -n 3 q
+    read -r -t 10 -u 7 first # One item taken, two still in the pipe.
+    [ "$first" = 1 ]
+    kill -TERM "$(last_pid)"
+    wait_status "$(last_pid)" 0
+    spawn "$BATS_TEST_TMPDIR/late" ipc-queue pop --timeout 1s q # Never read: 124.
+    wait_status "$(last_pid)" 124
+    run -0 ipc-queue pop --all q
+    [ "$output" = "$(seq 2 3)" ]
+}
+
+@test "a slow reader keeps pop's lease: a second consumer gets none of its items" {
+    seq -f '%0100g' 1000 >"$BATS_TEST_TMPDIR/in" # 100 KB: more than a pipe holds.
+    ipc-queue push q <"$BATS_TEST_TMPDIR/in"
+    mkfifo "$BATS_TEST_TMPDIR/started" "$BATS_TEST_TMPDIR/go"
+    exec 5<>"$BATS_TEST_TMPDIR/started" 6<>"$BATS_TEST_TMPDIR/go" # Both ways: no open blocks.
+    # The reader takes one line, then nothing until told (or 30 s): pop waits to write.
+    spawn "$BATS_TEST_TMPDIR/out" bash -c 'ipc-queue pop --all --lease 2s q |
+        { read -r line; echo "$line"; echo >"$1"; read -r -t 30 _ <"$2"; cat; }' - \
+        "$BATS_TEST_TMPDIR/started" "$BATS_TEST_TMPDIR/go"
+    read -r -t 20 -u 5 _
+    run -124 ipc-queue pop --wait --all --timeout 5s q # Past two leases of the first pop.
+    [ -z "$output" ]
+    echo go >&6
+    wait_status "$(last_pid)"
+    cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+    run -0 ipc-queue stat --json q
+    [[ "$output" == *'"ready":0,"delayed":0,"leased":0,'* ]]
 }
 
 @test "work: failing items are retried, dead after K attempts, and retry brings them back" {
@@ -265,7 +376,7 @@ EOF
     run -0 ipc-queue dead --json jobs
     [[ "${lines[0]}" == '{"data":"3",'*'"id":3,"attempts":2,"error":"exit 7: no 3"}' ]]
     ipc-queue retry jobs --all
-    run -0 ipc-queue work jobs --drain -- sh -c 'cat; echo'
+    run -0 ipc-queue work jobs --drain -- cat
     [ "$output" = "$(printf '3\n5')" ]
     run -0 ipc-queue stat --json jobs
     [[ "$output" == *'"ready":0,"delayed":0,"leased":0,"dead":0,'* ]]
@@ -277,13 +388,25 @@ EOF
     [ "$output" = "hello world jobs 1 1" ]
 }
 
+@test "work hands each item framed as it was pushed: a line ends with its newline" {
+    ipc-queue push jobs 'hello world'
+    run -0 ipc-queue work jobs -n 1 -- sh -c 'while read -r f; do echo "got $f"; done'
+    [ "$output" = "got hello world" ]
+    printf 'a\0b' | ipc-queue push -0 nul
+    run -0 ipc-queue work nul -0 -n 2 -- sh -c 'tr "\0" "|"'
+    [ "$output" = "a|b|" ]
+    printf 'as it is\n' | ipc-queue push --whole file
+    run -0 ipc-queue work file --whole -n 1 -- od -An -c
+    [ "$output" = "$(printf 'as it is\n' | od -An -c)" ]
+}
+
 @test "a worker SIGKILLed mid-item loses nothing: the item comes back after its lease" {
     ipc-queue push jobs precious
     # The handler kills its worker with SIGKILL, then exits without acking.
     run -137 ipc-queue work jobs --lease 300ms -n 1 -- sh -c 'kill -KILL $PPID'
     run -0 ipc-queue stat --json jobs
     [[ "$output" == *'"leased":1'* || "$output" == *'"ready":1'* ]]
-    run -0 ipc-queue work jobs -n 1 -- sh -c 'cat; echo " attempt $IPC_ATTEMPT"'
+    run -0 ipc-queue work jobs -n 1 -- sh -c 'read -r x; echo "$x attempt $IPC_ATTEMPT"'
     [ "$output" = "precious attempt 2" ]
 }
 
@@ -295,7 +418,7 @@ EOF
 
 @test "SIGTERM makes work stop taking items and finish the running one" {
     ipc-queue push jobs a b
-    spawn "$BATS_TEST_TMPDIR/out" ipc-queue work jobs -- sh -c 'cat; kill -TERM $PPID; echo " done"'
+    spawn "$BATS_TEST_TMPDIR/out" ipc-queue work jobs -- sh -c 'read -r x; kill -TERM $PPID; echo "$x done"'
     wait_status "$(last_pid)" 0
     [ "$(cat "$BATS_TEST_TMPDIR/out")" = "a done" ]
     run -0 ipc-queue pop jobs
@@ -304,15 +427,43 @@ EOF
 
 @test "a handler that outlives its lease keeps its item: it is not delivered twice" {
     ipc-queue push jobs once
-    mkfifo "$BATS_TEST_TMPDIR/fifo"
-    spawn "$BATS_TEST_TMPDIR/slow" ipc-queue work jobs -n 1 --lease 200ms -- \
-        sh -c 'cat; read -r _ <"$0"' "$BATS_TEST_TMPDIR/fifo"
-    until [ "$(cat "$BATS_TEST_TMPDIR/slow")" = once ]; do kill -0 "$(last_pid)"; done
-    # Two lease periods later the item is still leased, so a second worker gets nothing.
-    run -124 ipc-queue pop --wait --timeout 600ms jobs
+    mkfifo "$BATS_TEST_TMPDIR/started" "$BATS_TEST_TMPDIR/go"
+    exec 5<>"$BATS_TEST_TMPDIR/started" 6<>"$BATS_TEST_TMPDIR/go" # Both ways: no open blocks.
+    # The handler says it has the item, then holds it until told (or 30 s).
+    spawn "$BATS_TEST_TMPDIR/slow" ipc-queue work jobs -n 1 --lease 2s -- \
+        bash -c 'read -r item; echo "$item" >"$0"; read -r -t 30 _ <"$1"' \
+        "$BATS_TEST_TMPDIR/started" "$BATS_TEST_TMPDIR/go"
+    read -r -t 20 -u 5 item
+    [ "$item" = once ]
+    # Past two lease periods the item is still leased, so a second consumer gets nothing.
+    run -124 ipc-queue pop --wait --timeout 5s jobs
     [ -z "$output" ]
-    echo go >"$BATS_TEST_TMPDIR/fifo"
+    echo go >&6
     wait_status "$(last_pid)"
     run -0 ipc-queue stat --json jobs
     [[ "$output" == *'"ready":0,"delayed":0,"leased":0,'* ]]
+}
+
+@test "a worker stopped past its lease cannot override the consumer that has the item now" {
+    ipc-queue push jobs x
+    mkfifo "$BATS_TEST_TMPDIR/started" "$BATS_TEST_TMPDIR/go"
+    exec 5<>"$BATS_TEST_TMPDIR/started" 6<>"$BATS_TEST_TMPDIR/go" # Both ways: no open blocks.
+    # A's handler stops its worker, as Ctrl-Z would, and fails once it runs again.
+    spawn "$BATS_TEST_TMPDIR/a" ipc-queue work jobs -n 1 --lease 1s --max-attempts 1 -- \
+        sh -c 'kill -STOP $PPID; exit 1'
+    local a=$(last_pid) a_status=0
+    # B gets the item once A's lease ran out, and holds it until told (or 30 s).
+    spawn "$BATS_TEST_TMPDIR/b" ipc-queue work jobs -n 1 -- \
+        bash -c 'echo "$IPC_ATTEMPT" >"$0"; read -r -t 30 _ <"$1"' "$BATS_TEST_TMPDIR/started" \
+        "$BATS_TEST_TMPDIR/go"
+    read -r -t 20 -u 5 attempt
+    kill -CONT "$a"
+    wait "$a" || a_status=$?
+    echo go >&6
+    wait_status "$(last_pid)" 0
+    [ "$attempt" = 2 ]
+    [ "$a_status" = 0 ] # Nothing of A's went to the dead list.
+    [ "$(cat "$BATS_TEST_TMPDIR/a.err")" = "ipc-queue: jobs: item 1, attempt 1: exit 1; dropped: the lease ran out and the item went to another consumer" ]
+    run -0 ipc-queue stat --json jobs
+    [[ "$output" == *'"ready":0,"delayed":0,"leased":0,"dead":0,'* ]]
 }

@@ -53,12 +53,13 @@ alive() {
     [ -n "$state" ] && [ "$state" != Z ]
 }
 
-# wait_gone PID...: each PID ends (or is a zombie) within 10 s in all.
+# wait_gone PID...: each PID ends (or is a zombie) within 10 s in all (and
+# 1000 looks: a loaded machine makes each look slower than its sleep).
 wait_gone() {
-    local pid tries=0
+    local pid tries=0 end=$((SECONDS + 10))
     for pid in "$@"; do
         while alive "$pid"; do
-            ((++tries < 1000)) || { echo "process $pid still runs after 10 s" >&2; return 1; }
+            ((++tries < 1000 && SECONDS <= end)) || { echo "process $pid still runs after 10 s" >&2; return 1; }
             sleep 0.01
         done
     done
@@ -607,4 +608,295 @@ PY
     [ ! -e "$IPC_DIR" ]
     run -2 --separate-stderr timeout -s KILL 10 ipc-serve ok -- /nonexistent/handler
     [ "${#stderr_lines[@]}" = 1 ]
+}
+
+# --- nothing lost, nothing crossed, nothing hung (issue 10) ------------------------
+
+# wait_file FILE: FILE exists and is not empty within 10 s (and 1000 looks).
+wait_file() {
+    local tries end=$((SECONDS + 10))
+    for ((tries = 0; tries < 1000 && SECONDS <= end; tries++)); do
+        [ -s "$1" ] && return 0
+        sleep 0.01
+    done
+    echo "no $1 after 10 s" >&2
+    return 1
+}
+
+# A request frame for raw clients (python): "frame(id, data)"; HELLO is a client's Hello.
+raw_client_py='
+import socket, struct
+HELLO = b"\0\0\0\7\1IPCK\1\2"
+def frame(request_id, data):
+    body = b"\4" + struct.pack(">Q", request_id) + data
+    return struct.pack(">I", len(body)) + body
+def connect(path):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    return s
+'
+
+@test "--pipe: a co-process that prints nothing for one request times out; no reply shifts onto another client" {
+    mkfifo "$BATS_TEST_TMPDIR/read"
+    exec 7<>"$BATS_TEST_TMPDIR/read"
+    # Tells the FIFO each request it read; like sed -u '/^skip/d', prints nothing for skip-me.
+    cat >"$BATS_TEST_TMPDIR/lookup" <<'SH'
+while read -r l; do
+    echo "$l" >"$1"
+    case $l in skip*) ;; *) echo "answer for $l" ;; esac
+done
+SH
+    serve "$BATS_TEST_TMPDIR/srv" --pipe --handler-timeout 2s lookup -- sh "$BATS_TEST_TMPDIR/lookup" "$BATS_TEST_TMPDIR/read"
+    spawn "$BATS_TEST_TMPDIR/a" ipc-req -t 60s lookup skip-me
+    a=$(last_pid)
+    read -r -t 20 -u 7 line
+    [ "$line" = skip-me ] # The co-process holds A's request, and will never answer it.
+    run -0 --separate-stderr req -t 60s lookup 'private data of client B'
+    [ "$output" = 'answer for private data of client B' ]
+    wait_status "$a" 1
+    [ ! -s "$BATS_TEST_TMPDIR/a" ]
+    [[ "$(cat "$BATS_TEST_TMPDIR/a.err")" == "ipc-req: lookup: request 1: timed out after 2s"* ]]
+    run -0 req -t 60s lookup again # Not wedged.
+    [ "$output" = 'answer for again' ]
+}
+
+@test "--pipe --handler-timeout: a co-process that does not answer in time is replaced, so its late reply reaches nobody" {
+    # shellcheck disable=SC2016
+    serve "$BATS_TEST_TMPDIR/srv" --pipe --handler-timeout 1s late -- sh -c 'echo $$ >>"$1"; while read -r l; do [ "$l" != slow ] || sleep 30; echo "re $l"; done' _ "$BATS_TEST_TMPDIR/pids"
+    # The request after the stuck one goes to the new co-process.
+    run -1 --separate-stderr req -t 30s late slow after
+    one_error late
+    [[ "$stderr" == "ipc-req: late: request 1: timed out after 1s"* ]]
+    [ "$output" = 're after' ]
+    read -r first <"$BATS_TEST_TMPDIR/pids"
+    wait_gone "$first" # Killed with its group (the sleep), its pipe closed.
+    run -0 req -t 30s late fast
+    [ "$output" = 're fast' ]
+    [ "$(wc -l <"$BATS_TEST_TMPDIR/pids")" = 2 ]
+}
+
+@test "SIGTERM ends a server whose co-process went silent, once the default --pipe time-out of 5s has passed" {
+    mkfifo "$BATS_TEST_TMPDIR/read"
+    exec 7<>"$BATS_TEST_TMPDIR/read"
+    # shellcheck disable=SC2016
+    serve "$BATS_TEST_TMPDIR/srv" --pipe silent -- sh -c 'while read -r l; do echo "$l" >"$1"; done' _ "$BATS_TEST_TMPDIR/read"
+    server=$(last_pid)
+    spawn "$BATS_TEST_TMPDIR/got" ipc-req -t 60s silent anything
+    client=$(last_pid)
+    read -r -t 20 -u 7 line # The co-process has the request; it prints nothing.
+    kill -TERM "$server"
+    wait_gone "$server"
+    wait_status "$server"
+    wait_status "$client" 1
+    [[ "$(cat "$BATS_TEST_TMPDIR/got.err")" == "ipc-req: silent: request 1: timed out after 5s"* ]]
+}
+
+@test "stdio mode with stdin a file answers requests from it in turn, then exits at its end" {
+    printf '%s\n' r1 r2 >"$BATS_TEST_TMPDIR/replies"
+    spawn "$BATS_TEST_TMPDIR/srv" bash -c 'exec ipc-serve --ready-file "$1" hand <"$2"' - \
+        "$BATS_TEST_TMPDIR/srv.ready" "$BATS_TEST_TMPDIR/replies"
+    server=$(last_pid)
+    wait_ready "$BATS_TEST_TMPDIR/srv.ready" "$server" "$BATS_TEST_TMPDIR/srv.err"
+    run -0 --separate-stderr req -t 30s hand a b
+    [ "$output" = "$(printf '%s\n' r1 r2)" ]
+    [ -z "$stderr" ]
+    wait_gone "$server"
+    wait_status "$server"
+    [ "$(cat "$BATS_TEST_TMPDIR/srv")" = "$(printf '%s\n' a b)" ]
+    [ ! -s "$BATS_TEST_TMPDIR/srv.err" ]
+}
+
+@test "exec mode out of descriptors: requests wait for running handlers to free some, and all are answered" {
+    mkfifo "$BATS_TEST_TMPDIR/started" "$BATS_TEST_TMPDIR/go"
+    exec 7<>"$BATS_TEST_TMPDIR/started" 8<>"$BATS_TEST_TMPDIR/go"
+    cat >"$BATS_TEST_TMPDIR/handler" <<'SH'
+cat
+echo started >"$1"
+dd if="$2" bs=1 count=1 status=none >/dev/null
+SH
+    # 40 handlers at once need more than the 40 descriptors the server may have.
+    spawn "$BATS_TEST_TMPDIR/srv" bash -c 'ulimit -n 40 && exec ipc-serve --ready-file "$1" -j 40 fds -- sh "$2" "$3" "$4"' - \
+        "$BATS_TEST_TMPDIR/srv.ready" "$BATS_TEST_TMPDIR/handler" "$BATS_TEST_TMPDIR/started" "$BATS_TEST_TMPDIR/go"
+    server=$(last_pid)
+    wait_ready "$BATS_TEST_TMPDIR/srv.ready" "$server" "$BATS_TEST_TMPDIR/srv.err"
+    spawn "$BATS_TEST_TMPDIR/got" ipc-req -t 60s fds $(seq 40)
+    client=$(last_pid)
+    read -r -t 20 -u 7 line # Handlers run and hold their descriptors.
+    printf '%040d' 0 >&8 # One byte for each handler.
+    wait_status "$client"
+    seq 40 | diff -u - "$BATS_TEST_TMPDIR/got"
+    alive "$server"
+}
+
+@test "exec mode out of descriptors with no handler running: that request gets an error reply, and the server goes on" {
+    spawn "$BATS_TEST_TMPDIR/srv" bash -c 'ulimit -n 32 && exec ipc-serve --ready-file "$1" fds -- cat' - "$BATS_TEST_TMPDIR/srv.ready"
+    server=$(last_pid)
+    wait_ready "$BATS_TEST_TMPDIR/srv.ready" "$server" "$BATS_TEST_TMPDIR/srv.err"
+    socket=$(sed -n 's/^unix://p' "$BATS_TEST_TMPDIR/srv.ready")
+    python3 - "$socket" <<PY
+$raw_client_py
+import select, subprocess, sys, time
+path = sys.argv[1]
+
+def refused(s, timeout):
+    if not select.select([s], [], [], timeout)[0]:
+        return False
+    try:
+        return s.recv(1, socket.MSG_PEEK) == b""
+    except ConnectionResetError:
+        return True
+
+# More connections than the server has descriptors for: it takes what it
+# can and closes the rest at once, in order; once the last one is closed,
+# every descriptor it has is in use.
+held = [connect(path) for _ in range(60)]
+assert refused(held[-1], 20), "the last connection was not refused"
+held = [s for s in held if not refused(s, 0)]
+assert held, "no connection was accepted"
+held.pop().close()  # One descriptor free again: for one client, none for a handler.
+for attempt in range(200):
+    s = connect(path)
+    try:
+        s.sendall(HELLO + frame(1, b"x"))
+        s.settimeout(20)
+        got = s.recv(65536)
+    except (ConnectionResetError, BrokenPipeError):
+        got = b""
+    if got:
+        break
+    s.close()  # Refused: the server had not seen the close yet.
+    time.sleep(0.05)
+else:
+    raise AssertionError("no connection accepted after one closed")
+length, kind, request_id, status = struct.unpack(">IBQB", got[:14])
+assert (kind, request_id, status) == (5, 1, 1), got
+assert b"Too many open files" in got[14:], got
+for other in held:
+    other.close()
+s.close()
+got = subprocess.run(["timeout", "30", "ipc-req", "-t", "20s", "fds", "served"], capture_output=True)
+assert got.returncode == 0 and got.stdout == b"served\n", got
+PY
+    alive "$server"
+}
+
+@test "exec mode stops a handler as soon as its reply passes --max-size" {
+    # shellcheck disable=SC2016
+    serve "$BATS_TEST_TMPDIR/srv" --max-size 1M big -- sh -c 'cat >/dev/null; echo $$ >"$1"; head -c 2000000 /dev/zero; exec sleep 60' _ "$BATS_TEST_TMPDIR/pid"
+    run -1 --separate-stderr req -t 20s big x
+    one_error big
+    [[ "$stderr" == "ipc-req: big: request 1: the handler's reply is longer than --max-size (1048576 bytes)"* ]]
+    [ -z "$output" ]
+    read -r handler <"$BATS_TEST_TMPDIR/pid"
+    wait_gone "$handler"
+}
+
+@test "SIGKILL of ipc-serve (exec and --pipe) or of ipc-queue work kills the handlers it ran" {
+    # shellcheck disable=SC2016
+    serve "$BATS_TEST_TMPDIR/exec" doomed -- sh -c 'cat >/dev/null; echo $$ >"$1"; exec sleep 600' _ "$BATS_TEST_TMPDIR/exec.pid"
+    exec_server=$(last_pid)
+    spawn "$BATS_TEST_TMPDIR/got" ipc-req -t 60s doomed x
+    # shellcheck disable=SC2016
+    serve "$BATS_TEST_TMPDIR/pipe" --pipe doomed.co -- sh -c 'echo $$ >"$1"; exec cat' _ "$BATS_TEST_TMPDIR/pipe.pid"
+    pipe_server=$(last_pid)
+    ipc-queue push jobs item
+    # shellcheck disable=SC2016
+    spawn "$BATS_TEST_TMPDIR/work" ipc-queue work jobs -- sh -c 'cat >/dev/null; echo $$ >"$1"; exec sleep 600' _ "$BATS_TEST_TMPDIR/work.pid"
+    worker=$(last_pid)
+    wait_file "$BATS_TEST_TMPDIR/exec.pid"
+    wait_file "$BATS_TEST_TMPDIR/pipe.pid"
+    wait_file "$BATS_TEST_TMPDIR/work.pid"
+    kill -KILL "$exec_server" "$pipe_server" "$worker"
+    wait_gone "$(cat "$BATS_TEST_TMPDIR/exec.pid")" "$(cat "$BATS_TEST_TMPDIR/pipe.pid")" "$(cat "$BATS_TEST_TMPDIR/work.pid")"
+}
+
+@test "handlers of ipc-serve (exec and --pipe) and of ipc-queue work get only descriptors 0, 1 and 2" {
+    cat >"$BATS_TEST_TMPDIR/fds.py" <<'PY'
+import os, sys
+
+def open_fds():
+    found = []
+    for fd in range(4096):
+        try:
+            os.fstat(fd)
+            found.append(str(fd))
+        except OSError:
+            pass
+    return " ".join(found)
+
+if sys.argv[1:] == ["--each-line"]:  # A co-process: one reply per request.
+    while sys.stdin.readline():
+        print(open_fds(), flush=True)
+else:
+    print(open_fds())
+PY
+    exec 9>"$BATS_TEST_TMPDIR/not-for-handlers" # Inherited by the tools, without close-on-exec.
+    serve "$BATS_TEST_TMPDIR/exec" fds -- python3 "$BATS_TEST_TMPDIR/fds.py"
+    serve "$BATS_TEST_TMPDIR/pipe" --pipe fds.co -- python3 "$BATS_TEST_TMPDIR/fds.py" --each-line
+    run -0 req fds x
+    [ "$output" = "0 1 2" ]
+    run -0 req fds.co x
+    [ "$output" = "0 1 2" ]
+    ipc-queue push jobs item
+    run -0 ipc-queue work jobs -n 1 -- python3 "$BATS_TEST_TMPDIR/fds.py"
+    [ "$output" = "0 1 2" ]
+}
+
+@test "a Request with id 0 is a protocol error: one line, that connection closed, the others served" {
+    serve "$BATS_TEST_TMPDIR/srv" zero -- cat
+    socket=$(sed -n 's/^unix://p' "$BATS_TEST_TMPDIR/srv.ready")
+    python3 - "$socket" <<PY
+$raw_client_py
+import subprocess, sys
+s = connect(sys.argv[1])
+s.settimeout(20)
+s.sendall(HELLO + frame(0, b"x"))
+got = b""
+try:
+    while True:
+        data = s.recv(4096)
+        if not data:
+            break
+        got += data
+except ConnectionResetError:
+    pass
+assert got == b"", got  # No reply: id 0 answers no request.
+got = subprocess.run(["timeout", "30", "ipc-req", "zero", "still"], capture_output=True)
+assert got.returncode == 0 and got.stdout == b"still\n", got
+PY
+    [ "$(wc -l <"$BATS_TEST_TMPDIR/srv.err")" = 1 ]
+    grep -q '^ipc-serve: client (pid [0-9]*): .*id 0.*; connection closed$' "$BATS_TEST_TMPDIR/srv.err"
+}
+
+@test "a second SIGTERM abandons the requests in flight: the server exits 143" {
+    mkfifo "$BATS_TEST_TMPDIR/started"
+    exec 7<>"$BATS_TEST_TMPDIR/started"
+    # shellcheck disable=SC2016
+    serve "$BATS_TEST_TMPDIR/srv" stuck -- sh -c 'cat >/dev/null; echo started >"$1"; exec sleep 60' _ "$BATS_TEST_TMPDIR/started"
+    server=$(last_pid)
+    socket=$(sed -n 's/^unix://p' "$BATS_TEST_TMPDIR/srv.ready")
+    spawn "$BATS_TEST_TMPDIR/got" ipc-req -t 60s stuck x
+    read -r -t 20 -u 7 line
+    kill -TERM "$server"
+    # The drain has begun once the socket is gone; a second signal now is not merged with the first.
+    for ((tries = 0; tries < 1000; tries++)); do
+        [ -e "$socket" ] || break
+        sleep 0.01
+    done
+    [ ! -e "$socket" ]
+    kill -TERM "$server"
+    wait_gone "$server"
+    wait_status "$server" 143
+}
+
+@test "exec mode: a handler that can no longer be run fails each request at once, and the server goes on" {
+    cp "$(command -v cat)" "$BATS_TEST_TMPDIR/handler"
+    serve "$BATS_TEST_TMPDIR/srv" -j 1 vanished -- "$BATS_TEST_TMPDIR/handler"
+    rm "$BATS_TEST_TMPDIR/handler"
+    run -1 --separate-stderr req -t 20s vanished x y
+    [ "${#stderr_lines[@]}" = 2 ]
+    [[ "${stderr_lines[1]}" == "ipc-req: vanished: request 2: "*"handler: cannot run: No such file or directory" ]]
+    cp "$(command -v cat)" "$BATS_TEST_TMPDIR/handler"
+    run -0 req vanished back
+    [ "$output" = back ]
 }

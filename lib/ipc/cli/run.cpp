@@ -6,11 +6,26 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
 namespace ipc::cli {
 
 namespace {
+
+// A closed standard descriptor would be taken by the next file the tool opens
+// (a signalfd on fd 0 was read as input, for ever). Hold each closed one with
+// /dev/null opened the other way round, as glibc does for set-user-ID
+// programs: the number is taken, and using it still fails with EBADF, as on
+// a closed descriptor, so `ipc-queue pop q >&-` removes nothing. Children
+// inherit it (no O_CLOEXEC), so none of theirs lands there either.
+void hold_closed_standard_fds() noexcept
+{
+    for (int const fd : { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO })
+        if (::fcntl(fd, F_GETFD) < 0 && errno == EBADF) // Open returns fd: 0..fd-1 are open.
+            ::open("/dev/null", fd == STDIN_FILENO ? O_WRONLY : O_RDONLY);
+}
 
 // "ipc-sub: a.b: not a valid topic name (use letters, …)"
 int report(std::string_view message, std::string_view hint, Exit exit)
@@ -34,6 +49,7 @@ void flush_stdout()
 
 int run(CLI::App& app, int argc, char** argv, std::function<Exit()> const& body)
 {
+    hold_closed_standard_fds();
     std::string const program = app.get_name();
     set_program_name(program);
     std::signal(SIGPIPE, SIG_IGN); // Writes report EPIPE; framing turns it into StdoutClosed.

@@ -2,6 +2,22 @@
 
 namespace ipc::framing {
 
+std::optional<char> terminator(Options const& options)
+{
+    switch (options.mode) {
+    case Mode::Line:
+        return '\n';
+    case Mode::Nul:
+        return '\0';
+    case Mode::Delimiter:
+        return options.delimiter;
+    case Mode::Whole:
+    case Mode::Length:
+        break;
+    }
+    return std::nullopt;
+}
+
 std::optional<char> parse_delimiter(std::string_view text)
 {
     if (text.size() == 1)

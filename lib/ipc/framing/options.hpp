@@ -27,6 +27,10 @@ struct Options {
     std::size_t max_size = default_max_size; // Input: longest message accepted.
 };
 
+// The byte that ends each message in a delimited framing (lines, -0,
+// --delimiter); nullopt for --whole and --len, whose messages stand alone.
+std::optional<char> terminator(Options const& options);
+
 // "," or one of the escapes \n \t \0 \\; nullopt for anything else.
 std::optional<char> parse_delimiter(std::string_view text);
 

@@ -16,25 +16,11 @@ namespace ipc::framing {
 
 namespace {
 
-void wait_writable(int fd)
+bool wait_writable(int fd)
 {
     pollfd entry { fd, POLLOUT, 0 };
     while (::poll(&entry, 1, -1) < 0 && errno == EINTR) { }
-}
-
-// Writes all of bytes, also to a non-blocking fd; 0, or the errno that stopped it.
-int write_all(int fd, std::string_view bytes)
-{
-    while (!bytes.empty()) {
-        auto const count = ::write(fd, bytes.data(), bytes.size());
-        if (count >= 0)
-            bytes.remove_prefix(static_cast<std::size_t>(count));
-        else if (errno == EAGAIN || errno == EWOULDBLOCK)
-            wait_writable(fd); // We must not spin.
-        else if (errno != EINTR)
-            return errno;
-    }
-    return 0;
+    return true;
 }
 
 [[noreturn]] void throw_write_error(int error)
@@ -111,9 +97,7 @@ std::optional<char> Writer::run_delimiter() const
 {
     if (m_options.json || m_options.topic_prefix)
         return std::nullopt;
-    if (m_options.mode == Mode::Whole || m_options.mode == Mode::Length)
-        return std::nullopt;
-    return m_options.delimiter;
+    return terminator(m_options);
 }
 
 void Writer::append_or_write(std::string_view bytes)
@@ -121,7 +105,7 @@ void Writer::append_or_write(std::string_view bytes)
     if (bytes.size() >= io_chunk_size) {
         // Large bytes go out as they are instead of being copied into the batch.
         flush();
-        if (int const error = write_all(m_fd, bytes); error != 0)
+        if (int const error = write_out(bytes); error != 0)
             throw_write_error(error);
     } else {
         m_buffer.append(bytes);
@@ -135,11 +119,30 @@ void Writer::write_run(std::string_view run)
         flush();
 }
 
+int Writer::write_out(std::string_view bytes)
+{
+    int error = 0;
+    while (!bytes.empty() && !m_gave_up && error == 0) {
+        auto const count = ::write(m_fd, bytes.data(), bytes.size());
+        if (count >= 0) {
+            bytes.remove_prefix(static_cast<std::size_t>(count));
+            m_written += static_cast<std::uint64_t>(count);
+        } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            // We must not spin.
+            m_gave_up = !(m_on_blocked ? m_on_blocked() : wait_writable(m_fd));
+        } else if (errno != EINTR) {
+            error = errno;
+        }
+    }
+    m_dropped += bytes.size();
+    return error;
+}
+
 void Writer::flush()
 {
     if (m_buffer.empty())
         return;
-    int const error = write_all(m_fd, m_buffer);
+    int const error = write_out(m_buffer);
     // Cleared even on failure: the tool ends, and nothing batched can be written any more.
     m_buffer.clear();
     // One huge --json envelope should not pin its memory for the rest of the run.

@@ -8,6 +8,8 @@
 #include "ipc/framing/json.hpp"
 #include "ipc/framing/options.hpp"
 
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -40,13 +42,33 @@ public:
 
     bool has_pending() const { return !m_buffer.empty(); }
 
+    // Called when a write to a non-blocking fd would block: returns true
+    // once the fd may take more, or false to give up, and then what could
+    // not be written is dropped, now and from then on. Without it, the
+    // writer waits for the fd.
+    void set_on_blocked(std::function<bool()> on_blocked) { m_on_blocked = std::move(on_blocked); }
+
+    // Bytes written to the fd so far.
+    std::uint64_t written() const { return m_written; }
+    // Where the next message starts in the output: bytes written, batched
+    // or dropped so far.
+    std::uint64_t position() const { return m_written + m_dropped + m_buffer.size(); }
+
 private:
     void write_framed(std::string_view topic, std::string_view data);
     void append_or_write(std::string_view bytes);
+    // Writes all of bytes, also to a non-blocking fd (waiting, or asking
+    // on_blocked, where it would block), or drops the rest when on_blocked
+    // gives up; 0, or the errno that stopped it.
+    int write_out(std::string_view bytes);
 
     int m_fd;
     Options m_options;
     std::string m_buffer;
+    std::function<bool()> m_on_blocked;
+    bool m_gave_up = false; // on_blocked said to give up.
+    std::uint64_t m_written = 0;
+    std::uint64_t m_dropped = 0;
 };
 
 }

@@ -1,10 +1,12 @@
 #pragma once
 
 // Child processes spawned without a shell: argv is executed as it is (PATH
-// searched), in its own process group, with SIGPIPE and the signal mask reset
-// to their defaults (we ignore and block signals; a handler must not inherit
-// that). The destructor kills the group and reaps it, so no child outlives us
-// by accident.
+// searched), in its own process group, with only stdin, stdout and stderr
+// of our descriptors, SIGPIPE and the signal mask reset to their defaults
+// (we ignore and block signals; a handler must not inherit that), and
+// SIGKILL as its parent-death signal: it dies with the thread that started
+// it, even when that thread's process is killed with SIGKILL. The destructor
+// kills the group and reaps it, so no child outlives us by accident.
 
 #include "ipc/io/fd.hpp"
 
@@ -20,6 +22,7 @@ struct Spawn {
     std::vector<std::string> environment {}; // "NAME=value" entries added to ours.
     int stdin_fd = -1; // Duplicated onto the child's stdin; -1: /dev/null.
     int stdout_fd = 1; // Duplicated onto its stdout; -1: /dev/null.
+    bool capture_stdout = false; // Instead, give the parent a pipe from its stdout.
     bool capture_stderr = false; // Give the parent a pipe from the child's stderr.
     int stderr_fd = 2; // Otherwise duplicated onto its stderr; -1: /dev/null.
 };
@@ -27,7 +30,8 @@ struct Spawn {
 class Child {
 public:
     // Starts the child. Throws Error(Usage) naming argv[0] when it cannot be
-    // executed (not found, not executable), SystemError for other failures.
+    // executed (not found, not executable), SystemError for other failures
+    // (out of descriptors or processes).
     explicit Child(Spawn const& spawn);
     ~Child(); // Kills the process group with SIGKILL unless reaped, then reaps.
 
@@ -39,7 +43,8 @@ public:
     pid_t pid() const { return m_pid; }
     // Readable once the child has exited (a pidfd); then call try_wait().
     int exit_fd() const { return m_pid_fd.get(); }
-    // The read end of the child's stderr, when captured; -1 otherwise.
+    // The read ends of the child's stdout and stderr, when captured; -1 otherwise.
+    int stdout_fd() const { return m_stdout.get(); }
     int stderr_fd() const { return m_stderr.get(); }
 
     // The wait status once the child has exited; nullopt while it runs.
@@ -54,8 +59,15 @@ private:
     bool m_reaped = false;
     int m_status = 0;
     Fd m_pid_fd;
+    Fd m_stdout;
     Fd m_stderr;
 };
+
+// The file execvp() would run for name: name itself when it has a slash,
+// otherwise the first executable regular file of that name in $PATH.
+// nullopt with error set (ENOENT, or EACCES when only files we may not run
+// were found) when there is none.
+std::optional<std::string> find_program(std::string const& name, int& error);
 
 // "exit 3", "killed by SIGKILL": a wait status for messages.
 std::string describe_status(int status);

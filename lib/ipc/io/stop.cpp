@@ -66,6 +66,22 @@ bool Stop::done()
     return m_timed_out || m_idled;
 }
 
+bool Stop::timed_out()
+{
+    if (!m_timed_out && m_limits.timeout && Clock::now() - m_start >= *m_limits.timeout)
+        m_timed_out = true;
+    return m_timed_out;
+}
+
+int Stop::timeout_ms() const
+{
+    if (!m_limits.timeout)
+        return -1;
+    auto const left = m_start + *m_limits.timeout - Clock::now();
+    auto const ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
+    return static_cast<int>(std::clamp<long long>(ms, 0, 24 * 3600 * 1000));
+}
+
 int Stop::wait_ms()
 {
     if (!m_limits.timeout && !m_limits.idle)

@@ -61,6 +61,12 @@ public:
     // Cheap per-message check of --count alone (done() also reads the clock).
     bool count_reached() const { return m_limits.count && m_counted >= *m_limits.count; }
 
+    // --timeout alone, for work that goes on past --count (pop waiting for
+    // its reader to take what it wrote): true once it has run out (exit()
+    // then says Timeout), and the milliseconds left for poll (-1: none).
+    bool timed_out();
+    int timeout_ms() const;
+
     // Sleeps for duration unless a signal or the timeout comes first; false then.
     bool sleep(Duration duration);
 

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <pwd.h>
 #include <sys/stat.h>
@@ -56,16 +57,26 @@ bool check_private(std::string const& path, std::string_view variable)
     return true;
 }
 
-// Creates one directory; one that already exists is left for the caller to check.
-void make_directory(std::string const& path, mode_t mode, std::string_view variable)
+// Creates one directory, private (0700) whatever the umask: mkdir() makes
+// it no more open than that, and chmod() no less, so that we can use it.
+// One that already exists is left for the caller to check.
+void make_directory(std::string const& path, std::string_view variable)
 {
-    if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST)
+    if (::mkdir(path.c_str(), 0700) == 0) {
+        // Through an fd, never through a symlink planted in its place.
+        int const fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd >= 0) {
+            ::fchmod(fd, 0700);
+            ::close(fd);
+        }
+    } else if (errno != EEXIST) {
         refuse(path, fmt::format("cannot create directory: {}", std::strerror(errno)),
             fmt::format("set {} to a directory you can create", variable));
+    }
 }
 
 // Returns path once it is a private directory, creating it (and, like
-// mkdir -p, its missing parents with the umask's mode) when asked.
+// mkdir -p, its missing parents, private too) when asked.
 std::string private_directory(std::string path, Create create, std::string_view variable)
 {
     if (path.empty() || path.front() != '/')
@@ -77,8 +88,8 @@ std::string private_directory(std::string path, Create create, std::string_view 
     if (check_private(path, variable) || create == Create::No)
         return path;
     for (auto slash = path.find('/', 1); slash != path.npos; slash = path.find('/', slash + 1))
-        make_directory(path.substr(0, slash), 0777, variable);
-    make_directory(path, 0700, variable);
+        make_directory(path.substr(0, slash), variable);
+    make_directory(path, variable);
     if (!check_private(path, variable))
         refuse(path, "was removed while it was being created", "try again");
     return path;
@@ -120,7 +131,7 @@ std::string runtime_subdir(std::string const& name, Create create)
     for (std::size_t start = 0; create == Create::Yes;) {
         auto const slash = name.find('/', start);
         auto const part = path + '/' + name.substr(0, slash);
-        make_directory(part, 0700, "IPC_DIR");
+        make_directory(part, "IPC_DIR");
         struct stat status;
         if (::lstat(part.c_str(), &status) != 0 || !S_ISDIR(status.st_mode))
             refuse(part, "is not a directory", "remove it");

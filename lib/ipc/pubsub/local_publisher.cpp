@@ -21,7 +21,7 @@ constexpr std::size_t frame_target = 64 * 1024;
 // Bytes queued for one subscriber before the publisher writes (and, when the
 // subscriber is slow, waits or drops).
 constexpr std::size_t high_water = 256 * 1024;
-// Under --drop, how long the final flush waits for a subscriber that makes no progress.
+// Under --drop, how long finish() waits for subscribers that make no progress.
 constexpr auto drop_grace = std::chrono::seconds(1);
 
 std::int64_t now_ns()
@@ -44,7 +44,7 @@ struct LocalPublisher::Connection {
         std::size_t start, end, count;
     };
     std::deque<Frame> frames; // The batch frames in out, for --drop's accounting.
-    std::uint64_t dropped = 0;
+    Tally* tally = nullptr;
     bool dead = false;
 
     std::size_t pending() const { return out.size() - written; }
@@ -134,6 +134,8 @@ LocalPublisher::Connection* LocalPublisher::connect(Registration const& registra
     }
     auto connection = std::make_unique<Connection>();
     connection->registration = registration;
+    connection->tally = &m_tallies[registration.id];
+    connection->tally->pid = io::peer_of(fd->get()).pid;
     connection->fd = std::move(*fd);
     wire::append_hello(connection->out, wire::Role::Publisher);
     auto* raw = connection.get();
@@ -269,36 +271,47 @@ void LocalPublisher::write_some(Connection& connection)
         if (count < 0 && errno == EAGAIN)
             break;
         if (count < 0) {
-            connection.dead = true; // It went away: at-most-once, nothing to report.
-            connection.fd.reset();
-            connection.out.clear();
-            connection.written = 0;
-            connection.frames.clear();
+            hang_up(connection); // It went away: at-most-once, nothing to report.
             return;
         }
         connection.written += static_cast<std::size_t>(count);
     }
-    while (!connection.frames.empty() && connection.frames.front().end <= connection.written)
+    while (!connection.frames.empty() && connection.frames.front().end <= connection.written) {
+        connection.tally->delivered += connection.frames.front().count;
         connection.frames.pop_front();
+    }
     if (connection.pending() == 0) {
         connection.out.clear();
         connection.written = 0;
     } else if (connection.written >= high_water && !connection.batch.open()) {
-        // Keep the buffer from growing without end under steady back-pressure.
-        connection.out.erase(0, connection.written);
+        // Keep the buffer from growing without end under steady back-pressure,
+        // but keep a frame partly written whole, so that --drop sees it begun.
+        auto const cut = connection.frames.empty()
+            ? connection.written
+            : std::min(connection.written, connection.frames.front().start);
+        connection.out.erase(0, cut);
         for (auto& frame : connection.frames) {
-            frame.start -= std::min(frame.start, connection.written);
-            frame.end -= connection.written;
+            frame.start -= cut;
+            frame.end -= cut;
         }
-        connection.written = 0;
+        connection.written -= cut;
     }
+}
+
+void LocalPublisher::hang_up(Connection& connection)
+{
+    connection.dead = true;
+    connection.fd.reset();
+    connection.out.clear();
+    connection.written = 0;
+    connection.frames.clear();
 }
 
 void LocalPublisher::drop_unsent(Connection& connection)
 {
     // Whole frames that have not started go; a frame partly written must finish.
     while (!connection.frames.empty() && connection.frames.back().start >= connection.written) {
-        connection.dropped += connection.frames.back().count;
+        connection.tally->dropped += connection.frames.back().count;
         connection.out.resize(connection.frames.back().start);
         connection.frames.pop_back();
     }
@@ -325,13 +338,12 @@ bool LocalPublisher::send(Connection& connection, Until until)
         drop_unsent(connection);
         return true;
     }
-    // Under --drop, at the end, wait a grace period; otherwise --timeout, or for ever.
-    auto const start = std::chrono::steady_clock::now();
+    // Under --drop, at the end, until the grace period ends; otherwise --timeout, or for ever.
     std::optional<std::chrono::steady_clock::time_point> deadline;
     if (dropping)
-        deadline = start + drop_grace;
+        deadline = m_grace_end;
     else if (m_options.timeout)
-        deadline = start + *m_options.timeout;
+        deadline = std::chrono::steady_clock::now() + *m_options.timeout;
     while (!connection.dead && connection.pending() >= limit) {
         int const timeout = deadline ? deadline_ms(*deadline) : -1;
         pollfd fds[2] = { { connection.fd.get(), POLLOUT, 0 }, { m_stop.signal_fd(), POLLIN, 0 } };
@@ -345,7 +357,11 @@ bool LocalPublisher::send(Connection& connection, Until until)
         }
         if (ready == 0 && deadline && std::chrono::steady_clock::now() >= *deadline) {
             if (dropping) {
-                drop_unsent(connection);
+                // The end: what is left goes, the frame it took part of too,
+                // cut off when the connection closes (the subscriber discards it).
+                for (auto const& frame : connection.frames)
+                    connection.tally->dropped += frame.count;
+                hang_up(connection);
                 return true;
             }
             throw Error(Exit::Timeout,
@@ -367,6 +383,12 @@ void LocalPublisher::store_retained_now()
 
 bool LocalPublisher::flush()
 {
+    return flush_all(Until::Empty);
+}
+
+bool LocalPublisher::finish()
+{
+    m_grace_end = std::chrono::steady_clock::now() + drop_grace;
     return flush_all(Until::Final);
 }
 
@@ -447,12 +469,13 @@ bool LocalPublisher::wait_for_subscribers(std::string const& topic, std::uint64_
     }
 }
 
-std::uint64_t LocalPublisher::dropped() const
+std::vector<Publisher::Delivery> LocalPublisher::drops() const
 {
-    std::uint64_t total = 0;
-    for (auto const& [id, connection] : m_connections)
-        total += connection->dropped;
-    return total;
+    std::vector<Delivery> drops;
+    for (auto const& [id, tally] : m_tallies)
+        if (tally.dropped > 0)
+            drops.push_back({ fmt::format("pid {}", tally.pid), tally.delivered, tally.dropped });
+    return drops;
 }
 
 }

@@ -24,12 +24,17 @@ public:
     bool publish(MessageView const& message) override;
     bool publish_run(std::string_view topic, char delimiter, std::string_view run) override;
     bool flush() override;
+    bool finish() override;
     bool wait_readable(int fd) override;
     bool wait_for_subscribers(std::string const& topic, std::uint64_t count) override;
-    std::uint64_t dropped() const override;
+    std::vector<Delivery> drops() const override;
 
 private:
     struct Connection;
+    struct Tally { // Kept by subscriber id: it outlives the subscriber's connection.
+        pid_t pid = 0;
+        std::uint64_t delivered = 0, dropped = 0;
+    };
     struct Group {
         std::string name;
         std::vector<Connection*> members;
@@ -46,11 +51,13 @@ private:
     void append(Connection& connection, MessageView const& message);
     // How far send() goes: until there is room for more (the hot path);
     // until all is written, or under --drop dropped (while streaming); or
-    // the same but with a grace period under --drop (at the end).
+    // the same but, under --drop, until m_grace_end, then giving up on what
+    // is left (at the end).
     enum class Until { Room, Empty, Final };
     bool send(Connection& connection, Until until);
     bool flush_all(Until until);
     void write_some(Connection& connection);
+    void hang_up(Connection& connection);
     void drop_unsent(Connection& connection);
     bool wait_writable(Connection& connection);
     bool wait_for_change(int timeout_ms);
@@ -68,6 +75,7 @@ private:
     std::unique_ptr<io::DirWatch> m_watch; // Made on the first wait: one-shot publishers need none.
     std::map<std::string, Registration> m_registrations;
     std::map<std::string, std::unique_ptr<Connection>> m_connections;
+    std::map<std::string, Tally> m_tallies; // Only under --drop do frames know their counts.
     std::unordered_map<std::string, Targets> m_targets; // Cleared when subscribers change.
     std::string m_topic; // The topic of m_current, the last one published.
     Targets const* m_current = nullptr;
@@ -75,6 +83,7 @@ private:
     std::map<std::string, std::size_t> m_group_turn;
     std::vector<std::string> m_stale; // Refused ids, to forget once no loop walks the map.
     std::map<std::string, std::string> m_retained; // Topic -> data, written at flush.
+    std::chrono::steady_clock::time_point m_grace_end; // Set by finish().
 };
 
 }

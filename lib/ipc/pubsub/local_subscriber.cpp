@@ -4,6 +4,7 @@
 #include "ipc/core/log.hpp"
 #include "ipc/io/socket.hpp"
 #include "ipc/io/sys.hpp"
+#include "ipc/names/name.hpp"
 #include "ipc/pubsub/retain.hpp"
 
 #include <sys/socket.h>
@@ -181,8 +182,12 @@ bool LocalSubscriber::next_from(Connection& connection, MessageView& message)
         connection.batch = wire::BatchView::parse(connection.decoder.body(), error);
         if (!connection.batch)
             throw Error(Exit::Usage, error);
-        if (connection.batch->topic().empty() || !m_registration.matches(connection.batch->topic()))
-            connection.batch.reset(); // Not ours (a publisher's stale view); skip it.
+        auto const topic = connection.batch->topic();
+        if (!is_valid_name(topic))
+            throw Error(Exit::Usage,
+                fmt::format("message frame with a bad topic {}", printable(topic)));
+        if (!m_registration.matches(topic))
+            connection.batch.reset(); // A topic we did not ask for: skip it.
     }
 }
 

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ipc::pubsub {
 
@@ -54,8 +55,14 @@ public:
         return true;
     }
 
-    // Sends everything queued.
+    // Sends everything queued (under Overflow::Drop, skipping a subscriber
+    // that has no room, as publishing does).
     virtual bool flush() = 0;
+
+    // Sends everything queued, at the end: nothing is published after it.
+    // Under Overflow::Drop a subscriber that takes nothing for a second loses
+    // what is left for it, counted in drops().
+    virtual bool finish() = 0;
 
     // Flushes, then waits until fd is readable (for reading stdin) while
     // keeping the subscriber list fresh.
@@ -65,8 +72,14 @@ public:
     // counts every subscriber).
     virtual bool wait_for_subscribers(std::string const& topic, std::uint64_t count) = 0;
 
-    // Messages not delivered to some subscriber under Overflow::Drop, summed over subscribers.
-    virtual std::uint64_t dropped() const = 0;
+    // What became of the messages meant for one subscriber under Overflow::Drop.
+    struct Delivery {
+        std::string subscriber; // Who it is, for people: "pid 1234".
+        std::uint64_t delivered = 0; // Handed to it whole (written to its socket).
+        std::uint64_t dropped = 0; // Skipped because it was slow.
+    };
+    // One entry per subscriber that missed messages, after finish().
+    virtual std::vector<Delivery> drops() const = 0;
 };
 
 }

@@ -5,6 +5,7 @@
 // An item is never handed to two consumers while its lease runs.
 
 #include "ipc/core/parse.hpp"
+#include "ipc/framing/json.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -27,6 +28,12 @@ struct Item {
     std::int64_t lease = 0; // The lease it was taken under (lease()); ack() needs it.
 };
 
+// The --json members of an item beside its data: id and attempts.
+inline framing::JsonFields json_fields(Item const& item)
+{
+    return { { "id", std::to_string(item.id) }, { "attempts", std::to_string(item.attempts) } };
+}
+
 struct PushOptions {
     Duration delay {}; // Deliver no earlier than this after the push.
     std::int64_t priority = 0; // Higher first; FIFO within one priority.
@@ -37,12 +44,28 @@ struct Stats {
     std::uint64_t delayed = 0; // Waiting for --delay or a retry's back-off.
     std::uint64_t leased = 0; // Held by a consumer whose lease runs.
     std::uint64_t dead = 0;
-    std::optional<std::int64_t> oldest_ns; // Enqueue time of the oldest live item.
+    std::optional<Duration> oldest_age; // Since the push of the oldest live item.
     double pushed_per_s = 0; // Over the last minute.
     double done_per_s = 0; // Acked (popped, or processed by work), over the last minute.
 };
 
 enum class Sync { Normal, Full };
+
+// What claim_key() found.
+struct KeyClaim {
+    enum class Status {
+        Claimed, // Ours to push under.
+        Done, // A push under the key finished within its window.
+        Busy, // Another process's push under the key is running.
+    };
+    Status status = Status::Claimed;
+    // Claimed: the items that an earlier push under the key stored before
+    // it failed, to be skipped by this one.
+    std::uint64_t stored = 0;
+};
+
+// What release() does with an item: back in line, or onto the dead list.
+enum class Fate { Retry, Dead };
 
 class Queue {
 public:
@@ -53,24 +76,34 @@ public:
     // throws Error(IoError). The destructor rolls back an uncommitted batch.
     virtual void begin() = 0;
     virtual void add(std::string_view data, PushOptions const& options) = 0;
-    // Inside a batch: records key for window; false if it was already
-    // recorded and has not expired (the push is then a duplicate).
-    virtual bool claim_key(std::string_view key, Duration window) = 0;
     virtual void commit() = 0;
     virtual void rollback() noexcept = 0;
+
+    // A push under a key (push --id): claim_key(), outside a batch, records
+    // key for window and holds it for this process until the Queue is
+    // destroyed; each commit() then counts its items under the key, and
+    // finish_key(), inside the last batch, marks the push done.
+    virtual KeyClaim claim_key(std::string_view key, Duration window) = 0;
+    virtual void finish_key() = 0;
 
     // Leases up to max ready items, highest priority and oldest first, for
     // lease; each counts one attempt. Empty when none is ready. The items of
     // one call share a lease token, unique to that call.
     virtual std::vector<Item> lease(std::size_t max, Duration lease) = 0;
+    // The next three act only on the items still under the lease they were
+    // taken with: an item whose lease ran out and that was leased again
+    // belongs to its new consumer, and a stale outcome must not override
+    // the current one. Each returns how many items it acted on.
+    //
     // Extends the lease of items still being worked on to lease from now.
-    virtual void extend(std::span<Id const> ids, Duration lease) = 0;
-    // Deletes leased items for good: those still under the lease they were
-    // taken with (an item whose lease ran out and that was leased again
-    // belongs to its new consumer).
-    virtual void ack(std::span<Item const> items) = 0;
-    // Gives an item back after a failure: ready again after backoff, or dead.
-    virtual void release(Id id, std::string_view error, Duration backoff, bool dead) = 0;
+    virtual std::uint64_t extend(std::span<Item const> items, Duration lease) = 0;
+    // Deletes items for good.
+    virtual std::uint64_t ack(std::span<Item const> items) = 0;
+    // Gives items back after a failure, with error: ready again after
+    // backoff (Fate::Retry), or moved to the dead list (Fate::Dead).
+    virtual std::uint64_t release(
+        std::span<Item const> items, std::string_view error, Duration backoff, Fate fate)
+        = 0;
 
     // The items pop would take next, without taking them.
     virtual std::vector<Item> peek(std::size_t max) = 0;
@@ -80,11 +113,8 @@ public:
     // Deletes every item, dead ones included; returns how many.
     virtual std::uint64_t purge() = 0;
     virtual Stats stats() = 0;
-    // When the next delayed or leased item becomes ready (Unix ns), if any.
-    virtual std::optional<std::int64_t> next_due_ns() = 0;
+    // How long until the next delayed or leased item becomes ready, if any.
+    virtual std::optional<Duration> next_due() = 0;
 };
-
-// Unix time now, in nanoseconds (the clock items are stamped with).
-std::int64_t now_ns();
 
 }

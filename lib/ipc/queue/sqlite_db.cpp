@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <csignal>
 #include <mutex>
 
@@ -33,6 +34,23 @@ void configure() noexcept
         // half-way. io::Child restores the default for handlers.
         std::signal(SIGXFSZ, SIG_IGN);
     });
+}
+
+// The errno of the last failed write (or read) of the WAL, else of the
+// database file: SQLite keeps one per file, where sqlite3_system_errno()
+// often says 0.
+int last_errno(sqlite3* db)
+{
+    if (!db)
+        return 0;
+    int error = 0;
+    sqlite3_file* wal = nullptr;
+    if (sqlite3_file_control(db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal) == SQLITE_OK && wal
+        && wal->pMethods)
+        wal->pMethods->xFileControl(wal, SQLITE_FCNTL_LAST_ERRNO, &error);
+    if (error == 0)
+        sqlite3_file_control(db, "main", SQLITE_FCNTL_LAST_ERRNO, &error);
+    return error;
 }
 
 }
@@ -91,6 +109,12 @@ void Database::fail(int rc, std::string_view doing) const
     case SQLITE_FULL:
         throw Error(Exit::IoError, fmt::format("{}: {}: the disk is full", m_name, doing),
             "nothing of this batch was stored");
+    case SQLITE_IOERR:
+        if (last_errno(m_db) == EFBIG)
+            throw Error(Exit::IoError,
+                fmt::format("{}: {}: file size limit reached", m_name, doing),
+                "raise 'ulimit -f'; nothing of this batch was stored");
+        throw Error(Exit::IoError, fmt::format("{}: {}: {}", m_name, doing, detail));
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
         throw Error(Exit::TempFail, fmt::format("{}: {}: the queue stayed busy", m_name, doing),

@@ -9,7 +9,7 @@ namespace ipc::queue {
 
 namespace {
 
-constexpr int schema_version = 3;
+constexpr int schema_version = 4;
 constexpr int application_id = 0x69706371; // "ipcq": marks our databases.
 
 // The columns of `items` and `dead` after the id (sqlite_chunks.hpp).
@@ -25,6 +25,11 @@ constexpr char const* columns_v2
       " enqueued INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
       " state INTEGER NOT NULL DEFAULT 0, leased INTEGER NOT NULL DEFAULT 0,"
       " error TEXT NOT NULL DEFAULT '', data BLOB NOT NULL";
+
+// The columns of `keys` after key and expires: the items stored under the
+// key, and whether its push finished.
+constexpr char const* key_columns
+    = "stored INTEGER NOT NULL DEFAULT 0, done INTEGER NOT NULL DEFAULT 1";
 
 constexpr char const* priority_index
     = "CREATE INDEX items_priority ON items (priority DESC, id) WHERE priority != 0;";
@@ -88,6 +93,14 @@ void upgrade_from_2(Database& db)
     db.exec(upgrade.c_str(), "upgrade");
 }
 
+// Version 3 recorded a key once its push had finished.
+void upgrade_from_3(Database& db)
+{
+    db.exec("ALTER TABLE keys ADD COLUMN stored INTEGER NOT NULL DEFAULT 0;"
+            " ALTER TABLE keys ADD COLUMN done INTEGER NOT NULL DEFAULT 1;",
+        "upgrade");
+}
+
 }
 
 void open_schema(Database& db)
@@ -104,19 +117,22 @@ void open_schema(Database& db)
     sqlite3_reset(select);
     if (version == 0 && id == 0 && objects == 0) {
         auto const schema = fmt::format(
-            "{} CREATE TABLE keys (key TEXT PRIMARY KEY, expires INTEGER NOT NULL) WITHOUT ROWID;"
+            "{} CREATE TABLE keys (key TEXT PRIMARY KEY, expires INTEGER NOT NULL, {})"
+            " WITHOUT ROWID;"
             " CREATE TABLE next_id (id INTEGER NOT NULL); INSERT INTO next_id VALUES (1);",
-            create_tables(columns));
+            create_tables(columns), key_columns);
         db.exec(schema.c_str(), "create");
         set_version(db);
     } else if (id != application_id) {
         throw Error(Exit::Usage,
             fmt::format("{}: {} is not a queue database", db.name(), db.path()),
             "remove it, or use another queue name");
-    } else if (version == 1 || version == 2) {
+    } else if (version >= 1 && version <= 3) {
         if (version == 1)
             upgrade_from_1(db);
-        upgrade_from_2(db);
+        if (version <= 2)
+            upgrade_from_2(db);
+        upgrade_from_3(db);
         set_version(db);
     } else if (version != schema_version) {
         throw Error(Exit::Usage,

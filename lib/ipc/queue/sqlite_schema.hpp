@@ -9,8 +9,11 @@
 // popping them maintain one b-tree only; other priorities have a partial
 // index. `next_id` holds the id the next pushed item gets: ids are never
 // reused, so a dead item can go back under its own. `activity` counts the
-// items pushed and done in the last minute.
-// Version 2 had one row per item; version 1 kept dead items in `items`.
+// items pushed and done in the last minute. `keys` holds the keys of
+// push --id within their window: how many items the push stored under the
+// key, and whether it finished.
+// Version 3's keys were of finished pushes only; version 2 had one row per
+// item; version 1 kept dead items in `items`.
 
 #include "ipc/queue/sqlite_db.hpp"
 

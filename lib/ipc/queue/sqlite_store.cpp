@@ -9,6 +9,8 @@
 #include "ipc/queue/sqlite_store.hpp"
 
 #include "ipc/core/error.hpp"
+#include "ipc/io/fd.hpp"
+#include "ipc/io/sys.hpp"
 #include "ipc/names/dirs.hpp"
 #include "ipc/names/name.hpp"
 #include "ipc/queue/chunk.hpp"
@@ -24,6 +26,7 @@
 #include <chrono>
 #include <cstring>
 #include <dirent.h>
+#include <fcntl.h>
 #include <iterator>
 #include <optional>
 #include <random>
@@ -89,6 +92,31 @@ template<typename Each> void for_each_run(std::span<Item const> items, Each each
     }
 }
 
+// Holds key for this process, so that two pushes under one key never run at
+// once: an open file description lock, which the kernel drops when the
+// process ends however it ends, on one byte of the database file far past
+// those SQLite locks, chosen by the key's FNV-1a hash. Returns no fd when
+// another process holds it.
+io::Fd lock_key(std::string const& path, std::string_view key)
+{
+    std::uint64_t hash = 0xcbf2'9ce4'8422'2325;
+    for (char const byte : key)
+        hash = (hash ^ static_cast<unsigned char>(byte)) * 0x100'0000'01b3;
+    io::Fd fd { static_cast<int>(
+        sys::check(::open(path.c_str(), O_RDWR | O_CLOEXEC), "open", path)) };
+    struct flock lock { };
+    lock.l_type = F_WRLCK;
+    lock.l_whence = SEEK_SET;
+    lock.l_start
+        = static_cast<off_t>((std::uint64_t { 1 } << 40) + hash % (std::uint64_t { 1 } << 30));
+    lock.l_len = 1;
+    if (::fcntl(fd.get(), F_OFD_SETLK, &lock) == 0)
+        return fd;
+    if (errno != EAGAIN && errno != EACCES)
+        sys::check(-1, "lock", path);
+    return {};
+}
+
 std::vector<Id> sorted(std::span<Id const> ids)
 {
     std::vector<Id> out(ids.begin(), ids.end());
@@ -98,54 +126,56 @@ std::vector<Id> sorted(std::span<Id const> ids)
 
 class SqliteQueue final : public Queue {
 public:
-    SqliteQueue(std::string name, std::string path, Sync sync);
+    SqliteQueue(std::string name, std::string path, Sync sync, Clock& clock);
     ~SqliteQueue() override = default;
 
     void begin() override;
     void add(std::string_view data, PushOptions const& options) override;
-    bool claim_key(std::string_view key, Duration window) override;
     void commit() override;
     void rollback() noexcept override;
+    KeyClaim claim_key(std::string_view key, Duration window) override;
+    void finish_key() override;
 
     std::vector<Item> lease(std::size_t max, Duration lease) override;
-    void extend(std::span<Id const> ids, Duration lease) override;
-    void ack(std::span<Item const> items) override;
-    void release(Id id, std::string_view error, Duration backoff, bool dead) override;
+    std::uint64_t extend(std::span<Item const> items, Duration lease) override;
+    std::uint64_t ack(std::span<Item const> items) override;
+    std::uint64_t release(
+        std::span<Item const> items, std::string_view error, Duration backoff, Fate fate) override;
 
     std::vector<Item> peek(std::size_t max) override;
     std::vector<Item> dead(std::size_t max) override;
     std::uint64_t retry(std::span<Id const> ids) override;
     std::uint64_t purge() override;
     Stats stats() override;
-    std::optional<std::int64_t> next_due_ns() override;
+    std::optional<Duration> next_due() override;
 
 private:
+    std::int64_t now_ns() { return m_clock.now_ns(); }
     void insert_pending();
     template<typename Each> void scan_ready(std::int64_t now, Each each);
+    template<typename Bind>
+    std::uint64_t each_run(
+        std::span<Item const> items, Statement& statement, char const* sql, Bind bind);
     std::uint64_t count_of(char const* sql, std::string_view ids = {});
     // Counts items pushed and done now, in `activity`.
     void record(std::uint64_t pushed, std::uint64_t done);
 
+    Clock& m_clock;
     Database m_db; // Declared first: the statements are finalized before it closes.
     ChunkTable m_items, m_dead;
-    Statement m_next_get, m_next_put, m_key_get, m_key_put, m_key_sweep, m_ready_above,
-        m_ready_zero, m_ready_below, m_mark_leased, m_ack, m_extend, m_release, m_bury, m_unbury,
-        m_dead_list, m_undead, m_stats, m_rates, m_next_due, m_record, m_prune;
+    Statement m_next_get, m_next_put, m_key_get, m_key_put, m_key_sweep, m_key_count, m_key_done,
+        m_ready_above, m_ready_zero, m_ready_below, m_mark_leased, m_ack, m_extend, m_release,
+        m_bury, m_unbury, m_dead_list, m_undead, m_stats, m_rates, m_next_due, m_record, m_prune;
     // Items added but not inserted yet: one chunk being made, and the
     // options its items share.
     Chunk m_pending;
     PushOptions m_pending_options;
     std::optional<Id> m_next_id; // Within a push's transaction: the next item's id.
     std::uint64_t m_pushed = 0; // Items inserted by the transaction, for `activity`.
+    std::string m_key; // The key claimed, if any,
+    io::Fd m_key_lock; // and its lock (lock_key()).
 };
 
-}
-
-std::int64_t now_ns()
-{
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-        std::chrono::system_clock::now().time_since_epoch())
-        .count();
 }
 
 std::string queue_path(std::string const& name)
@@ -155,8 +185,9 @@ std::string queue_path(std::string const& name)
 
 namespace {
 
-SqliteQueue::SqliteQueue(std::string name, std::string path, Sync sync)
-    : m_db(std::move(name), std::move(path), sync)
+SqliteQueue::SqliteQueue(std::string name, std::string path, Sync sync, Clock& clock)
+    : m_clock(clock)
+    , m_db(std::move(name), std::move(path), sync)
     , m_items(m_db, "items")
     , m_dead(m_db, "dead")
 {
@@ -229,6 +260,13 @@ void SqliteQueue::record(std::uint64_t pushed, std::uint64_t done)
 void SqliteQueue::commit()
 {
     insert_pending();
+    if (m_pushed != 0 && !m_key.empty()) {
+        auto* count
+            = m_db.prepare(m_key_count, "UPDATE keys SET stored = stored + ?2 WHERE key = ?1");
+        bind_text(count, 1, m_key);
+        sqlite3_bind_int64(count, 2, static_cast<std::int64_t>(m_pushed));
+        m_db.step(count);
+    }
     if (m_pushed != 0)
         record(m_pushed, 0);
     m_pushed = 0;
@@ -246,24 +284,46 @@ void SqliteQueue::rollback() noexcept
     m_db.rollback();
 }
 
-bool SqliteQueue::claim_key(std::string_view key, Duration window)
+KeyClaim SqliteQueue::claim_key(std::string_view key, Duration window)
 {
-    auto const now = now_ns();
-    auto* get = m_db.prepare(m_key_get, "SELECT expires FROM keys WHERE key = ?1");
-    bind_text(get, 1, key);
-    if (m_db.step(get) == SQLITE_ROW && sqlite3_column_int64(get, 0) > now)
-        return false;
-    sqlite3_reset(get);
-    auto* put
-        = m_db.prepare(m_key_put, "INSERT OR REPLACE INTO keys (key, expires) VALUES (?1, ?2)");
-    bind_text(put, 1, key);
-    sqlite3_bind_int64(put, 2, now + nanoseconds(window));
-    m_db.step(put);
-    // Old keys go, so the table stays as small as the window.
-    auto* sweep = m_db.prepare(m_key_sweep, "DELETE FROM keys WHERE expires <= ?1");
-    sqlite3_bind_int64(sweep, 1, now);
-    m_db.step(sweep);
-    return true;
+    auto lock = lock_key(m_db.path(), key);
+    if (!lock)
+        return { .status = KeyClaim::Status::Busy };
+    auto const claim = transaction(m_db, [&] {
+        auto const now = now_ns();
+        // Old keys go first, so the table stays as small as the window.
+        auto* sweep = m_db.prepare(m_key_sweep, "DELETE FROM keys WHERE expires <= ?1");
+        sqlite3_bind_int64(sweep, 1, now);
+        m_db.step(sweep);
+        auto* get = m_db.prepare(m_key_get, "SELECT stored, done FROM keys WHERE key = ?1");
+        bind_text(get, 1, key);
+        if (m_db.step(get) == SQLITE_ROW) {
+            KeyClaim found { .status = sqlite3_column_int64(get, 1) != 0
+                    ? KeyClaim::Status::Done
+                    : KeyClaim::Status::Claimed,
+                .stored = static_cast<std::uint64_t>(sqlite3_column_int64(get, 0)) };
+            sqlite3_reset(get);
+            return found;
+        }
+        auto* put = m_db.prepare(
+            m_key_put, "INSERT INTO keys (key, expires, stored, done) VALUES (?1, ?2, 0, 0)");
+        bind_text(put, 1, key);
+        sqlite3_bind_int64(put, 2, now + nanoseconds(window));
+        m_db.step(put);
+        return KeyClaim {};
+    });
+    if (claim.status == KeyClaim::Status::Claimed) {
+        m_key = key;
+        m_key_lock = std::move(lock);
+    }
+    return claim;
+}
+
+void SqliteQueue::finish_key()
+{
+    auto* done = m_db.prepare(m_key_done, "UPDATE keys SET done = 1 WHERE key = ?1");
+    bind_text(done, 1, m_key);
+    m_db.step(done);
 }
 
 // Calls each(Chunk&&) for the ready chunks in the order their items are due
@@ -323,58 +383,71 @@ std::vector<Item> SqliteQueue::lease(std::size_t max, Duration lease)
     });
 }
 
-void SqliteQueue::extend(std::span<Id const> ids, Duration lease)
+// Runs sql over each run of items (?1 and ?2: its first and last id, ?3 its
+// lease token; bind() binds the rest), on whole chunks; returns the sum of
+// the counts it returns.
+template<typename Bind>
+std::uint64_t SqliteQueue::each_run(
+    std::span<Item const> items, Statement& statement, char const* sql, Bind bind)
 {
-    auto const in_order = sorted(ids);
-    transaction(m_db, [&] {
-        for (auto const id : in_order) {
-            m_items.isolate(id, id);
-            auto* update = m_db.prepare(
-                m_extend, "UPDATE items SET ready_at = ?2 WHERE id = ?1 AND leased != 0");
-            sqlite3_bind_int64(update, 1, id);
-            sqlite3_bind_int64(update, 2, now_ns() + nanoseconds(lease));
-            m_db.step(update);
-        }
+    std::uint64_t total = 0;
+    for_each_run(items, [&](Item const& first, Item const& last) {
+        m_items.isolate(first.id, last.id);
+        auto* run = m_db.prepare(statement, sql);
+        sqlite3_bind_int64(run, 1, first.id);
+        sqlite3_bind_int64(run, 2, last.id);
+        sqlite3_bind_int64(run, 3, first.lease);
+        bind(run);
+        while (m_db.step(run) == SQLITE_ROW)
+            total += static_cast<std::uint64_t>(sqlite3_column_int64(run, 0));
+    });
+    return total;
+}
+
+std::uint64_t SqliteQueue::extend(std::span<Item const> items, Duration lease)
+{
+    return transaction(m_db, [&] {
+        auto const until = now_ns() + nanoseconds(lease);
+        return each_run(items, m_extend,
+            "UPDATE items SET ready_at = ?4 WHERE id BETWEEN ?1 AND ?2 AND leased = ?3"
+            " RETURNING count",
+            [&](sqlite3_stmt* run) { sqlite3_bind_int64(run, 4, until); });
     });
 }
 
-void SqliteQueue::ack(std::span<Item const> items)
+std::uint64_t SqliteQueue::ack(std::span<Item const> items)
 {
-    transaction(m_db, [&] {
-        std::uint64_t done = 0;
-        for_each_run(items, [&](Item const& first, Item const& last) {
-            m_items.isolate(first.id, last.id);
-            auto* remove = m_db.prepare(m_ack,
-                "DELETE FROM items WHERE id BETWEEN ?1 AND ?2 AND leased = ?3 RETURNING count");
-            sqlite3_bind_int64(remove, 1, first.id);
-            sqlite3_bind_int64(remove, 2, last.id);
-            sqlite3_bind_int64(remove, 3, first.lease);
-            while (m_db.step(remove) == SQLITE_ROW)
-                done += static_cast<std::uint64_t>(sqlite3_column_int64(remove, 0));
-        });
+    return transaction(m_db, [&] {
+        auto const done = each_run(items, m_ack,
+            "DELETE FROM items WHERE id BETWEEN ?1 AND ?2 AND leased = ?3 RETURNING count",
+            [](sqlite3_stmt*) {});
         if (done != 0)
             record(0, done);
+        return done;
     });
 }
 
-void SqliteQueue::release(Id id, std::string_view error, Duration backoff, bool dead)
+std::uint64_t SqliteQueue::release(
+    std::span<Item const> items, std::string_view error, Duration backoff, Fate fate)
 {
-    transaction(m_db, [&] {
-        m_items.isolate(id, id);
-        auto* update = m_db.prepare(
-            m_release, "UPDATE items SET leased = 0, error = ?2, ready_at = ?3 WHERE id = ?1");
-        sqlite3_bind_int64(update, 1, id);
-        bind_text(update, 2, error);
-        sqlite3_bind_int64(update, 3, now_ns() + nanoseconds(backoff));
-        m_db.step(update);
-        if (!dead)
-            return;
-        auto* bury = m_db.prepare(m_bury, "INSERT INTO dead SELECT * FROM items WHERE id = ?1");
-        sqlite3_bind_int64(bury, 1, id);
-        m_db.step(bury);
-        auto* remove = m_db.prepare(m_unbury, "DELETE FROM items WHERE id = ?1");
-        sqlite3_bind_int64(remove, 1, id);
-        m_db.step(remove);
+    return transaction(m_db, [&] {
+        auto const ready_at = now_ns() + nanoseconds(backoff);
+        auto const bind = [&](sqlite3_stmt* run) {
+            bind_text(run, 4, error);
+            sqlite3_bind_int64(run, 5, ready_at);
+        };
+        if (fate == Fate::Retry)
+            return each_run(items, m_release,
+                "UPDATE items SET leased = 0, error = ?4, ready_at = ?5"
+                " WHERE id BETWEEN ?1 AND ?2 AND leased = ?3 RETURNING count",
+                bind);
+        auto const buried = each_run(items, m_bury,
+            "INSERT INTO dead SELECT id, count, priority, ?5, enqueued, attempts, 0, ?4, ends, data"
+            " FROM items WHERE id BETWEEN ?1 AND ?2 AND leased = ?3 RETURNING count",
+            bind);
+        each_run(items, m_unbury, "DELETE FROM items WHERE id BETWEEN ?1 AND ?2 AND leased = ?3",
+            [](sqlite3_stmt*) {});
+        return buried;
     });
 }
 
@@ -462,7 +535,8 @@ Stats SqliteQueue::stats()
         " (SELECT coalesce(sum(count), 0) FROM dead),"
         " min(enqueued)"
         " FROM items");
-    sqlite3_bind_int64(select, 1, now_ns());
+    auto const now = now_ns();
+    sqlite3_bind_int64(select, 1, now);
     m_db.step(select);
     Stats stats;
     auto const column = [&](int index) {
@@ -473,10 +547,10 @@ Stats SqliteQueue::stats()
     stats.leased = column(2);
     stats.dead = column(3);
     if (sqlite3_column_type(select, 4) != SQLITE_NULL)
-        stats.oldest_ns = sqlite3_column_int64(select, 4);
+        stats.oldest_age
+            = Duration(std::max<std::int64_t>(0, now - sqlite3_column_int64(select, 4)));
     sqlite3_reset(select);
 
-    auto const now = now_ns();
     auto* rates = m_db.prepare(m_rates,
         "SELECT coalesce(sum(pushed), 0), coalesce(sum(done), 0) FROM activity WHERE bucket >= ?1");
     sqlite3_bind_int64(rates, 1, now / bucket_ns - window_buckets);
@@ -489,27 +563,29 @@ Stats SqliteQueue::stats()
     return stats;
 }
 
-std::optional<std::int64_t> SqliteQueue::next_due_ns()
+std::optional<Duration> SqliteQueue::next_due()
 {
+    auto const now = now_ns();
     auto* select = m_db.prepare(m_next_due, "SELECT min(ready_at) FROM items WHERE ready_at > ?1");
-    sqlite3_bind_int64(select, 1, now_ns());
+    sqlite3_bind_int64(select, 1, now);
     m_db.step(select);
-    std::optional<std::int64_t> due;
+    std::optional<Duration> due;
     if (sqlite3_column_type(select, 0) != SQLITE_NULL)
-        due = sqlite3_column_int64(select, 0);
+        due = Duration(sqlite3_column_int64(select, 0) - now);
     sqlite3_reset(select); // A statement left running would keep the snapshot of this read.
     return due;
 }
 
 }
 
-std::unique_ptr<Queue> open_sqlite(std::string const& name, Missing missing, Sync sync)
+std::unique_ptr<Queue> open_sqlite(
+    std::string const& name, Missing missing, Sync sync, Clock& clock)
 {
     auto path = queue_path(name);
     if (missing == Missing::Fail && ::access(path.c_str(), F_OK) != 0)
         throw Error(
             Exit::Unavailable, fmt::format("{}: no such queue", name), "see 'ipc-queue ls'");
-    return std::make_unique<SqliteQueue>(name, std::move(path), sync);
+    return std::make_unique<SqliteQueue>(name, std::move(path), sync, clock);
 }
 
 std::vector<std::string> list_queues()

@@ -32,10 +32,11 @@ constexpr int fallback_ms = 5000;
 
 // The item's data in an anonymous file, for the handler's stdin: no pipe to
 // feed, so a handler that never reads cannot block us.
-io::Fd input_of(std::string const& data)
+io::Fd input_of(std::string const& data, std::optional<char> terminator)
 {
     io::Fd fd { sys::check(::memfd_create("ipc-queue-item", MFD_CLOEXEC), "memfd_create") };
-    if (!io::write_all(fd.get(), data))
+    if (!io::write_all(fd.get(), data)
+        || (terminator && !io::write_all(fd.get(), std::string_view(&*terminator, 1))))
         sys::fail("write", "memfd", errno);
     sys::check(::lseek(fd.get(), 0, SEEK_SET), "lseek");
     return fd;
@@ -89,7 +90,7 @@ bool Worker::taking() const
 void Worker::start(Item const& item)
 {
     auto job = std::make_unique<Running>();
-    auto const input = input_of(item.data);
+    auto const input = input_of(item.data, m_options.terminator);
     job->child.emplace(io::Spawn { .argv = m_options.command,
         .environment = { "IPC_QUEUE=" + m_name, fmt::format("IPC_ITEM_ID={}", item.id),
             fmt::format("IPC_ATTEMPT={}", item.attempts) },
@@ -117,8 +118,7 @@ void Worker::take()
         } catch (Error const&) {
             // CMD cannot run (and never will): give back the items not
             // started rather than leave them leased until the lease ends.
-            for (; i < items.size(); ++i)
-                m_queue.release(items[i].id, "", {}, false);
+            m_queue.release(std::span(items).subspan(i), "", {}, Fate::Retry);
             throw;
         }
     }
@@ -132,8 +132,16 @@ void Worker::finish(Running& job, int status)
 {
     job.read_stderr();
     auto const& item = job.item;
+    // A worker stopped past its lease (Ctrl-Z) finds the item gone to
+    // another consumer, whose outcome stands.
+    auto const stale = [&](std::string_view outcome) {
+        warn("{}: item {}, attempt {}: {}; dropped: the lease ran out and the item went to "
+             "another consumer",
+            m_name, item.id, item.attempts, outcome);
+    };
     if (!job.timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-        m_queue.ack(std::span(&item, 1));
+        if (m_queue.ack(std::span(&item, 1)) == 0)
+            stale("done");
         return;
     }
     auto error = job.timed_out
@@ -146,7 +154,12 @@ void Worker::finish(Running& job, int status)
     auto const stored = std::count(job.stderr_text.begin(), job.stderr_text.end(), '\n') > 1
         ? error + "\n" + job.stderr_text
         : error;
-    m_queue.release(item.id, stored, backoff(m_options.backoff, item.attempts), dead);
+    if (m_queue.release(std::span(&item, 1), stored, backoff(m_options.backoff, item.attempts),
+            dead ? Fate::Dead : Fate::Retry)
+        == 0) {
+        stale(error);
+        return;
+    }
     warn("{}: item {}, attempt {}: {}{}", m_name, item.id, item.attempts, error,
         dead ? "; moved to the dead list" : "");
     m_any_dead = m_any_dead || dead;
@@ -162,9 +175,9 @@ void Worker::wait()
     int timeout = -1;
     if (taking() && m_running.size() < m_options.jobs) {
         timeout = fallback_ms;
-        if (auto const due = m_queue.next_due_ns())
-            timeout = static_cast<int>(
-                std::clamp<std::int64_t>((*due - now_ns()) / 1'000'000 + 1, 0, fallback_ms));
+        if (auto const due = m_queue.next_due())
+            timeout = static_cast<int>(std::clamp<std::int64_t>(
+                std::chrono::ceil<std::chrono::milliseconds>(*due).count(), 0, fallback_ms));
     } else {
         fds[1].fd = -1; // Full: a ring would only spin us.
     }
@@ -190,7 +203,7 @@ void Worker::wait()
             job.read_stderr();
         if (Clock::now() >= job.renew_at) {
             // A handler that outlives half its lease keeps its item.
-            m_queue.extend(std::span(&job.item.id, 1), m_options.lease);
+            m_queue.extend(std::span(&job.item, 1), m_options.lease);
             job.renew_at = Clock::now() + m_options.lease / 2;
         }
         if (job.deadline && !job.timed_out && Clock::now() >= *job.deadline) {

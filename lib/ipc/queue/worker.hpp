@@ -33,6 +33,9 @@ struct WorkOptions {
     std::optional<Duration> handler_timeout {}; // Kill a handler after this.
     std::optional<std::uint64_t> count {}; // Take this many items, then stop.
     bool drain = false; // Stop once no live item is left.
+    // Ends each item on the handler's stdin, as the item was framed when
+    // pushed: a line ends with its newline (framing::terminator()).
+    std::optional<char> terminator = '\n';
     int output_fd = 1; // The handlers' stdout.
 };
 

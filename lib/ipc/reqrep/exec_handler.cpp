@@ -1,18 +1,18 @@
-// Each handler's stdin, stdout and stderr are anonymous files (memfd), not
-// pipes: nothing to feed or drain while it runs, so a handler that never
-// reads its input, or writes much, cannot block the server. Its exit is
-// seen through a pidfd in the server's poller.
+// Each handler's stdin is an anonymous file (memfd): nothing to feed while
+// it runs, so a handler that never reads cannot block the server. Its
+// stdout and stderr are pipes read as they fill, so a reply is held only up
+// to --max-size (the handler is killed as soon as it writes more) and
+// stderr only its tail. Its exit is seen through a pidfd; each of the three
+// has its tag in the server's poller.
 
 #include "ipc/reqrep/exec_handler.hpp"
 
-#include "ipc/core/log.hpp"
+#include "ipc/core/limits.hpp"
 #include "ipc/io/socket.hpp"
 #include "ipc/io/sys.hpp"
 
-#include <cstdlib>
 #include <csignal>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,38 +20,45 @@ namespace ipc::reqrep {
 
 namespace {
 
-io::Fd anonymous_file(char const* name)
+io::Fd anonymous_file(std::string_view data)
 {
-    return io::Fd { sys::check(::memfd_create(name, MFD_CLOEXEC), "memfd_create") };
-}
-
-// Reads at most limit bytes from offset of fd (a memfd).
-std::string read_file(int fd, std::size_t offset, std::size_t limit)
-{
-    std::string text(limit, '\0');
-    std::size_t filled = 0;
-    while (filled < limit) {
-        auto const got = ::pread(fd, text.data() + filled, limit - filled,
-            static_cast<off_t>(offset + filled));
-        if (got <= 0)
-            break;
-        filled += static_cast<std::size_t>(got);
-    }
-    text.resize(filled);
-    return text;
-}
-
-std::size_t file_size(int fd)
-{
-    struct stat status { };
-    sys::check(::fstat(fd, &status), "fstat");
-    return static_cast<std::size_t>(status.st_size);
+    io::Fd fd { sys::check(::memfd_create("ipc-serve-request", MFD_CLOEXEC), "memfd_create") };
+    if (!io::write_all(fd.get(), data))
+        sys::fail("write", "memfd", errno);
+    sys::check(::lseek(fd.get(), 0, SEEK_SET), "lseek");
+    return fd;
 }
 
 bool delimited(framing::Mode mode)
 {
     return mode == framing::Mode::Line || mode == framing::Mode::Nul
         || mode == framing::Mode::Delimiter;
+}
+
+// Out of descriptors, processes or memory: starting again later may work.
+bool short_of_resources(int error)
+{
+    return error == EMFILE || error == ENFILE || error == EAGAIN || error == ENOMEM;
+}
+
+enum class Keep { Head, Tail };
+
+// Appends what the non-blocking fd holds now to text; false once it has
+// ended (or failed). Keep::Head stops reading once text is longer than
+// limit; Keep::Tail keeps reading and drops the oldest bytes instead.
+bool read_available(int fd, std::string& text, std::size_t limit, Keep keep, char* buffer)
+{
+    while (keep == Keep::Tail || text.size() <= limit) {
+        auto const count = ::read(fd, buffer, io_chunk_size);
+        if (count > 0) {
+            text.append(buffer, static_cast<std::size_t>(count));
+            if (keep == Keep::Tail && text.size() > limit)
+                text.erase(0, text.size() - limit);
+        } else if (count == 0 || errno != EINTR) {
+            return count < 0 && errno == EAGAIN;
+        }
+    }
+    return true;
 }
 
 }
@@ -70,34 +77,16 @@ std::string describe_failure(int status, std::string_view errors)
 
 void require_command(std::string const& command)
 {
-    auto const runnable = [](std::string const& path) {
-        struct stat status { };
-        return ::stat(path.c_str(), &status) == 0 && S_ISREG(status.st_mode)
-            && ::access(path.c_str(), X_OK) == 0;
-    };
-    if (command.find('/') != std::string::npos) {
-        if (runnable(command))
-            return;
-    } else {
-        char const* path = std::getenv("PATH");
-        std::string_view dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
-        while (true) {
-            auto const colon = dirs.find(':');
-            auto const dir = dirs.substr(0, colon);
-            if (runnable(fmt::format("{}/{}", dir.empty() ? "." : dir, command)))
-                return;
-            if (colon == std::string_view::npos)
-                break;
-            dirs.remove_prefix(colon + 1);
-        }
-    }
-    throw Error(Exit::Usage, fmt::format("{}: command not found or not executable", command),
-        "give the handler's path, or fix PATH");
+    int error = 0;
+    if (!io::find_program(command, error))
+        throw Error(Exit::Usage, fmt::format("{}: command not found or not executable", command),
+            "give the handler's path, or fix PATH");
 }
 
 ExecHandler::ExecHandler(HandlerOptions options)
     : m_options(std::move(options))
     , m_slots(m_options.jobs)
+    , m_buffer(new char[io_chunk_size])
 {
     require_command(m_options.command.at(0));
 }
@@ -126,92 +115,145 @@ void ExecHandler::submit(Job const& job, std::string_view data)
     m_queue.push_back({ job, std::move(input) });
 }
 
-void ExecHandler::start(std::size_t slot, Waiting waiting)
+// Starts a handler for waiting in slot. False when it must wait: out of
+// descriptors (or processes) while other handlers run, whose end frees
+// some. With none running, waiting would be for ever: the request fails.
+bool ExecHandler::start(std::size_t slot, Waiting const& waiting)
 {
-    auto& running = m_slots[slot].emplace();
-    running.job = waiting.job;
-    auto const input = anonymous_file("ipc-serve-request");
-    if (!io::write_all(input.get(), waiting.data))
-        sys::fail("write", "memfd", errno);
-    sys::check(::lseek(input.get(), 0, SEEK_SET), "lseek");
-    running.output = anonymous_file("ipc-serve-reply");
-    running.errors = anonymous_file("ipc-serve-stderr");
-    auto const uid = running.job.peer_uid < 0 ? std::string() : std::to_string(running.job.peer_uid);
+    auto const uid
+        = waiting.job.peer_uid < 0 ? std::string() : std::to_string(waiting.job.peer_uid);
+    std::optional<io::Child> child;
     try {
-        running.child.emplace(io::Spawn { .argv = m_options.command,
+        auto const input = anonymous_file(waiting.data);
+        child.emplace(io::Spawn { .argv = m_options.command,
             .environment = { "IPC_NAME=" + m_options.name,
-                fmt::format("IPC_REQUEST_ID={}", running.job.id), "IPC_PEER_UID=" + uid },
+                fmt::format("IPC_REQUEST_ID={}", waiting.job.id), "IPC_PEER_UID=" + uid },
             .stdin_fd = input.get(),
-            .stdout_fd = running.output.get(),
-            .stderr_fd = running.errors.get() });
+            .capture_stdout = true,
+            .capture_stderr = true });
+    } catch (SystemError const& e) {
+        if (short_of_resources(e.error_number()) && m_running > 0)
+            return false;
+        m_reply(waiting.job, wire::ReplyStatus::Error,
+            fmt::format("cannot start the handler: {}", e.what()));
+        return true;
     } catch (Error const& e) { // It could be run at start-up; now it cannot.
-        auto const job = running.job;
-        m_slots[slot].reset();
-        m_reply(job, wire::ReplyStatus::Error, e.what());
-        return;
+        m_reply(waiting.job, wire::ReplyStatus::Error, e.what());
+        return true;
     }
+    auto& running
+        = m_slots[slot].emplace(Running { .job = waiting.job, .child = std::move(child) });
+    io::set_blocking(running.child->stdout_fd(), io::Blocking::No);
+    io::set_blocking(running.child->stderr_fd(), io::Blocking::No);
     if (m_options.handler_timeout)
         running.deadline = Clock::now() + *m_options.handler_timeout;
-    m_poller->add(running.child->exit_fd(), EPOLLIN, m_first_tag + slot);
+    m_poller->add(running.child->exit_fd(), EPOLLIN, tag(slot));
+    m_poller->add(running.child->stdout_fd(), EPOLLIN, tag(slot) + 1);
+    m_poller->add(running.child->stderr_fd(), EPOLLIN, tag(slot) + 2);
     ++m_running;
+    return true;
+}
+
+void ExecHandler::read_reply(Running& running)
+{
+    if (!running.reading_reply)
+        return;
+    // Room for the delimiter that ends a reply of --max-size bytes.
+    auto const limit = m_options.max_size + (delimited(m_options.framing.mode) ? 1 : 0);
+    int const fd = running.child->stdout_fd();
+    bool const more = read_available(fd, running.reply, limit, Keep::Head, m_buffer.get());
+    if (running.reply.size() > limit) {
+        running.stopped = Stopped::TooLong;
+        running.child->kill(SIGKILL);
+        running.reply = {};
+    } else if (more) {
+        return;
+    }
+    m_poller->remove(fd);
+    running.reading_reply = false;
+}
+
+void ExecHandler::read_errors(Running& running)
+{
+    if (!running.reading_errors)
+        return;
+    int const fd = running.child->stderr_fd();
+    if (read_available(fd, running.errors, 2 * stderr_limit, Keep::Tail, m_buffer.get()))
+        return;
+    m_poller->remove(fd);
+    running.reading_errors = false;
 }
 
 void ExecHandler::finish(std::size_t slot, int status)
 {
     auto& running = *m_slots[slot];
-    auto const job = running.job;
-    m_poller->remove(running.child->exit_fd());
     running.child->kill(SIGKILL); // Anything it left running in its group.
-    bool const ok = !running.timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    if (ok) {
-        auto const size = file_size(running.output.get());
-        if (size > m_options.max_size) {
-            m_reply(job, wire::ReplyStatus::Error,
-                fmt::format("the handler's reply of {} bytes is longer than --max-size ({} bytes)",
-                    size, m_options.max_size));
-        } else {
-            auto reply = read_file(running.output.get(), 0, size);
-            if (delimited(m_options.framing.mode) && !reply.empty()
-                && reply.back() == m_options.framing.delimiter)
-                reply.pop_back(); // "1024\n" is the reply "1024".
-            m_reply(job, wire::ReplyStatus::Ok, reply);
-        }
-    } else {
-        auto const size = file_size(running.errors.get());
-        auto const from = size > 2 * stderr_limit ? size - 2 * stderr_limit : 0;
-        auto const errors = read_file(running.errors.get(), from, size - from);
-        auto reason = running.timed_out
-            ? fmt::format("timed out after {}", format_duration(*m_options.handler_timeout))
-            : describe_failure(status, errors);
-        m_reply(job, wire::ReplyStatus::Error, reason);
-    }
+    read_reply(running); // What it wrote before it exited is in the pipes.
+    read_errors(running);
+    for (int const fd :
+        { running.child->exit_fd(), running.child->stdout_fd(), running.child->stderr_fd() })
+        m_poller->remove(fd);
+    auto& reply = running.reply;
+    if (running.stopped == Stopped::No && delimited(m_options.framing.mode) && !reply.empty()
+        && reply.back() == m_options.framing.delimiter)
+        reply.pop_back(); // "1024\n" is the reply "1024".
+    if (running.stopped == Stopped::No && reply.size() > m_options.max_size)
+        running.stopped = Stopped::TooLong;
+    if (running.stopped == Stopped::TimedOut)
+        m_reply(running.job, wire::ReplyStatus::Error,
+            fmt::format("timed out after {}", format_duration(*m_options.handler_timeout)));
+    else if (running.stopped == Stopped::TooLong)
+        m_reply(running.job, wire::ReplyStatus::Error,
+            fmt::format("the handler's reply is longer than --max-size ({} bytes); it was killed",
+                m_options.max_size));
+    else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        m_reply(running.job, wire::ReplyStatus::Ok, reply);
+    else
+        m_reply(running.job, wire::ReplyStatus::Error, describe_failure(status, running.errors));
     m_slots[slot].reset();
     --m_running;
+    m_starved = false;
 }
 
 void ExecHandler::on_event(std::uint64_t tag, std::uint32_t)
 {
-    auto const slot = tag - m_first_tag;
+    auto const slot = (tag - m_first_tag) / 3;
     if (slot >= m_slots.size() || !m_slots[slot])
         return;
-    if (auto const status = m_slots[slot]->child->try_wait())
-        finish(slot, *status);
+    auto& running = *m_slots[slot];
+    switch ((tag - m_first_tag) % 3) {
+    case 0:
+        if (auto const status = running.child->try_wait())
+            finish(slot, *status);
+        break;
+    case 1:
+        read_reply(running);
+        break;
+    default:
+        read_errors(running);
+    }
 }
 
 void ExecHandler::tick()
 {
     auto const now = Clock::now();
     for (auto& running : m_slots)
-        if (running && running->deadline && !running->timed_out && now >= *running->deadline) {
-            running->timed_out = true;
+        if (running && running->deadline && running->stopped == Stopped::No
+            && now >= *running->deadline) {
+            running->stopped = Stopped::TimedOut;
             running->child->kill(SIGKILL); // The whole group: its children too.
         }
-    for (std::size_t slot = 0; slot < m_slots.size() && !m_queue.empty(); ++slot) {
-        if (m_slots[slot])
-            continue;
-        auto waiting = std::move(m_queue.front());
+    std::size_t slot = 0;
+    while (!m_queue.empty() && !m_starved) {
+        while (slot < m_slots.size() && m_slots[slot])
+            ++slot;
+        if (slot == m_slots.size())
+            break;
+        if (!start(slot, m_queue.front())) { // The slot stays free when it failed the request.
+            m_starved = true;
+            break;
+        }
         m_queue.pop_front();
-        start(slot, std::move(waiting));
     }
 }
 
@@ -225,7 +267,7 @@ int ExecHandler::timeout_ms() const
 {
     std::optional<Clock::time_point> next;
     for (auto const& running : m_slots)
-        if (running && running->deadline && !running->timed_out)
+        if (running && running->deadline && running->stopped == Stopped::No)
             next = next ? std::min(*next, *running->deadline) : *running->deadline;
     if (!next)
         return -1;

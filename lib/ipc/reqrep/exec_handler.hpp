@@ -1,15 +1,17 @@
 #pragma once
 
 // Exec mode: one process per request, never through a shell. The request is
-// its stdin and its stdout the reply; a non-zero exit, a signal or
-// --handler-timeout make an error reply carrying the tail of its stderr.
-// Up to `jobs` run at once; more requests wait in a bounded queue.
+// its stdin and its stdout the reply; a non-zero exit, a signal,
+// --handler-timeout or a reply longer than --max-size make an error reply
+// (with the tail of its stderr). Up to `jobs` run at once; more requests
+// wait in a bounded queue, and also while we are out of descriptors.
 
 #include "ipc/io/child.hpp"
 #include "ipc/reqrep/handler.hpp"
 
 #include <chrono>
 #include <deque>
+#include <memory>
 #include <optional>
 
 namespace ipc::reqrep {
@@ -35,16 +37,22 @@ private:
         Job job;
         std::string data;
     };
+    enum class Stopped { No, TimedOut, TooLong };
     struct Running {
         Job job;
         std::optional<io::Child> child;
-        io::Fd output, errors; // Anonymous files the handler writes to.
-        std::optional<Clock::time_point> deadline;
-        bool timed_out = false;
+        std::string reply {}; // Its stdout so far: at most one read past the limit.
+        std::string errors {}; // The tail of its stderr.
+        bool reading_reply = true, reading_errors = true; // Until their end.
+        std::optional<Clock::time_point> deadline {};
+        Stopped stopped = Stopped::No;
     };
 
-    void start(std::size_t slot, Waiting waiting);
+    bool start(std::size_t slot, Waiting const& waiting);
+    void read_reply(Running& running);
+    void read_errors(Running& running);
     void finish(std::size_t slot, int status);
+    std::uint64_t tag(std::size_t slot) const { return m_first_tag + 3 * slot; }
 
     HandlerOptions m_options;
     io::Poller* m_poller = nullptr;
@@ -53,6 +61,8 @@ private:
     std::deque<Waiting> m_queue;
     std::vector<std::optional<Running>> m_slots;
     std::size_t m_running = 0;
+    bool m_starved = false; // Out of descriptors: start more once a handler ends.
+    std::unique_ptr<char[]> m_buffer;
 };
 
 // The one-line reason of a failed handler: "exit 3: no such file" or

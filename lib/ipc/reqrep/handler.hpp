@@ -60,7 +60,7 @@ struct HandlerOptions {
     std::vector<std::string> command {}; // Empty: stdio mode.
     bool pipe = false; // --pipe: co-processes.
     std::uint64_t jobs = 1;
-    std::optional<Duration> handler_timeout {};
+    std::optional<Duration> handler_timeout {}; // Exec: none by default; --pipe: 5s.
     framing::Options framing {}; // How requests and replies are framed to the handler.
     std::size_t max_size = 0; // The longest reply a handler may give.
     std::string name {}; // IPC_NAME.

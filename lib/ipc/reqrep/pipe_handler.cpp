@@ -1,7 +1,8 @@
 // A worker is one co-process (or, in stdio mode, our own stdout and stdin):
 // framed requests are batched into its `out` and written once per round of
 // the server's loop; its replies are cut by a Splitter and matched, in
-// order, with the requests it holds.
+// order, with the requests it holds. Requests that no worker may take yet
+// wait per connection, and tick() hands them out as workers become free.
 
 #include "ipc/reqrep/pipe_handler.hpp"
 
@@ -35,7 +36,8 @@ struct PipeHandler::Worker {
     std::string out;
     std::size_t out_done = 0;
     framing::Splitter splitter;
-    std::deque<Held> held; // Sent, in order, not yet answered.
+    std::deque<Held> held; // Sent, in order, not yet answered; --pipe: of one connection.
+    std::optional<Clock::time_point> deadline; // --pipe: when the next reply is due.
     bool alive = false;
     bool writing = false; // EPOLLOUT asked.
 
@@ -48,6 +50,7 @@ struct PipeHandler::Worker {
 
 PipeHandler::PipeHandler(HandlerOptions options)
     : m_options(std::move(options))
+    , m_timeout(m_options.handler_timeout.value_or(default_pipe_timeout))
 {
     if (m_options.framing.mode == framing::Mode::Whole)
         throw Error(Exit::Usage,
@@ -111,36 +114,78 @@ void PipeHandler::start(Worker& worker)
 
 bool PipeHandler::full() const
 {
-    return stdio() ? m_queue.size() >= max_stdio_queue : m_in_flight >= max_in_flight;
+    return stdio() ? m_queued >= max_stdio_queue : m_in_flight >= max_in_flight;
 }
 
-PipeHandler::Worker& PipeHandler::choose()
+// A worker that may take a request of connection now: one that holds
+// nothing or (--pipe) only requests of that connection, the one holding
+// fewest; nullptr when there is none.
+PipeHandler::Worker* PipeHandler::choose(std::uint64_t connection)
 {
-    Worker* best = m_workers.front().get();
-    for (auto& worker : m_workers)
-        if (worker->held.size() < best->held.size()
-            || (worker->held.size() == best->held.size() && worker->alive && !best->alive))
+    Worker* best = nullptr;
+    for (auto& worker : m_workers) {
+        bool const may = worker->held.empty()
+            || (!stdio() && worker->held.front().job.connection == connection);
+        if (may
+            && (!best || worker->held.size() < best->held.size()
+                || (worker->held.size() == best->held.size() && worker->alive && !best->alive)))
             best = worker.get();
-    return *best;
+    }
+    return best;
 }
 
 void PipeHandler::submit(Job const& job, std::string_view data)
 {
     ++m_in_flight;
     auto const mode = m_options.framing.mode;
-    if (mode != framing::Mode::Length && data.find(m_options.framing.delimiter) != data.npos) {
+    std::string_view problem;
+    if (m_finished)
+        problem = "standard input has ended: nothing can answer";
+    else if (mode != framing::Mode::Length && data.find(m_options.framing.delimiter) != data.npos)
+        problem = "the request holds the delimiter, which would split it in two (use --len on "
+                  "both sides, or another delimiter)";
+    if (!problem.empty()) {
         --m_in_flight;
-        m_reply(job, wire::ReplyStatus::Error,
-            "the request holds the delimiter, which would split it in two (use --len on "
-            "both sides, or another delimiter)");
+        m_reply(job, wire::ReplyStatus::Error, problem);
         return;
     }
     Held held { job, std::string(data) };
-    if (stdio() && !m_workers.front()->held.empty()) {
-        m_queue.push_back(std::move(held)); // One at a time on a terminal.
+    if (m_waiting.empty()) // Nobody is waiting before it.
+        if (auto* worker = choose(job.connection)) {
+            send(*worker, std::move(held));
+            return;
+        }
+    auto& queue = m_pending[job.connection];
+    if (queue.empty())
+        m_waiting.push_back(job.connection);
+    queue.push_back(std::move(held));
+    ++m_queued;
+}
+
+// Gives a worker that holds nothing the requests of the connection that has
+// waited longest (stdio mode: one request, one at a time on a terminal).
+void PipeHandler::assign(Worker& worker)
+{
+    if (!worker.held.empty() || m_waiting.empty())
+        return;
+    auto const connection = m_waiting.front();
+    m_waiting.pop_front();
+    auto node = m_pending.extract(connection);
+    auto& queue = node.mapped();
+    if (stdio()) {
+        auto held = std::move(queue.front());
+        queue.pop_front();
+        --m_queued;
+        if (!queue.empty()) {
+            m_waiting.push_back(connection);
+            m_pending.insert(std::move(node));
+        }
+        send(worker, std::move(held));
         return;
     }
-    send(choose(), std::move(held));
+    m_queued -= queue.size();
+    for (auto& held : queue)
+        send(worker, std::move(held));
 }
 
 void PipeHandler::send(Worker& worker, Held held)
@@ -164,6 +209,8 @@ void PipeHandler::send(Worker& worker, Held held)
         worker.out += held.data;
         worker.out += m_options.framing.delimiter;
     }
+    if (worker.held.empty() && !stdio())
+        worker.deadline = Clock::now() + m_timeout;
     worker.held.push_back(std::move(held));
 }
 
@@ -205,6 +252,11 @@ void PipeHandler::write_out(Worker& worker)
 
 void PipeHandler::read_in(Worker& worker)
 {
+    // Stdin a file: replies read ahead wait in the splitter until asked for;
+    // with none there, a read finds the file's end before any request comes.
+    if (stdio() && !m_poll_stdin
+        && (!deliver(worker) || (worker.held.empty() && worker.splitter.pending() > 0)))
+        return;
     auto room = worker.splitter.prepare(io_chunk_size);
     auto const count = ::read(worker.read_fd, room.data(), room.size());
     if (count < 0 && (errno == EAGAIN || errno == EINTR))
@@ -214,15 +266,23 @@ void PipeHandler::read_in(Worker& worker)
         return;
     }
     worker.splitter.commit(static_cast<std::size_t>(count));
+    deliver(worker);
+}
+
+// Matches the replies cut so far with the requests the worker holds. False
+// when that stopped the worker (a reply too long).
+bool PipeHandler::deliver(Worker& worker)
+{
+    bool const ahead = stdio() && !m_poll_stdin;
     std::string_view reply;
-    while (true) {
+    while (!ahead || !worker.held.empty()) {
         auto const status = worker.splitter.next(reply);
         if (status == framing::Splitter::Status::NeedMore)
             break;
         if (status != framing::Splitter::Status::Ready) {
             died(worker,
                 fmt::format("its reply is longer than --max-size ({} bytes)", m_options.max_size));
-            return;
+            return false;
         }
         if (worker.held.empty()) {
             if (!m_warned_unasked)
@@ -235,12 +295,55 @@ void PipeHandler::read_in(Worker& worker)
         m_reply(worker.held.front().job, wire::ReplyStatus::Ok, reply);
         worker.held.pop_front();
         --m_in_flight;
+        if (!stdio())
+            worker.deadline
+                = worker.held.empty() ? std::nullopt : std::optional(Clock::now() + m_timeout);
     }
-    if (stdio() && worker.held.empty() && !m_queue.empty()) {
-        auto next = std::move(m_queue.front());
-        m_queue.pop_front();
+    return true;
+}
+
+// Kills the co-process (its whole group) and drops our ends of its pipes:
+// whatever it would still write reaches nobody. Returns its wait status.
+int PipeHandler::stop(Worker& worker)
+{
+    m_poller->remove(worker.read_fd);
+    m_poller->remove(worker.write_fd);
+    worker.child->kill(SIGKILL);
+    int const status = worker.child->wait();
+    worker.child.reset();
+    worker.to.reset();
+    worker.from.reset();
+    worker.read_fd = worker.write_fd = -1;
+    worker.out.clear();
+    worker.out_done = 0;
+    worker.deadline.reset();
+    worker.alive = false; // Started again when a request comes.
+    return status;
+}
+
+// The oldest request of a stopped co-process gets reason; the others go to
+// a new copy.
+void PipeHandler::fail_front(Worker& worker, std::string const& reason)
+{
+    auto held = std::move(worker.held);
+    worker.held.clear();
+    m_reply(held.front().job, wire::ReplyStatus::Error, reason);
+    --m_in_flight;
+    held.pop_front();
+    for (auto& next : held)
         send(worker, std::move(next));
-    }
+}
+
+void PipeHandler::fail_waiting(std::string const& reason)
+{
+    for (auto const connection : m_waiting)
+        for (auto const& held : m_pending[connection]) {
+            m_reply(held.job, wire::ReplyStatus::Error, reason);
+            --m_in_flight;
+        }
+    m_waiting.clear();
+    m_pending.clear();
+    m_queued = 0;
 }
 
 void PipeHandler::died(Worker& worker, std::string const& why)
@@ -255,33 +358,18 @@ void PipeHandler::died(Worker& worker, std::string const& why)
         auto const reason = why.empty() ? std::string("standard input ended before the reply") : why;
         for (auto& held : worker.held)
             m_reply(held.job, wire::ReplyStatus::Error, reason);
-        for (auto& held : m_queue)
-            m_reply(held.job, wire::ReplyStatus::Error, reason);
-        m_in_flight = 0;
+        m_in_flight -= worker.held.size();
         worker.held.clear();
-        m_queue.clear();
+        fail_waiting(reason);
         return;
     }
-    m_poller->remove(worker.read_fd);
-    m_poller->remove(worker.write_fd);
-    worker.child->kill(SIGKILL);
-    int const status = worker.child->wait();
-    worker.child.reset();
-    worker.to.reset();
-    worker.from.reset();
-    worker.alive = false;
-    auto held = std::move(worker.held);
-    worker.held.clear();
-    if (held.empty())
-        return; // Started again when a request comes.
-    auto const reason = why.empty()
-        ? fmt::format("the co-process ended ({}) without replying", io::describe_status(status))
-        : fmt::format("the co-process was stopped: {}", why);
-    m_reply(held.front().job, wire::ReplyStatus::Error, reason);
-    --m_in_flight;
-    held.pop_front();
-    for (auto& next : held) // Never answered: the new co-process gets them.
-        send(worker, std::move(next));
+    int const status = stop(worker);
+    if (worker.held.empty())
+        return;
+    fail_front(worker,
+        why.empty()
+            ? fmt::format("the co-process ended ({}) without replying", io::describe_status(status))
+            : fmt::format("the co-process was stopped: {}", why));
 }
 
 void PipeHandler::on_event(std::uint64_t tag, std::uint32_t)
@@ -303,18 +391,48 @@ void PipeHandler::on_event(std::uint64_t tag, std::uint32_t)
 void PipeHandler::cancel(std::uint64_t connection)
 {
     // Requests already written to a worker stay: its replies keep their order.
-    m_in_flight -= std::erase_if(
-        m_queue, [connection](auto const& held) { return held.job.connection == connection; });
+    auto node = m_pending.extract(connection);
+    if (!node)
+        return;
+    m_queued -= node.mapped().size();
+    m_in_flight -= node.mapped().size();
+    std::erase(m_waiting, connection);
 }
 
 void PipeHandler::tick()
 {
+    auto const now = Clock::now();
     for (auto& worker : m_workers) {
-        if (worker->alive && worker->out_done < worker->out.size() && !worker->writing)
-            write_out(*worker);
-        if (stdio() && !m_poll_stdin && worker->alive && !worker->held.empty())
-            read_in(*worker); // A file: reads never wait.
+        if (!worker->deadline || now < *worker->deadline)
+            continue;
+        // Silent too long: whether it is stuck or left a reply out, what it
+        // writes from now on must reach nobody.
+        stop(*worker);
+        fail_front(*worker, fmt::format("timed out after {}", format_duration(m_timeout)));
     }
+    bool const file = stdio() && !m_poll_stdin; // Reads never wait: done here, not on events.
+    for (auto& worker : m_workers) {
+        do { // A file answers at once: on to the next request, one at a time.
+            if (!m_finished)
+                assign(*worker);
+            if (worker->alive && worker->out_done < worker->out.size() && !worker->writing)
+                write_out(*worker);
+            if (file && worker->alive && (!worker->held.empty() || worker->splitter.pending() == 0))
+                read_in(*worker);
+        } while (file && worker->alive && worker->held.empty() && !m_waiting.empty());
+    }
+}
+
+int PipeHandler::timeout_ms() const
+{
+    std::optional<Clock::time_point> next;
+    for (auto const& worker : m_workers)
+        if (worker->deadline)
+            next = next ? std::min(*next, *worker->deadline) : *worker->deadline;
+    if (!next)
+        return -1;
+    auto const ms = std::chrono::ceil<std::chrono::milliseconds>(*next - Clock::now()).count();
+    return static_cast<int>(std::clamp<long long>(ms, 0, 24 * 3600 * 1000));
 }
 
 }

@@ -2,20 +2,28 @@
 
 // Co-process mode (--pipe -- CMD) and stdio mode (no CMD): requests are
 // written framed to a long-lived reader and its framed replies come back in
-// the same order. --pipe starts `jobs` copies of CMD and restarts one that
-// dies; the request it held gets an error reply and the ones queued behind
-// it go to the new copy. Stdio mode writes each request to our stdout and
-// reads its reply from our stdin, one at a time.
+// the same order. --pipe starts `jobs` copies of CMD. A copy holds the
+// requests of one client at a time: a reply it leaves out shifts replies
+// within that client's requests, never onto another's. A copy
+// that dies, or gives no reply within the handler timeout, is killed with
+// its pipes and started again; the request it was on gets an error reply
+// and the ones queued behind it go to the new copy. Stdio mode writes each
+// request to our stdout and reads its reply from our stdin, one at a time.
 
 #include "ipc/framing/splitter.hpp"
 #include "ipc/io/child.hpp"
 #include "ipc/reqrep/handler.hpp"
 
+#include <chrono>
 #include <deque>
 #include <memory>
 #include <optional>
+#include <unordered_map>
 
 namespace ipc::reqrep {
+
+// How long a co-process may take over a reply, unless --handler-timeout says.
+inline constexpr Duration default_pipe_timeout = std::chrono::seconds(5);
 
 class PipeHandler final : public Handler {
 public:
@@ -30,11 +38,12 @@ public:
     std::size_t in_flight() const override { return m_in_flight; }
     void on_event(std::uint64_t tag, std::uint32_t events) override;
     void tick() override;
-    int timeout_ms() const override { return -1; }
+    int timeout_ms() const override;
     void cancel(std::uint64_t connection) override;
     bool finished() const override { return m_finished; }
 
 private:
+    using Clock = std::chrono::steady_clock;
     struct Held {
         Job job;
         std::string data; // Kept to send again if the co-process dies first.
@@ -43,18 +52,28 @@ private:
 
     bool stdio() const { return m_options.command.empty(); }
     void start(Worker& worker);
+    Worker* choose(std::uint64_t connection);
+    void assign(Worker& worker);
     void send(Worker& worker, Held held);
     void write_out(Worker& worker);
     void read_in(Worker& worker);
+    bool deliver(Worker& worker);
     void died(Worker& worker, std::string const& why);
-    Worker& choose();
+    int stop(Worker& worker);
+    void fail_front(Worker& worker, std::string const& reason);
+    void fail_waiting(std::string const& reason);
 
     HandlerOptions m_options;
+    Duration m_timeout;
     io::Poller* m_poller = nullptr;
     std::uint64_t m_first_tag = 0;
     ReplyFn m_reply;
     std::vector<std::unique_ptr<Worker>> m_workers;
-    std::deque<Held> m_queue; // Stdio mode: waiting for the one in progress.
+    // Requests not written yet: per connection, in order, and the connections
+    // that have some, oldest first.
+    std::unordered_map<std::uint64_t, std::deque<Held>> m_pending;
+    std::deque<std::uint64_t> m_waiting;
+    std::size_t m_queued = 0; // Requests in m_pending.
     std::size_t m_in_flight = 0;
     bool m_finished = false;
     bool m_poll_stdin = true; // False when stdin is a file (always readable).

@@ -221,8 +221,8 @@ void Server::take(Connection& connection, std::string_view body)
         return;
     }
     auto const request = wire::parse_request(body, error);
-    if (!request) {
-        close(connection, error);
+    if (!request || request->id == 0) { // Id 0 is a refusal's: it would answer nothing.
+        close(connection, request ? "a request with id 0 (request ids start at 1)" : error);
         return;
     }
     ++connection.in_flight;
@@ -317,7 +317,7 @@ bool Server::drained() const
     return true;
 }
 
-void Server::run()
+Exit Server::run()
 {
     write_ready_file();
     while (true) {
@@ -333,10 +333,10 @@ void Server::run()
         if (m_stop.signal() != 0 || m_handler->finished())
             begin_drain();
         if (m_draining && drained())
-            break;
+            return Exit::Ok;
         if (m_forced) {
             warn("a second signal: exiting with {} requests unanswered", m_handler->in_flight());
-            break;
+            return m_stop.interrupted_exit();
         }
         if (!m_draining && m_listener.refresh())
             m_poller.add(m_listener.fd(), EPOLLIN, listener_tag);

@@ -7,6 +7,7 @@
 // keeps serving the others. Back-pressure: while the handler is full, or a
 // client does not read its replies, requests are left unread.
 
+#include "ipc/core/error.hpp"
 #include "ipc/io/poller.hpp"
 #include "ipc/io/socket.hpp"
 #include "ipc/reqrep/handler.hpp"
@@ -39,8 +40,9 @@ public:
 
     // Serves until --count requests were answered, a signal came (then the
     // requests already taken are answered first: a drain), or the handler
-    // is finished.
-    void run();
+    // is finished: Ok. A second signal during a drain abandons what is left
+    // unanswered: Interrupted or Terminated, after the first signal.
+    Exit run();
 
 private:
     struct Connection;

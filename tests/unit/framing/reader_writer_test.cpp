@@ -460,6 +460,35 @@ TEST_CASE("a writer to a non-blocking stdout waits instead of failing", "[framin
     CHECK(out == data + "tail");
 }
 
+TEST_CASE("a writer asks on_blocked where it would block, and drops the rest when it gives up",
+    "[framing]")
+{
+    auto pipe = make_pipe(O_NONBLOCK);
+    std::string const data(200'000, 'b'); // More than the pipe holds.
+    Writer writer(pipe.write.get(), options_for(Mode::Line));
+    std::string out;
+    int calls = 0;
+    writer.set_on_blocked([&] {
+        out += read_available(pipe.read.get()); // The pipe is full: make room, once.
+        return ++calls == 1;
+    });
+    writer.write({ "first", "", 0 });
+    CHECK(writer.position() == 6);
+    CHECK(writer.written() == 0);
+    writer.write({ data, "", 0 });
+    writer.flush();
+    CHECK(calls == 2);
+    CHECK(writer.position() == 6 + data.size() + 1);
+    out += read_available(pipe.read.get());
+    CHECK(writer.written() == out.size());
+    CHECK(out.size() < 6 + data.size());
+    CHECK(out.starts_with("first\nbbb"));
+    writer.write({ "late", "", 0 }); // Once given up, everything is dropped.
+    writer.flush();
+    CHECK(read_available(pipe.read.get()).empty());
+    CHECK(writer.position() == 6 + data.size() + 1 + 5);
+}
+
 TEST_CASE("a closed stdout (EPIPE) throws StdoutClosed", "[framing]")
 {
     auto const previous = std::signal(SIGPIPE, SIG_IGN);

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <poll.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -144,4 +145,60 @@ TEST_CASE("a file found in PATH but not executable is refused with EACCES", "[io
     ::setenv("PATH", old_path.c_str(), 1);
     ::unlink(file.c_str());
     ::rmdir(dir);
+}
+
+TEST_CASE("a child gets only stdin, stdout and stderr of our descriptors", "[io]")
+{
+    // Neither close-on-exec: a low one, and one far above the others.
+    int const low = ::open("/dev/null", O_RDONLY);
+    int const high = ::fcntl(low, F_DUPFD, 900);
+    REQUIRE(low >= 3);
+    REQUIRE(high >= 900);
+    int out[2];
+    REQUIRE(::pipe(out) == 0);
+    auto const script = fmt::format(
+        "for fd in {} {}; do [ -e /proc/$$/fd/$fd ] && echo \"$fd open\"; done; echo checked", low,
+        high);
+    ipc::io::Child child({ .argv = { "sh", "-c", script }, .stdout_fd = out[1] });
+    ::close(out[1]);
+    child.wait();
+    CHECK(read_all(out[0]) == "checked\n");
+    ::close(out[0]);
+    ::close(low);
+    ::close(high);
+}
+
+TEST_CASE("a child is killed when the process that started it dies", "[io]")
+{
+    int report[2], hold[2];
+    REQUIRE(::pipe(report) == 0);
+    REQUIRE(::pipe(hold) == 0);
+    pid_t const parent = ::fork();
+    REQUIRE(parent >= 0);
+    if (parent == 0) { // Starts a child, tells its pid, and waits to be killed.
+        ::close(report[0]);
+        ::close(hold[1]);
+        ipc::io::Child child({ .argv = { "sleep", "60" } });
+        pid_t const pid = child.pid();
+        [[maybe_unused]] auto const sent = ::write(report[1], &pid, sizeof(pid));
+        char byte;
+        [[maybe_unused]] auto const got = ::read(hold[0], &byte, 1);
+        ::_exit(0);
+    }
+    ::close(report[1]);
+    ::close(hold[0]);
+    pid_t child = 0;
+    REQUIRE(::read(report[0], &child, sizeof(child)) == sizeof(child));
+    ::close(report[0]);
+    int const child_fd = static_cast<int>(::syscall(SYS_pidfd_open, child, 0));
+    REQUIRE(child_fd >= 0);
+    ::kill(parent, SIGKILL);
+    ::waitpid(parent, nullptr, 0);
+    ::close(hold[1]);
+    pollfd exited { child_fd, POLLIN, 0 };
+    bool const died = ::poll(&exited, 1, 10000) == 1;
+    if (!died)
+        ::kill(child, SIGKILL);
+    CHECK(died);
+    ::close(child_fd);
 }

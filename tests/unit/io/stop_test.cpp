@@ -73,3 +73,19 @@ TEST_CASE("a stop's sleep returns early when SIGINT arrives", "[io]")
     CHECK(std::chrono::steady_clock::now() - start < 5s);
     CHECK(stop.interrupted_exit() == ipc::Exit::Interrupted);
 }
+
+TEST_CASE("--timeout still runs out after --count was reached, for work past the count", "[io]")
+{
+    ipc::Stop stop({ .count = 1, .timeout = 20ms });
+    stop.count_one();
+    CHECK(stop.done());
+    CHECK_FALSE(stop.timed_out());
+    CHECK(stop.exit() == ipc::Exit::Ok);
+    CHECK(stop.timeout_ms() > 0);
+    CHECK(stop.timeout_ms() <= 20);
+    ::poll(nullptr, 0, stop.timeout_ms());
+    CHECK(stop.timeout_ms() == 0);
+    CHECK(stop.timed_out());
+    CHECK(stop.exit() == ipc::Exit::Timeout);
+    CHECK(ipc::Stop({}).timeout_ms() == -1);
+}

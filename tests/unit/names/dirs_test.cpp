@@ -83,6 +83,26 @@ TEST_CASE("the runtime dir is IPC_DIR, created 0700 with its missing parents", "
     CHECK(ipc::runtime_dir() == temp / "a/b/run"); // An existing private dir is fine.
 }
 
+TEST_CASE("directories and their missing parents are created 0700 whatever the umask", "[names]")
+{
+    ipc::test::TempDir temp;
+    auto const mask = GENERATE(0000, 0022, 0277);
+    CAPTURE(mask);
+    auto const old_mask = ::umask(static_cast<mode_t>(mask));
+    ScopedEnv state("IPC_STATE_DIR", temp / "s1/s2/state");
+    ScopedEnv runtime("IPC_DIR", temp / "r1/r2/run");
+    auto const state_dir = ipc::state_dir();
+    auto const sub = ipc::runtime_subdir("svc/calc");
+    ::umask(old_mask);
+    for (auto const* made : { "s1", "s1/s2", "s1/s2/state", "r1", "r1/r2", "r1/r2/run",
+             "r1/r2/run/svc", "r1/r2/run/svc/calc" }) {
+        CAPTURE(made);
+        CHECK(mode_of(temp / made) == 0700);
+    }
+    CHECK(state_dir == temp / "s1/s2/state");
+    CHECK(sub == temp / "r1/r2/run/svc/calc");
+}
+
 TEST_CASE("the runtime dir defaults to /tmp/ipc-<uid>", "[names]")
 {
     ScopedEnv env("IPC_DIR", std::nullopt);

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 using namespace std::chrono_literals;
+using ipc::queue::Fate;
 using ipc::queue::Id;
 using ipc::queue::Item;
 
@@ -68,7 +69,7 @@ TEST_CASE("ends that do not describe the chunk are refused", "[queue]")
 TEST_CASE("leases cut chunks where asked, in order, and acks take whole runs", "[queue]")
 {
     ipc::test::QueueDirs state;
-    auto queue = ipc::queue::open_sqlite("jobs");
+    auto queue = state.open("jobs");
     int const total = static_cast<int>(ipc::queue::chunk_items) * 2 + 88;
     push_numbers(*queue, 0, total);
 
@@ -94,13 +95,13 @@ TEST_CASE("leases cut chunks where asked, in order, and acks take whole runs", "
 TEST_CASE("items of one lease are acked, retried and buried one by one", "[queue]")
 {
     ipc::test::QueueDirs state;
-    auto queue = ipc::queue::open_sqlite("jobs");
+    auto queue = state.open("jobs");
     push_numbers(*queue, 1, 5);
     auto const items = queue->lease(5, 1min);
     check_numbers(items, 1, 5);
     queue->ack(std::span(&items[1], 1));
-    queue->release(items[3].id, "exit 1", {}, true);
-    queue->release(items[4].id, "exit 2", 1h, false);
+    CHECK(queue->release(std::span(&items[3], 1), "exit 1", {}, Fate::Dead) == 1);
+    CHECK(queue->release(std::span(&items[4], 1), "exit 2", 1h, Fate::Retry) == 1);
     auto stats = queue->stats();
     CHECK(stats.leased == 2);
     CHECK(stats.dead == 1);
@@ -127,10 +128,10 @@ TEST_CASE("items of one lease are acked, retried and buried one by one", "[queue
 TEST_CASE("a lease that runs out gives its whole chunk back, counted as an attempt", "[queue]")
 {
     ipc::test::QueueDirs state;
-    auto queue = ipc::queue::open_sqlite("jobs");
+    auto queue = state.open("jobs");
     push_numbers(*queue, 0, 10);
-    REQUIRE(queue->lease(4, 1ms).size() == 4);
-    ::usleep(5000);
+    REQUIRE(queue->lease(4, 1min).size() == 4);
+    state.clock.advance(1min);
     auto const items = queue->lease(100, 1min);
     check_numbers(items, 0, 10);
     CHECK(items[0].attempts == 2);
@@ -141,7 +142,7 @@ TEST_CASE("a lease that runs out gives its whole chunk back, counted as an attem
 TEST_CASE("priorities cut across chunks: higher first, FIFO within one", "[queue]")
 {
     ipc::test::QueueDirs state;
-    auto queue = ipc::queue::open_sqlite("jobs");
+    auto queue = state.open("jobs");
     push_numbers(*queue, 0, 300);
     push_numbers(*queue, 1000, 300, { .priority = 5 });
     push_numbers(*queue, 2000, 3, { .priority = -1 });
@@ -161,14 +162,14 @@ TEST_CASE("ids are never given twice, even once the queue is empty", "[queue]")
     ipc::test::QueueDirs state;
     Id last = 0;
     {
-        auto queue = ipc::queue::open_sqlite("jobs");
+        auto queue = state.open("jobs");
         push_numbers(*queue, 0, 3);
         auto const items = queue->lease(10, 1min);
         last = items.back().id;
         queue->ack(items);
         CHECK(queue->purge() == 0);
     }
-    auto queue = ipc::queue::open_sqlite("jobs");
+    auto queue = state.open("jobs");
     push_numbers(*queue, 0, 1);
     auto const items = queue->peek(1);
     REQUIRE(items.size() == 1);
@@ -178,7 +179,7 @@ TEST_CASE("ids are never given twice, even once the queue is empty", "[queue]")
 TEST_CASE("items larger than a chunk's share go whole, each in its own", "[queue]")
 {
     ipc::test::QueueDirs state;
-    auto queue = ipc::queue::open_sqlite("jobs");
+    auto queue = state.open("jobs");
     std::string const big(ipc::queue::chunk_bytes + 10, 'x');
     queue->begin();
     queue->add("small", {});

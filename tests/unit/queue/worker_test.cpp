@@ -55,7 +55,7 @@ TEST_CASE("a handler that exits 0 acks its item; drain stops at an empty queue",
     CHECK(exit == ipc::Exit::Ok);
     auto written = fixture.written(); // Two handlers at once: any order.
     std::sort(written.begin(), written.end());
-    CHECK(written == "abc");
+    CHECK(written == "\n\n\nabc"); // Each item a line, with its newline.
     auto const stats = fixture.queue->stats();
     CHECK(stats.ready + stats.delayed + stats.leased + stats.dead == 0);
 }

@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <cstdlib>
+#include <fmt/format.h>
 #include <pthread.h>
 #include <thread>
 
@@ -50,7 +51,10 @@ struct Got {
     std::vector<std::uint64_t> ids;
 };
 
-Got ask(std::string const& name, std::vector<std::string> const& requests, std::uint64_t retries = 0)
+// Sends requests and collects the replies; no Catch2 assertion, so that it
+// may run in a thread of its own. Throws ipc::Error when a reply is missing.
+Got try_ask(
+    std::string const& name, std::vector<std::string> const& requests, std::uint64_t retries = 0)
 {
     ipc::Stop stop({});
     Got got;
@@ -63,7 +67,16 @@ Got ask(std::string const& name, std::vector<std::string> const& requests, std::
         [] {});
     for (auto const& request : requests)
         client->send(request);
-    REQUIRE(client->finish());
+    if (!client->finish())
+        throw ipc::Error(ipc::Exit::Failed, "the client did not finish");
+    return got;
+}
+
+Got ask(
+    std::string const& name, std::vector<std::string> const& requests, std::uint64_t retries = 0)
+{
+    Got got;
+    REQUIRE_NOTHROW(got = try_ask(name, requests, retries));
     return got;
 }
 
@@ -126,6 +139,44 @@ TEST_CASE("a co-process that dies fails the request it held; the next go to a ne
     CHECK(got.replies
         == std::vector<std::string> {
             "ok:a", "error:the co-process ended (exit 4) without replying", "ok:c", "ok:d" });
+}
+
+TEST_CASE(
+    "a co-process that leaves a reply out shifts only that client's replies, never onto another's",
+    "[reqrep]")
+{
+    Runtime runtime;
+    // Like sed -u '/^skip/d': no reply at all for a request that starts with "skip".
+    Served served("lookup",
+        { .command = { "sh", "-c",
+              "while read -r l; do case $l in skip*) ;; *) echo \"$l\" ;; esac; done" },
+            .pipe = true,
+            .handler_timeout = 1s },
+        100);
+    std::vector<std::string> a, b;
+    for (int i = 1; i <= 50; ++i) {
+        a.push_back(i == 25 ? "skip" : fmt::format("A{}", i));
+        b.push_back(fmt::format("B{}", i));
+    }
+    Got got_a, got_b;
+    std::string failed_a;
+    std::thread other([&] {
+        try {
+            got_a = try_ask("lookup", a);
+        } catch (std::exception const& e) {
+            failed_a = e.what();
+        }
+    });
+    got_b = ask("lookup", b);
+    other.join();
+    CHECK(failed_a.empty());
+    REQUIRE(got_b.replies.size() == b.size());
+    for (std::size_t i = 0; i < b.size(); ++i)
+        CHECK(got_b.replies[i] == "ok:" + b[i]);
+    REQUIRE(got_a.replies.size() == a.size());
+    for (std::size_t i = 0; i + 1 < a.size(); ++i) // One reply late from the skip on: A's own.
+        CHECK(got_a.replies[i] == "ok:" + a[i < 24 ? i : i + 1]);
+    CHECK(got_a.replies.back() == "error:timed out after 1s");
 }
 
 TEST_CASE("with no server the client fails with 69 at once, and removes stale sockets", "[reqrep]")

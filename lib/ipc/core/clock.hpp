@@ -1,0 +1,35 @@
+#pragma once
+
+// Wall-clock time behind an interface: code whose behaviour depends on the
+// time of day (leases, delays, rates) takes a Clock&, and its tests move a
+// FakeClock by hand instead of sleeping.
+
+#include <cstdint>
+#include <ctime>
+
+namespace ipc {
+
+class Clock {
+public:
+    virtual ~Clock() = default;
+    // Unix time now, in nanoseconds.
+    virtual std::int64_t now_ns() = 0;
+};
+
+// The real clock, CLOCK_REALTIME: what stored timestamps are made of.
+inline Clock& system_clock()
+{
+    class System final : public Clock {
+    public:
+        std::int64_t now_ns() override
+        {
+            timespec now {};
+            ::clock_gettime(CLOCK_REALTIME, &now);
+            return std::int64_t { now.tv_sec } * 1'000'000'000 + now.tv_nsec;
+        }
+    };
+    static System clock;
+    return clock;
+}
+
+}
