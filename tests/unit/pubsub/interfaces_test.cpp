@@ -18,9 +18,10 @@ public:
         return published.size() < refuse_after;
     }
     bool flush() override { return true; }
+    bool finish() override { return true; }
     bool wait_readable(int) override { return true; }
     bool wait_for_subscribers(std::string const&, std::uint64_t) override { return true; }
-    std::uint64_t dropped() const override { return 0; }
+    std::vector<Delivery> drops() const override { return {}; }
 
     std::vector<std::string> published;
     std::size_t refuse_after = SIZE_MAX;
