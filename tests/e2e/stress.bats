@@ -53,9 +53,15 @@ handler=(sh -c 'IFS= read -r item; [ -n "$item" ] || exit 1; printf "%s\n" "$ite
     done
     # Stop the live workers (SIGTERM: they finish what they run), then drain:
     # the items the killed ones held come back when their lease runs out.
+    # A worker spawned just now may get SIGTERM before it has set its
+    # handler, and die of it (143): its items come back as a SIGKILLed one's.
     kill -TERM "${workers[@]}"
-    wait_status "${workers[0]}"
-    wait_status "${workers[1]}"
+    local status
+    for pid in "${workers[@]}"; do
+        status=0
+        wait "$pid" || status=$?
+        [ "$status" = 0 ] || [ "$status" = 143 ]
+    done
     run -0 timeout 30 ipc-queue work --drain "${worker_args[@]}"
     for ((p = 1; p <= producers; p++)); do
         seq $((p * 100000 + 1)) $((p * 100000 + pushes * per_push))

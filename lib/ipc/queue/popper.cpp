@@ -95,9 +95,10 @@ Exit Popper::run()
                 break;
         }
         finish();
-    } catch (StdoutClosed const&) {
-        // Caught here, besides run(), to give back at once what the reader
-        // never took, rather than when its lease runs out.
+    } catch (...) {
+        // The reader went away or a write failed (EBADF, ENOSPC): caught
+        // here, besides run(), to give back at once what the reader never
+        // took, rather than when its lease runs out.
         give_back();
         throw;
     }
