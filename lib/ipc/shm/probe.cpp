@@ -38,7 +38,8 @@ std::optional<std::string> check_header(Header const& header, std::uint64_t file
 }
 
 // Whose the file in st is and what it is; nullopt when it is a plain file of
-// ours with one name.
+// ours with at most one name. No name is fine: a put or rm replaced or
+// removed it after we opened it, and what we hold is still whole and ours.
 std::optional<std::string> check_file(struct stat const& st, bool& foreign)
 {
     foreign = true;
@@ -49,7 +50,7 @@ std::optional<std::string> check_file(struct stat const& st, bool& foreign)
         return "a symbolic link";
     if (!S_ISREG(st.st_mode))
         return "not a regular file";
-    foreign = st.st_nlink != 1;
+    foreign = st.st_nlink > 1;
     if (foreign)
         return fmt::format("has {} names (hard links), not 1", st.st_nlink);
     return std::nullopt;
