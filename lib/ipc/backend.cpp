@@ -2,6 +2,7 @@
 
 #include "ipc/pubsub/local_publisher.hpp"
 #include "ipc/pubsub/local_subscriber.hpp"
+#include "ipc/queue/sqlite_store.hpp"
 #include "ipc/reqrep/exec_handler.hpp"
 #include "ipc/reqrep/pipe_handler.hpp"
 
@@ -33,6 +34,22 @@ std::unique_ptr<reqrep::Server> open_server(
     else
         chosen = std::make_unique<reqrep::PipeHandler>(handler);
     return std::make_unique<reqrep::Server>(options, std::move(chosen), stop);
+}
+
+std::unique_ptr<queue::Queue> open_queue(
+    std::string const& name, queue::Missing missing, queue::Sync sync)
+{
+    return queue::open_sqlite(name, missing, sync);
+}
+
+std::vector<std::string> queue_names()
+{
+    return queue::list_queues();
+}
+
+void remove_queue(std::string const& name)
+{
+    queue::remove_queue(name);
 }
 
 }

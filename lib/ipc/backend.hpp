@@ -1,15 +1,18 @@
 #pragma once
 
 // The one place that chooses a backend. Only the local (brokerless) backend
-// exists so far; every tool opens its endpoints through these functions.
+// exists so far; every tool opens its endpoints and queues through these
+// functions, and tests/unit/backend holds the cases every backend must pass.
 
 #include "ipc/names/pattern.hpp"
 #include "ipc/pubsub/publisher.hpp"
 #include "ipc/pubsub/subscriber.hpp"
+#include "ipc/queue/queue.hpp"
 #include "ipc/reqrep/client.hpp"
 #include "ipc/reqrep/server.hpp"
 
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace ipc {
@@ -29,5 +32,16 @@ std::unique_ptr<reqrep::Client> open_client(reqrep::ClientOptions const& options
 // co-processes with handler.pipe, stdio mode without a command.
 std::unique_ptr<reqrep::Server> open_server(
     reqrep::ServerOptions const& options, reqrep::HandlerOptions const& handler, Stop& stop);
+
+// Opens queue name (already validated). Throws Error: Unavailable when it
+// does not exist and missing is Fail; Usage or IoError when it cannot be used.
+std::unique_ptr<queue::Queue> open_queue(std::string const& name,
+    queue::Missing missing = queue::Missing::Create, queue::Sync sync = queue::Sync::Normal);
+
+// The names of the queues there are, sorted.
+std::vector<std::string> queue_names();
+
+// Deletes queue name and its items; throws Error(Unavailable) when there is none.
+void remove_queue(std::string const& name);
 
 }

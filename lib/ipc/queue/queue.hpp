@@ -51,6 +51,9 @@ struct Stats {
 
 enum class Sync { Normal, Full };
 
+// What opening a queue that does not exist does.
+enum class Missing { Create, Fail };
+
 // What claim_key() found.
 struct KeyClaim {
     enum class Status {

@@ -13,8 +13,6 @@
 
 namespace ipc::queue {
 
-enum class Missing { Create, Fail };
-
 // Opens queue name (already validated). Throws Error: Unavailable when it
 // does not exist and missing is Fail; Usage when the file is not a queue
 // database (or one from a newer ipckit); IoError when it is corrupt or

@@ -4,11 +4,11 @@
 #include "ipc/pubsub/retain.hpp"
 #include "ipc/wire/encoder.hpp"
 
+#include "support/receive.hpp"
 #include "support/runtime.hpp"
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
-#include <set>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,19 +23,7 @@ std::vector<ipc::Pattern> patterns(std::vector<std::string> const& texts)
     return ipc::parse_patterns(texts);
 }
 
-// Receives up to count messages as "topic:data" strings, giving up after 2 s
-// or after idle without a message.
-std::vector<std::string> receive(ipc::pubsub::Subscriber& subscriber, std::uint64_t count,
-    std::optional<ipc::Duration> idle = std::nullopt)
-{
-    ipc::Stop stop({ .count = count, .timeout = 2s, .idle = idle });
-    std::vector<std::string> got;
-    while (auto message = subscriber.receive(stop, [] {})) {
-        got.push_back(std::string(message->topic) + ":" + std::string(message->data));
-        stop.count_one();
-    }
-    return got;
-}
+using ipc::test::receive;
 
 }
 
@@ -60,43 +48,6 @@ TEST_CASE(
     CHECK(registry.list().empty());
     struct stat info { };
     CHECK(::stat((registry.path() + "/" + id + ".pat").c_str(), &info) != 0);
-}
-
-TEST_CASE("published messages arrive in order with their topic and time", "[pubsub]")
-{
-    Runtime runtime;
-    auto subscriber = ipc::open_subscriber(patterns({ "news.*" }), {});
-    ipc::Stop stop({});
-    auto publisher = ipc::open_publisher({}, stop);
-    for (auto const* text : { "one", "", "three" })
-        REQUIRE(publisher->publish({ text, "news.local" }));
-    REQUIRE(publisher->publish({ "not for us", "news.local.deep" }));
-    REQUIRE(publisher->publish({ "four", "news.other" }));
-    REQUIRE(publisher->flush());
-    auto const got = receive(*subscriber, 4);
-    CHECK(got
-        == std::vector<std::string> {
-            "news.local:one", "news.local:", "news.local:three", "news.other:four" });
-}
-
-TEST_CASE("the members of a group share the messages, each going to exactly one", "[pubsub]")
-{
-    Runtime runtime;
-    auto first = ipc::open_subscriber(patterns({ "jobs" }), { .group = "workers" });
-    auto second = ipc::open_subscriber(patterns({ "jobs" }), { .group = "workers" });
-    ipc::Stop stop({});
-    auto publisher = ipc::open_publisher({}, stop);
-    for (int i = 0; i < 10; ++i)
-        REQUIRE(publisher->publish({ std::to_string(i), "jobs" }));
-    REQUIRE(publisher->flush());
-    auto const a = receive(*first, 10, 200ms);
-    auto const b = receive(*second, 10, 200ms);
-    CHECK(a.size() + b.size() == 10);
-    CHECK_FALSE(a.empty());
-    CHECK_FALSE(b.empty());
-    std::set<std::string> all(a.begin(), a.end());
-    all.insert(b.begin(), b.end());
-    CHECK(all.size() == 10);
 }
 
 TEST_CASE("a publisher removes the registration of a subscriber that died", "[pubsub]")
@@ -226,29 +177,4 @@ TEST_CASE("a frame over the size limit closes that publisher only", "[pubsub]")
     REQUIRE(publisher->publish({ "fine", "t" }));
     REQUIRE(publisher->flush());
     CHECK(receive(*subscriber, 1) == std::vector<std::string> { "t:fine" });
-}
-
-TEST_CASE("a run of lines arrives as messages, or as runs cut at --count", "[pubsub]")
-{
-    Runtime runtime;
-    auto one_by_one = ipc::open_subscriber(patterns({ "lines" }), {});
-    auto in_runs = ipc::open_subscriber(patterns({ "lines" }), {});
-    ipc::Stop stop({});
-    auto publisher = ipc::open_publisher({}, stop);
-    REQUIRE(publisher->publish_run("lines", '\n', "a\nbb\n\nccc\n"));
-    REQUIRE(publisher->flush());
-    CHECK(receive(*one_by_one, 4)
-        == std::vector<std::string> { "lines:a", "lines:bb", "lines:", "lines:ccc" });
-
-    ipc::Stop limited({ .count = 3, .timeout = 2s });
-    ipc::pubsub::Subscriber::Run run;
-    std::string got;
-    while (auto message = in_runs->receive_run(
-               limited, [] {}, '\n', limited.remaining(), run)) {
-        CHECK(run.run);
-        got += message->data;
-        limited.count(run.count);
-    }
-    CHECK(got == "a\nbb\n\n");
-    CHECK(limited.counted() == 3);
 }

@@ -4,6 +4,7 @@
 
 #include "ipc/core/error.hpp"
 #include "queue/state.hpp"
+#include "support/items.hpp"
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
@@ -12,41 +13,10 @@
 
 using namespace std::chrono_literals;
 using ipc::queue::Fate;
-
-namespace {
+using ipc::test::data_of;
+using ipc::test::push;
 
 using State = ipc::test::QueueDirs;
-
-void push(ipc::queue::Queue& queue, std::vector<std::string> const& items,
-    ipc::queue::PushOptions const& options = {})
-{
-    queue.begin();
-    for (auto const& item : items)
-        queue.add(item, options);
-    queue.commit();
-}
-
-std::vector<std::string> data_of(std::vector<ipc::queue::Item> const& items)
-{
-    std::vector<std::string> out;
-    for (auto const& item : items)
-        out.push_back(item.data);
-    return out;
-}
-
-}
-
-TEST_CASE("items come out in the order they went in, bytes intact", "[queue]")
-{
-    State state;
-    auto queue = state.open("jobs");
-    std::string const binary("a\0b\n\xff", 5);
-    push(*queue, { "one", binary, "" });
-    auto const items = queue->lease(10, 1min);
-    CHECK(data_of(items) == std::vector<std::string> { "one", binary, "" });
-    CHECK(items[0].attempts == 1);
-    CHECK(items[0].id < items[1].id);
-}
 
 TEST_CASE("a leased item is not leased again until it is acked or its lease runs out", "[queue]")
 {
@@ -169,22 +139,6 @@ TEST_CASE("a file that is not a queue database is refused with exit 2", "[queue]
     } catch (ipc::Error const& e) {
         CHECK(e.exit() == ipc::Exit::Usage);
         CHECK(std::string(e.what()).find("is not a queue database") != std::string::npos);
-    }
-}
-
-TEST_CASE("queues are listed, and a missing one is unavailable", "[queue]")
-{
-    State state;
-    state.open("b");
-    state.open("a.x");
-    CHECK(ipc::queue::list_queues() == std::vector<std::string> { "a.x", "b" });
-    ipc::queue::remove_queue("b");
-    CHECK(ipc::queue::list_queues() == std::vector<std::string> { "a.x" });
-    try {
-        ipc::queue::open_sqlite("b", ipc::queue::Missing::Fail);
-        FAIL("opened");
-    } catch (ipc::Error const& e) {
-        CHECK(e.exit() == ipc::Exit::Unavailable);
     }
 }
 

@@ -4,6 +4,7 @@
 #include "ipc/reqrep/registry.hpp"
 #include "ipc/wire/encoder.hpp"
 
+#include "support/reqrep.hpp"
 #include "support/runtime.hpp"
 
 #include <catch2/catch.hpp>
@@ -18,104 +19,11 @@ using namespace std::chrono_literals;
 namespace {
 
 using Runtime = ipc::test::Runtime;
+using ipc::test::ask;
+using ipc::test::Got;
+using ipc::test::Served;
+using ipc::test::try_ask;
 
-// A server of `name` answering `count` requests in a thread of its own.
-class Served {
-public:
-    Served(std::string const& name, ipc::reqrep::HandlerOptions handler, std::uint64_t count)
-        : m_stop({})
-    {
-        handler.name = name;
-        handler.max_size = 1024 * 1024;
-        m_server = ipc::open_server(
-            { .address = ipc::parse_address(name), .max_size = 1024 * 1024, .count = count },
-            handler, m_stop);
-        m_thread = std::thread([this] { m_server->run(); });
-    }
-    // A failed test must not hang on a server still waiting for its count:
-    // SIGTERM, read from the server's signalfd, makes it drain and return.
-    ~Served()
-    {
-        ::pthread_kill(m_thread.native_handle(), SIGTERM);
-        m_thread.join();
-    }
-
-private:
-    ipc::Stop m_stop;
-    std::unique_ptr<ipc::reqrep::Server> m_server;
-    std::thread m_thread;
-};
-
-struct Got {
-    std::vector<std::string> replies; // "ok:DATA" or "error:REASON", in order.
-    std::vector<std::uint64_t> ids;
-};
-
-// Sends requests and collects the replies; no Catch2 assertion, so that it
-// may run in a thread of its own. Throws ipc::Error when a reply is missing.
-Got try_ask(
-    std::string const& name, std::vector<std::string> const& requests, std::uint64_t retries = 0)
-{
-    ipc::Stop stop({});
-    Got got;
-    auto client = ipc::open_client(
-        { .address = ipc::parse_address(name), .timeout = 10s, .retries = retries }, stop,
-        [&got](ipc::reqrep::Outcome const& reply) {
-            got.replies.push_back((reply.ok ? "ok:" : "error:") + std::string(reply.data));
-            got.ids.push_back(reply.id);
-        },
-        [] {});
-    for (auto const& request : requests)
-        client->send(request);
-    if (!client->finish())
-        throw ipc::Error(ipc::Exit::Failed, "the client did not finish");
-    return got;
-}
-
-Got ask(
-    std::string const& name, std::vector<std::string> const& requests, std::uint64_t retries = 0)
-{
-    Got got;
-    REQUIRE_NOTHROW(got = try_ask(name, requests, retries));
-    return got;
-}
-
-}
-
-TEST_CASE("pipelined requests through a co-process come back complete and in order", "[reqrep]")
-{
-    Runtime runtime;
-    std::vector<std::string> requests;
-    for (int i = 1; i <= 20000; ++i)
-        requests.push_back(std::to_string(i));
-    Served served("echo", { .command = { "cat" }, .pipe = true, .jobs = 2 }, requests.size());
-    auto const got = ask("echo", requests);
-    REQUIRE(got.replies.size() == requests.size());
-    for (std::size_t i = 0; i < requests.size(); ++i) {
-        REQUIRE(got.replies[i] == "ok:" + requests[i]);
-        REQUIRE(got.ids[i] == i + 1);
-    }
-}
-
-TEST_CASE("exec mode runs a process per request, with the request on stdin", "[reqrep]")
-{
-    Runtime runtime;
-    Served served("calc",
-        { .command = { "sh", "-c", "read x; echo \"$IPC_NAME $IPC_REQUEST_ID $x\"" }, .jobs = 3 },
-        3);
-    auto const got = ask("calc", { "a", "b", "c" });
-    CHECK(got.replies == std::vector<std::string> { "ok:calc 1 a", "ok:calc 2 b", "ok:calc 3 c" });
-}
-
-TEST_CASE("a failing handler's reply is an error carrying its stderr", "[reqrep]")
-{
-    Runtime runtime;
-    Served served("fail",
-        { .command = { "sh", "-c", "read x; [ \"$x\" = bad ] && { echo no good >&2; exit 3; }; echo $x" } },
-        3);
-    auto const got = ask("fail", { "one", "bad", "two" });
-    CHECK(got.replies
-        == std::vector<std::string> { "ok:one", "error:exit 3: no good", "ok:two" });
 }
 
 TEST_CASE("a handler that runs too long is killed and answered with a timeout", "[reqrep]")

@@ -1,0 +1,112 @@
+// Queues as every backend must keep them (backend.hpp says how the cases
+// run). Cases that need time to pass use the local queue's fake clock and
+// stay in tests/unit/queue.
+
+#include "ipc/backend.hpp"
+
+#include "ipc/core/error.hpp"
+
+#include "backend/backend.hpp"
+#include "support/items.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <span>
+
+using namespace std::chrono_literals;
+using ipc::queue::Fate;
+using ipc::test::data_of;
+using ipc::test::push;
+
+TEST_CASE("items come out in the order they went in, bytes intact", "[backend][queue]")
+{
+    ipc::test::Backend const backend(GENERATE(ipc::test::backends()));
+    auto queue = ipc::open_queue("jobs");
+    std::string const binary("a\0b\n\xff", 5);
+    push(*queue, { "one", binary, "" });
+    auto const items = queue->lease(10, 1min);
+    CHECK(data_of(items) == std::vector<std::string> { "one", binary, "" });
+    CHECK(items[0].attempts == 1);
+    CHECK(items[0].id < items[1].id);
+}
+
+TEST_CASE(
+    "an acked item is gone; a released one comes back, counted as an attempt", "[backend][queue]")
+{
+    ipc::test::Backend const backend(GENERATE(ipc::test::backends()));
+    auto queue = ipc::open_queue("jobs");
+    push(*queue, { "a", "b", "c" });
+    auto const taken = queue->lease(2, 1min);
+    REQUIRE(data_of(taken) == std::vector<std::string> { "a", "b" });
+    CHECK(queue->stats().leased == 2);
+    CHECK(queue->stats().ready == 1);
+    CHECK(queue->ack(std::span(&taken[0], 1)) == 1);
+    CHECK(queue->release(std::span(&taken[1], 1), "exit 1", {}, Fate::Retry) == 1);
+    auto const again = queue->lease(10, 1min);
+    REQUIRE(data_of(again) == std::vector<std::string> { "b", "c" });
+    CHECK(again[0].attempts == 2);
+    CHECK(again[1].attempts == 1);
+    CHECK(queue->ack(again) == 2);
+    auto const stats = queue->stats();
+    CHECK(stats.ready + stats.delayed + stats.leased + stats.dead == 0);
+    CHECK(queue->lease(10, 1min).empty());
+}
+
+TEST_CASE("a dead item waits on the dead list with its error until retried", "[backend][queue]")
+{
+    ipc::test::Backend const backend(GENERATE(ipc::test::backends()));
+    auto queue = ipc::open_queue("jobs");
+    push(*queue, { "a", "b" });
+    auto const taken = queue->lease(1, 1min);
+    REQUIRE(taken.size() == 1);
+    CHECK(queue->release(taken, "boom", {}, Fate::Dead) == 1);
+    CHECK(queue->stats().dead == 1);
+    auto const dead = queue->dead(10);
+    REQUIRE(dead.size() == 1);
+    CHECK(dead[0].data == "a");
+    CHECK(dead[0].error == "boom");
+    CHECK(data_of(queue->peek(10)) == std::vector<std::string> { "b" });
+    CHECK(queue->retry({}) == 1);
+    CHECK(queue->stats().dead == 0);
+    CHECK(data_of(queue->lease(10, 1min)) == std::vector<std::string> { "a", "b" });
+    CHECK(queue->purge() == 2);
+}
+
+TEST_CASE("a key claimed by a finished push is done; another key is not", "[backend][queue]")
+{
+    using Status = ipc::queue::KeyClaim::Status;
+    ipc::test::Backend const backend(GENERATE(ipc::test::backends()));
+    {
+        auto queue = ipc::open_queue("jobs");
+        REQUIRE(queue->claim_key("k", 1h).status == Status::Claimed);
+        queue->begin();
+        queue->add("a", {});
+        queue->finish_key();
+        queue->commit();
+    }
+    CHECK(ipc::open_queue("jobs")->claim_key("k", 1h).status == Status::Done);
+    CHECK(ipc::open_queue("jobs")->claim_key("other", 1h).status == Status::Claimed);
+    CHECK(ipc::open_queue("jobs")->stats().ready == 1);
+}
+
+TEST_CASE("queues are listed, and a missing one is unavailable", "[backend][queue]")
+{
+    ipc::test::Backend const backend(GENERATE(ipc::test::backends()));
+    ipc::open_queue("b");
+    ipc::open_queue("a.x");
+    CHECK(ipc::queue_names() == std::vector<std::string> { "a.x", "b" });
+    ipc::remove_queue("b");
+    CHECK(ipc::queue_names() == std::vector<std::string> { "a.x" });
+    try {
+        ipc::open_queue("b", ipc::queue::Missing::Fail);
+        FAIL("opened");
+    } catch (ipc::Error const& e) {
+        CHECK(e.exit() == ipc::Exit::Unavailable);
+    }
+    try {
+        ipc::remove_queue("b");
+        FAIL("removed");
+    } catch (ipc::Error const& e) {
+        CHECK(e.exit() == ipc::Exit::Unavailable);
+    }
+}
