@@ -104,27 +104,15 @@ ipc::Exit retry(AdminOptions const& options)
     }
     return exit;
 }
-
-ipc::Exit purge(AdminOptions const& options)
-{
-    open_existing(options.name)->purge();
-    return ipc::Exit::Ok;
-}
-
-ipc::Exit remove(AdminOptions const& options)
-{
-    ipc::queue::remove_queue(ipc::parse_name(options.name, "queue"));
-    return ipc::Exit::Ok;
-}
-
 }
 
 void add_admin(CLI::App& app)
 {
     auto options = std::make_shared<AdminOptions>();
-    auto const add = [&](char const* name, char const* help, ipc::Exit (*action)(AdminOptions const&)) {
-        return ipc::cli::add_command(app, name, help, options, action);
-    };
+    auto const add
+        = [&](char const* name, char const* help, ipc::Exit (*action)(AdminOptions const&)) {
+              return ipc::cli::add_command(app, name, help, options, action);
+          };
     auto const add_name = [&](CLI::App* command) {
         command->add_option("NAME", options->name, "queue name")->required();
     };
@@ -143,8 +131,14 @@ void add_admin(CLI::App& app)
     retry_command->add_flag("--all", options->all, "retry every dead item");
     add_name(retry_command);
     retry_command->add_option("ID", options->ids, "the items to retry");
-    add_name(add("purge", "delete every item of queue NAME", purge));
-    add_name(add("rm", "delete queue NAME", remove));
+    add_name(add("purge", "delete every item of queue NAME", [](AdminOptions const& given) {
+        open_existing(given.name)->purge();
+        return ipc::Exit::Ok;
+    }));
+    add_name(add("rm", "delete queue NAME", [](AdminOptions const& given) {
+        ipc::queue::remove_queue(ipc::parse_name(given.name, "queue"));
+        return ipc::Exit::Ok;
+    }));
 }
 
 }

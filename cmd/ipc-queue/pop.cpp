@@ -60,5 +60,4 @@ void add_pop(CLI::App& app)
     command->add_flag("--fail-empty", options->fail_empty, "exit 75 when there was no item");
     command->add_option("NAME", options->name, "queue name")->required();
 }
-
 }

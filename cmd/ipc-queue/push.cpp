@@ -195,5 +195,4 @@ void add_push(CLI::App& app)
     command->add_option("NAME", options->name, "queue name")->required();
     command->add_option("ITEM", options->items, "items to add instead of reading stdin");
 }
-
 }

@@ -14,5 +14,4 @@ void add_pop(CLI::App& app);
 void add_work(CLI::App& app);
 void add_admin(CLI::App& app); // peek stat ls dead retry purge rm
 void add_stat(CLI::App& app); // Called by add_admin, to keep the order of --help.
-
 }

@@ -65,8 +65,8 @@ ipc::Exit stat(StatOptions const& options)
         names.push_back(ipc::parse_name(options.name, "queue"));
     ipc::framing::Writer out(STDOUT_FILENO, {});
     if (!options.json)
-        out.write({ fmt::format(row_format, "QUEUE", "READY", "DELAYED", "LEASED", "DEAD",
-                        "OLDEST", "IN/S", "OUT/S"),
+        out.write({ fmt::format(row_format, "QUEUE", "READY", "DELAYED", "LEASED", "DEAD", "OLDEST",
+                        "IN/S", "OUT/S"),
             {}, 0 });
     auto exit = ipc::Exit::Ok;
     for (auto const& name : names) {

@@ -66,5 +66,4 @@ void add_work(CLI::App& app)
     command->add_option("NAME", options->name, "queue name")->required();
     command->add_option("CMD", options->command, "the handler and its arguments, after --");
 }
-
 }

@@ -96,9 +96,10 @@ void add_name(CLI::App& command, BlobOptions& options, std::string const& help)
 void add_blob(CLI::App& app)
 {
     auto options = std::make_shared<BlobOptions>();
-    auto const add = [&](char const* name, char const* help, ipc::Exit (*action)(BlobOptions const&)) {
-        return ipc::cli::add_command(app, name, help, options, action);
-    };
+    auto const add
+        = [&](char const* name, char const* help, ipc::Exit (*action)(BlobOptions const&)) {
+              return ipc::cli::add_command(app, name, help, options, action);
+          };
 
     auto* put_command = add("put", "store FILE, or all of stdin, as object NAME", put);
     add_mode(*put_command, options->mode);

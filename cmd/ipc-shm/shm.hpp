@@ -41,5 +41,4 @@ inline ipc::MessageView text(std::string_view data)
 {
     return { data, {}, 0 };
 }
-
 }

@@ -68,7 +68,10 @@ CLI::Option* add_choice(CLI::App& app, std::string const& names,
 {
     std::string expected; // "'normal' or 'full'", "'a', 'b' or 'c'"
     for (std::size_t i = 0; i < words.size(); ++i)
-        expected += fmt::format("{}'{}'", i == 0 ? "" : i + 1 == words.size() ? " or " : ", ",
+        expected += fmt::format("{}'{}'",
+            i == 0                      ? ""
+                : i + 1 == words.size() ? " or "
+                                        : ", ",
             words[i]);
     auto decode = [words = std::move(words), choose = std::move(choose)](std::string_view text) {
         auto const index = parse_choice(text, words);

@@ -84,7 +84,8 @@ CLI::Option* add_choice(CLI::App& app, std::string const& names, T& out,
     std::vector<std::string_view> words;
     for (auto const& choice : choices)
         words.push_back(choice.first);
-    return add_choice(app, names, std::move(words),
+    return add_choice(
+        app, names, std::move(words),
         [&out, choices](std::size_t index) { out = choices[index].second; }, std::move(help));
 }
 

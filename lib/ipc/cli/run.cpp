@@ -131,5 +131,4 @@ void usage_error(std::string message)
 {
     throw UsageError(std::move(message));
 }
-
 }

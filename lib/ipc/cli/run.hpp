@@ -35,12 +35,11 @@ template<typename Options>
 CLI::App* add_command(CLI::App& app, std::string name, std::string help,
     std::shared_ptr<Options> const& options, Exit (*action)(Options const&))
 {
-    return add_command(app, std::move(name), std::move(help),
-        [options, action] { return action(*options); });
+    return add_command(
+        app, std::move(name), std::move(help), [options, action] { return action(*options); });
 }
 
 // Bad usage found after parsing ("work: CMD is required"): exits 2, and the
 // error line ends with the hint a parse error gets, "(try 'TOOL SUB --help')".
 [[noreturn]] void usage_error(std::string message);
-
 }

@@ -183,7 +183,8 @@ std::optional<std::uint64_t> parse_size(std::string_view text)
     return *value << shift;
 }
 
-std::optional<std::uint64_t> parse_size_in(std::string_view text, std::uint64_t min, std::uint64_t max)
+std::optional<std::uint64_t> parse_size_in(
+    std::string_view text, std::uint64_t min, std::uint64_t max)
 {
     auto const size = parse_size(text);
     if (!size || *size < min || *size > max)
@@ -204,7 +205,8 @@ std::optional<std::int64_t> parse_integer(std::string_view text, std::int64_t mi
     return signed_value;
 }
 
-std::optional<std::size_t> parse_choice(std::string_view text, std::span<std::string_view const> words)
+std::optional<std::size_t> parse_choice(
+    std::string_view text, std::span<std::string_view const> words)
 {
     for (std::size_t i = 0; i < words.size(); ++i)
         if (words[i] == text)
