@@ -45,7 +45,7 @@ int main(int argc, char** argv)
 
     return ipc::cli::run(app, argc, argv, [&] {
         if (options.topic.empty() && !options.framing.json)
-            throw ipc::Error(ipc::Exit::Usage, "TOPIC is required", "try 'ipc-pub --help'");
+            ipc::cli::usage_error("TOPIC is required");
         if (!options.topic.empty())
             options.topic = ipc::parse_name(options.topic, "topic"); // Bad names exit 2.
         ipc::Stop stop({}); // SIGINT and SIGTERM.

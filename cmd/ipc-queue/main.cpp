@@ -13,11 +13,10 @@ int main(int argc, char** argv)
     ipc::cli::add_standard(app);
     app.require_subcommand(1);
 
-    queue_cmd::Action action; // Set by the chosen subcommand.
-    queue_cmd::add_push(app, action);
-    queue_cmd::add_pop(app, action);
-    queue_cmd::add_work(app, action);
-    queue_cmd::add_admin(app, action);
+    queue_cmd::add_push(app);
+    queue_cmd::add_pop(app);
+    queue_cmd::add_work(app);
+    queue_cmd::add_admin(app); // peek stat ls dead retry purge rm
 
-    return ipc::cli::run(app, argc, argv, [&] { return action(); });
+    return ipc::cli::run(app, argc, argv); // The chosen subcommand's action.
 }

@@ -5,6 +5,7 @@
 #include "queue.hpp"
 
 #include "ipc/cli/options.hpp"
+#include "ipc/cli/run.hpp"
 #include "ipc/names/name.hpp"
 #include "ipc/queue/popper.hpp"
 #include "ipc/queue/sqlite_store.hpp"
@@ -25,8 +26,9 @@ struct PopOptions {
     bool fail_empty = false;
 };
 
-ipc::Exit pop(PopOptions options)
+ipc::Exit pop(PopOptions const& given)
 {
+    auto options = given;
     auto const name = ipc::parse_name(options.name, "queue");
     auto queue = ipc::queue::open_sqlite(name);
     if (!options.all && !options.pop.limits.count)
@@ -41,10 +43,11 @@ ipc::Exit pop(PopOptions options)
 
 }
 
-void add_pop(CLI::App& app, Action& action)
+void add_pop(CLI::App& app)
 {
-    auto* command = app.add_subcommand("pop", "take items from queue NAME to stdout");
     auto options = std::make_shared<PopOptions>();
+    auto* command
+        = ipc::cli::add_command(app, "pop", "take items from queue NAME to stdout", options, pop);
     ipc::cli::add_framing(*command, options->pop.framing, ipc::cli::Direction::Output);
     ipc::cli::add_limits(*command, options->pop.limits);
     auto* all = command->add_flag("--all", options->all, "take every item, not just one");
@@ -56,7 +59,5 @@ void add_pop(CLI::App& app, Action& action)
             ipc::format_duration(ipc::queue::default_pop_lease)));
     command->add_flag("--fail-empty", options->fail_empty, "exit 75 when there was no item");
     command->add_option("NAME", options->name, "queue name")->required();
-    command->callback([&action, options] { action = [options] { return pop(*options); }; });
 }
-
 }

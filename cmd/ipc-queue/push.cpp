@@ -3,6 +3,7 @@
 #include "queue.hpp"
 
 #include "ipc/cli/options.hpp"
+#include "ipc/cli/run.hpp"
 #include "ipc/core/log.hpp"
 #include "ipc/framing/reader.hpp"
 #include "ipc/names/name.hpp"
@@ -35,16 +36,6 @@ struct PushOptions {
     ipc::queue::Sync sync = ipc::queue::Sync::Normal;
     bool verbose = false;
 };
-
-std::optional<std::int64_t> parse_priority(std::string_view text)
-{
-    bool const negative = text.starts_with('-');
-    auto const magnitude = ipc::parse_number(negative ? text.substr(1) : text);
-    if (!magnitude || *magnitude > max_priority)
-        return std::nullopt;
-    auto const value = static_cast<std::int64_t>(*magnitude);
-    return negative ? -value : value;
-}
 
 // Stores the items in batches, each committed when input pauses and at
 // batch_items or batch_bytes, so that no lock is held while input waits;
@@ -177,11 +168,11 @@ ipc::Exit push(PushOptions const& options)
 }
 }
 
-void add_push(CLI::App& app, Action& action)
+void add_push(CLI::App& app)
 {
-    auto* command
-        = app.add_subcommand("push", "add each ITEM, or each message from stdin, to queue NAME");
     auto options = std::make_shared<PushOptions>();
+    auto* command = ipc::cli::add_command(
+        app, "push", "add each ITEM, or each message from stdin, to queue NAME", options, push);
     ipc::cli::add_framing(*command, options->framing, ipc::cli::Direction::Input);
     ipc::cli::add_max_size(*command, options->framing.max_size);
     ipc::cli::add_duration(
@@ -190,34 +181,18 @@ void add_push(CLI::App& app, Action& action)
         ->type_name("KEY");
     ipc::cli::add_duration(
         *command, "--dedup-window", options->dedup_window, "how long an --id is remembered (24h)");
-    command
-        ->add_option_function<std::string>(
-            "--priority",
-            [options](std::string const& text) {
-                auto const priority = parse_priority(text);
-                if (!priority)
-                    throw CLI::ValidationError("--priority",
-                        fmt::format("'{}' is not a whole number from -{} to {}", text, max_priority,
-                            max_priority));
-                options->priority = *priority;
-            },
-            "higher first; FIFO within a priority (0)")
+    ipc::cli::add_parsed(
+        *command, "--priority", options->priority,
+        [](std::string_view text) { return ipc::parse_integer(text, -max_priority, max_priority); },
+        fmt::format("a whole number from -{} to {}", max_priority, max_priority),
+        "higher first; FIFO within a priority (0)")
         ->type_name("N");
-    command
-        ->add_option_function<std::string>(
-            "--sync",
-            [options](std::string const& text) {
-                if (text != "normal" && text != "full")
-                    throw CLI::ValidationError(
-                        "--sync", fmt::format("'{}' is not 'normal' or 'full'", text));
-                options->sync = text == "full" ? ipc::queue::Sync::Full : ipc::queue::Sync::Normal;
-            },
-            "full: fsync every commit, for power loss (normal)")
+    ipc::cli::add_choice(*command, "--sync", options->sync,
+        { { "normal", ipc::queue::Sync::Normal }, { "full", ipc::queue::Sync::Full } },
+        "full: fsync every commit, for power loss (normal)")
         ->type_name("MODE");
     command->add_flag("-v,--verbose", options->verbose, "say so when --id finds a duplicate");
     command->add_option("NAME", options->name, "queue name")->required();
     command->add_option("ITEM", options->items, "items to add instead of reading stdin");
-    command->callback([&action, options] { action = [options] { return push(*options); }; });
 }
-
 }

@@ -1,11 +1,7 @@
 #pragma once
 
 // ipc-queue's subcommands: each add_* registers one (or, for admin, several)
-// and sets the action that main() runs inside ipc::cli::run().
-
-#include "ipc/core/error.hpp"
-
-#include <functional>
+// with ipc::cli::add_command; main() runs the chosen one inside ipc::cli::run().
 
 namespace CLI {
 class App;
@@ -13,11 +9,9 @@ class App;
 
 namespace queue_cmd {
 
-using Action = std::function<ipc::Exit()>;
-
-void add_push(CLI::App& app, Action& action);
-void add_pop(CLI::App& app, Action& action);
-void add_work(CLI::App& app, Action& action);
-void add_admin(CLI::App& app, Action& action); // peek stat ls dead retry purge rm
-
+void add_push(CLI::App& app);
+void add_pop(CLI::App& app);
+void add_work(CLI::App& app);
+void add_admin(CLI::App& app); // peek stat ls dead retry purge rm
+void add_stat(CLI::App& app); // Called by add_admin, to keep the order of --help.
 }

@@ -4,6 +4,7 @@
 #include "queue.hpp"
 
 #include "ipc/cli/options.hpp"
+#include "ipc/cli/run.hpp"
 #include "ipc/names/name.hpp"
 #include "ipc/queue/sqlite_store.hpp"
 #include "ipc/queue/worker.hpp"
@@ -27,7 +28,7 @@ struct WorkOptions {
 ipc::Exit work(WorkOptions const& options)
 {
     if (options.command.empty())
-        throw ipc::Error(ipc::Exit::Usage, "work: CMD is required", "try 'ipc-queue work --help'");
+        ipc::cli::usage_error("work: CMD is required");
     auto const name = ipc::parse_name(options.name, "queue");
     auto queue = ipc::queue::open_sqlite(name);
     ipc::queue::Worker worker(*queue, name,
@@ -45,11 +46,11 @@ ipc::Exit work(WorkOptions const& options)
 
 }
 
-void add_work(CLI::App& app, Action& action)
+void add_work(CLI::App& app)
 {
-    auto* command
-        = app.add_subcommand("work", "run CMD once per item of queue NAME, item on stdin");
     auto options = std::make_shared<WorkOptions>();
+    auto* command = ipc::cli::add_command(
+        app, "work", "run CMD once per item of queue NAME, item on stdin", options, work);
     ipc::cli::add_framing(*command, options->framing, ipc::cli::Direction::Input);
     ipc::cli::add_count(*command, "-j,--jobs", options->jobs, "run up to N handlers at once (1)");
     ipc::cli::add_count(*command, "--max-attempts", options->max_attempts,
@@ -64,7 +65,5 @@ void add_work(CLI::App& app, Action& action)
     command->add_flag("--drain", options->drain, "stop once no live item is left");
     command->add_option("NAME", options->name, "queue name")->required();
     command->add_option("CMD", options->command, "the handler and its arguments, after --");
-    command->callback([&action, options] { action = [options] { return work(*options); }; });
 }
-
 }

@@ -35,8 +35,8 @@ int main(int argc, char** argv)
     CLI::App app { "Answer requests on ADDRESS with CMD, or by hand on stdin and stdout.",
         "ipc-serve" };
     ipc::cli::add_standard(app);
-    ipc::cli::add_framing(app, options.framing, ipc::cli::Direction::Input);
-    app.remove_option(app.get_option("--json")); // Requests and replies are plain bytes.
+    // Requests and replies are plain bytes: no --json.
+    ipc::cli::add_framing(app, options.framing, ipc::cli::Direction::Input, { .json = false });
     ipc::cli::add_security(app, options.security);
     app.add_flag("--pipe", options.pipe, "start CMD once and pipe every request through it");
     ipc::cli::add_count(app, "-j,--jobs", options.jobs, "run N handlers at once (CPUs; --pipe: 1)");

@@ -3,6 +3,7 @@
 #include "shm.hpp"
 
 #include "ipc/cli/options.hpp"
+#include "ipc/cli/run.hpp"
 #include "ipc/framing/reader.hpp"
 #include "ipc/framing/writer.hpp"
 #include "ipc/io/stop.hpp"
@@ -64,27 +65,23 @@ ipc::Exit watch(WatchOptions const& options)
 
 }
 
-void add_board(CLI::App& app, Action& action)
+void add_board(CLI::App& app)
 {
     auto set_options = std::make_shared<SetOptions>();
-    auto* set_command = app.add_subcommand(
-        "set", "make VALUE, or each message from stdin, the value of board NAME");
+    auto* set_command = ipc::cli::add_command(app, "set",
+        "make VALUE, or each message from stdin, the value of board NAME", set_options, set);
     ipc::cli::add_framing(*set_command, set_options->framing, ipc::cli::Direction::Input);
     ipc::cli::add_max_size(*set_command, set_options->framing.max_size);
     add_mode(*set_command, set_options->mode);
     set_command->add_option("NAME", set_options->name, "board name")->required();
     set_command->add_option("VALUE", set_options->values, "values to set instead of reading stdin");
-    set_command->callback(
-        [&action, set_options] { action = [set_options] { return set(*set_options); }; });
 
     auto watch_options = std::make_shared<WatchOptions>();
-    auto* watch_command
-        = app.add_subcommand("watch", "print the value of board NAME and each new one");
+    auto* watch_command = ipc::cli::add_command(
+        app, "watch", "print the value of board NAME and each new one", watch_options, watch);
     ipc::cli::add_framing(*watch_command, watch_options->framing, ipc::cli::Direction::Output);
     ipc::cli::add_limits(*watch_command, watch_options->limits);
     watch_command->add_option("NAME", watch_options->name, "board name")->required();
-    watch_command->callback(
-        [&action, watch_options] { action = [watch_options] { return watch(*watch_options); }; });
 }
 
 }

@@ -15,17 +15,8 @@ namespace shm_cmd {
 
 void add_mode(CLI::App& command, mode_t& mode)
 {
-    command
-        .add_option_function<std::string>(
-            "--mode",
-            [&mode](std::string const& text) {
-                auto const parsed = ipc::parse_mode(text);
-                if (!parsed)
-                    throw CLI::ValidationError(
-                        "--mode", fmt::format("'{}' is not an octal mode like 0600", text));
-                mode = *parsed;
-            },
-            "permissions of a new segment (default 0600)")
+    ipc::cli::add_parsed(command, "--mode", mode, ipc::parse_mode, "an octal mode like 0600",
+        "permissions of a new segment (default 0600)")
         ->type_name("MODE");
 }
 
@@ -42,10 +33,9 @@ int main(int argc, char** argv)
     ipc::cli::add_standard(app);
     app.require_subcommand(1);
 
-    shm_cmd::Action action;
-    shm_cmd::add_blob(app, action); // put get ls rm path stat
-    shm_cmd::add_ring(app, action); // write read
-    shm_cmd::add_board(app, action); // set watch
+    shm_cmd::add_blob(app); // put get ls stat rm path
+    shm_cmd::add_ring(app); // write read
+    shm_cmd::add_board(app); // set watch
 
-    return ipc::cli::run(app, argc, argv, [&] { return action(); });
+    return ipc::cli::run(app, argc, argv); // The chosen subcommand's action.
 }

@@ -3,6 +3,7 @@
 #include "shm.hpp"
 
 #include "ipc/cli/options.hpp"
+#include "ipc/cli/run.hpp"
 #include "ipc/core/parse.hpp"
 #include "ipc/framing/writer.hpp"
 #include "ipc/io/stop.hpp"
@@ -68,28 +69,24 @@ ipc::Exit read(RingOptions const& options)
 
 void add_size(CLI::App& command, std::optional<std::size_t>& size)
 {
-    command
-        .add_option_function<std::string>(
-            "--size",
-            [&size](std::string const& text) {
-                auto const bytes = ipc::parse_size(text);
-                size = bytes ? ipc::shm::ring_capacity(*bytes) : std::nullopt;
-                if (!size)
-                    throw CLI::ValidationError("--size",
-                        fmt::format("'{}' is not a size from 64K to 1G, like 1M", text));
-            },
-            fmt::format("capacity of a new ring, rounded up to a power of two ({}M)",
-                ipc::shm::default_ring_size >> 20))
+    auto const parse = [](std::string_view text) -> std::optional<std::size_t> {
+        auto const bytes
+            = ipc::parse_size_in(text, ipc::shm::min_ring_size, ipc::shm::max_ring_size);
+        return bytes ? ipc::shm::ring_capacity(*bytes) : std::nullopt;
+    };
+    ipc::cli::add_parsed(command, "--size", size, parse, "a size from 64K to 1G, like 1M",
+        fmt::format("capacity of a new ring, rounded up to a power of two ({}M)",
+            ipc::shm::default_ring_size >> 20))
         ->type_name("N");
 }
 
 }
 
-void add_ring(CLI::App& app, Action& action)
+void add_ring(CLI::App& app)
 {
     auto write_options = std::make_shared<RingOptions>();
-    auto* write_command
-        = app.add_subcommand("write", "stream each message from stdin into ring NAME");
+    auto* write_command = ipc::cli::add_command(
+        app, "write", "stream each message from stdin into ring NAME", write_options, write);
     ipc::cli::add_framing(*write_command, write_options->framing, ipc::cli::Direction::Input);
     ipc::cli::add_max_size(*write_command, write_options->framing.max_size);
     ipc::cli::add_limits(*write_command, write_options->limits);
@@ -102,18 +99,15 @@ void add_ring(CLI::App& app, Action& action)
     write_command->add_option("NAME", write_options->name, "ring name")->required();
     write_command->add_option(
         "MESSAGE", write_options->messages, "messages to write instead of reading stdin");
-    write_command->callback(
-        [&action, write_options] { action = [write_options] { return write(*write_options); }; });
 
     auto read_options = std::make_shared<RingOptions>();
-    auto* read_command = app.add_subcommand("read", "print each message written to ring NAME");
+    auto* read_command = ipc::cli::add_command(
+        app, "read", "print each message written to ring NAME", read_options, read);
     ipc::cli::add_framing(*read_command, read_options->framing, ipc::cli::Direction::Output);
     ipc::cli::add_limits(*read_command, read_options->limits);
     add_size(*read_command, read_options->size);
     add_mode(*read_command, read_options->mode);
     read_command->add_option("NAME", read_options->name, "ring name")->required();
-    read_command->callback(
-        [&action, read_options] { action = [read_options] { return read(*read_options); }; });
 }
 
 }

@@ -29,10 +29,7 @@ int main(int argc, char** argv)
     Options options;
     CLI::App app { "Print each message published on a topic matching PATTERN.", "ipc-sub" };
     ipc::cli::add_standard(app);
-    ipc::cli::add_framing(app, options.framing, ipc::cli::Direction::Output);
-    app.add_flag(
-           "-v,--verbose", options.framing.topic_prefix, "print each topic before its message")
-        ->group("Framing");
+    ipc::cli::add_framing(app, options.framing, ipc::cli::Direction::Output, { .verbose = true });
     ipc::cli::add_limits(app, options.limits);
     ipc::cli::add_security(app, options.security);
     app.add_option(

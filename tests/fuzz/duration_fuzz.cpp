@@ -1,5 +1,6 @@
-// Fuzzes the flag-value parsers: none may crash, the values they accept stay
-// in range, and every duration formats and parses back to exactly itself.
+// Fuzzes the flag-value parsers (durations, counts, sizes, integers, choices,
+// modes): none may crash, the values they accept stay in range, and every
+// duration formats and parses back to exactly itself.
 
 #include "ipc/core/parse.hpp"
 
@@ -53,6 +54,26 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
         require(bytes == number); // Plain digits mean bytes.
     if (bytes && !all_digits(text))
         require(*bytes % 1024 == 0);
+
+    auto const sized = ipc::parse_size_in(text, 65536, 1 << 30); // ipc-shm write --size
+    require(sized == (bytes && *bytes >= 65536 && *bytes <= 1 << 30 ? bytes : std::nullopt));
+
+    // ipc-queue push --priority: digits with an optional '-', in range, and
+    // printing the value parses back to it.
+    constexpr std::int64_t limit = 1'000'000'000;
+    if (auto const integer = ipc::parse_integer(text, -limit, limit)) {
+        require(*integer >= -limit && *integer <= limit);
+        require(all_digits(text.starts_with('-') ? text.substr(1) : text));
+        require(ipc::parse_integer(std::to_string(*integer), -limit, limit) == integer);
+    }
+    if (number && *number <= static_cast<std::uint64_t>(limit))
+        require(ipc::parse_integer(text, -limit, limit) == static_cast<std::int64_t>(*number));
+
+    std::string_view const words[] = { "normal", "full" }; // ipc-queue push --sync
+    if (auto const choice = ipc::parse_choice(text, words))
+        require(*choice < 2 && words[*choice] == text);
+    else
+        require(text != "normal" && text != "full");
 
     if (auto const mode = ipc::parse_mode(text)) {
         require(*mode <= 0777 && all_digits(text) && text.find_first_of("89") == text.npos);

@@ -23,21 +23,6 @@ public:
     }
 };
 
-// An option whose text is decoded by one of our own parsers (the fuzzed ones),
-// so that bad values get our wording and CLI11's numeric quirks never apply.
-template<typename T>
-CLI::Option* add_parsed(CLI::App& app, std::string const& names, std::optional<T>& out,
-    std::optional<T> (*parse)(std::string_view), std::string expected, std::string help)
-{
-    std::string long_name = names.substr(names.rfind(',') + 1); // "-t,--timeout" -> "--timeout"
-    auto decode = [&out, parse, long_name, expected](std::string const& text) {
-        out = parse(text);
-        if (!out)
-            throw CLI::ValidationError(long_name, fmt::format("'{}' is not {}", text, expected));
-    };
-    return app.add_option_function<std::string>(names, decode, std::move(help));
-}
-
 constexpr auto duration_words = "a duration like 250ms, 2s or 1m";
 
 // A user or group given by number or by name.
@@ -67,7 +52,37 @@ void add_standard(CLI::App& app)
     app.footer(fmt::format("See {}(1).", name));
 }
 
-void add_framing(CLI::App& app, framing::Options& options, Direction direction)
+CLI::Option* add_decoded(CLI::App& app, std::string const& names,
+    std::function<bool(std::string_view)> decode, std::string expected, std::string help)
+{
+    std::string long_name = names.substr(names.rfind(',') + 1); // "-t,--timeout" -> "--timeout"
+    auto check = [decode = std::move(decode), long_name, expected](std::string const& text) {
+        if (!decode(text))
+            throw CLI::ValidationError(long_name, fmt::format("'{}' is not {}", text, expected));
+    };
+    return app.add_option_function<std::string>(names, check, std::move(help));
+}
+
+CLI::Option* add_choice(CLI::App& app, std::string const& names,
+    std::vector<std::string_view> words, std::function<void(std::size_t)> choose, std::string help)
+{
+    std::string expected; // "'normal' or 'full'", "'a', 'b' or 'c'"
+    for (std::size_t i = 0; i < words.size(); ++i)
+        expected += fmt::format("{}'{}'",
+            i == 0                      ? ""
+                : i + 1 == words.size() ? " or "
+                                        : ", ",
+            words[i]);
+    auto decode = [words = std::move(words), choose = std::move(choose)](std::string_view text) {
+        auto const index = parse_choice(text, words);
+        if (index)
+            choose(*index);
+        return index.has_value();
+    };
+    return add_decoded(app, names, decode, std::move(expected), std::move(help));
+}
+
+void add_framing(CLI::App& app, framing::Options& options, Direction direction, FramingFlags flags)
 {
     auto set = [&options](framing::Mode mode, char delimiter) {
         return [&options, mode, delimiter] {
@@ -82,24 +97,28 @@ void add_framing(CLI::App& app, framing::Options& options, Direction direction)
                                           : "no separator between messages"),
         app.add_flag_callback(
             "--len", set(framing::Mode::Length, '\n'), "4-byte big-endian length prefix"),
-        app.add_option_function<std::string>(
-               "--delimiter",
-               [&options](std::string const& text) {
-                   auto delimiter = framing::parse_delimiter(text); // "," or an escape: \t \0
-                   if (!delimiter)
-                       throw CLI::ValidationError("--delimiter",
-                           fmt::format("'{}' is not one character (or \\n \\t \\0 \\\\)", text));
-                   options.mode = framing::Mode::Delimiter;
-                   options.delimiter = *delimiter;
-               },
-               "messages end with character C")
+        add_decoded(
+            app, "--delimiter",
+            [&options](std::string_view text) {
+                auto delimiter = framing::parse_delimiter(text); // "," or an escape: \t \0
+                if (delimiter) {
+                    options.mode = framing::Mode::Delimiter;
+                    options.delimiter = *delimiter;
+                }
+                return delimiter.has_value();
+            },
+            "one character (or \\n \\t \\0 \\\\)", "messages end with character C")
             ->type_name("C"),
-        app.add_flag("--json", options.json,
-            direction == Direction::Output ? "write JSON Lines with data and metadata"
-                                           : "read JSON Lines envelopes (topic, data)"),
     };
+    if (flags.json)
+        modes.push_back(app.add_flag("--json", options.json,
+            direction == Direction::Output ? "write JSON Lines with data and metadata"
+                                           : "read JSON Lines envelopes (topic, data)"));
     if (direction == Direction::Output)
         app.add_flag("--line-buffered", options.line_buffered, "flush after every message")
+            ->group("Framing");
+    if (flags.verbose)
+        app.add_flag("-v,--verbose", options.topic_prefix, "print each topic before its message")
             ->group("Framing");
     for (auto* mode : modes) {
         mode->group("Framing");
@@ -127,17 +146,13 @@ void add_limits(CLI::App& app, Limits& limits)
 
 void add_max_size(CLI::App& app, std::size_t& max_size)
 {
-    app.add_option_function<std::string>(
-           "--max-size",
-           [&max_size](std::string const& text) {
-               auto const size = parse_size(text);
-               if (!size || *size == 0 || *size > 0xFFFF'FFFFu)
-                   throw CLI::ValidationError("--max-size",
-                       fmt::format(
-                           "'{}' is not a size from 1 byte to 4G, like 4096, 64K or 1M", text));
-               max_size = static_cast<std::size_t>(*size);
-           },
-           fmt::format("refuse messages longer than N bytes ({}M)", default_max_size >> 20))
+    add_parsed(
+        app, "--max-size", max_size,
+        [](std::string_view text) -> std::optional<std::size_t> {
+            return parse_size_in(text, 1, 0xFFFF'FFFFu);
+        },
+        "a size from 1 byte to 4G, like 4096, 64K or 1M",
+        fmt::format("refuse messages longer than N bytes ({}M)", default_max_size >> 20))
         ->type_name("N")
         ->group("Security");
 }

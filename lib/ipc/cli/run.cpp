@@ -27,6 +27,41 @@ void hold_closed_standard_fds() noexcept
             ::open("/dev/null", fd == STDIN_FILENO ? O_WRONLY : O_RDONLY);
 }
 
+// A subcommand that carries its action (add_command). It is made with the
+// parent's constructor, so it inherits the help flag, formatter and footer.
+class Command : public CLI::App {
+public:
+    Command(std::string help, std::string name, CLI::App* parent, Action action)
+        : CLI::App(std::move(help), std::move(name), parent)
+        , m_action(std::move(action))
+    {
+    }
+
+    Exit run() const { return m_action(); }
+
+private:
+    Action m_action;
+};
+
+class UsageError : public Error {
+public:
+    explicit UsageError(std::string message)
+        : Error(Exit::Usage, std::move(message))
+    {
+    }
+};
+
+// "try 'ipc-queue push --help'": the help of the (sub)command being parsed.
+std::string help_hint(CLI::App const& app)
+{
+    std::string path = app.get_name();
+    for (auto const* command = &app; !command->get_subcommands().empty();) {
+        command = command->get_subcommands().front();
+        path += ' ' + command->get_name();
+    }
+    return fmt::format("try '{} --help'", path);
+}
+
 // "ipc-sub: a.b: not a valid topic name (use letters, …)"
 int report(std::string_view message, std::string_view hint, Exit exit)
 {
@@ -47,7 +82,7 @@ void flush_stdout()
 
 }
 
-int run(CLI::App& app, int argc, char** argv, std::function<Exit()> const& body)
+int run(CLI::App& app, int argc, char** argv, Action const& body)
 {
     hold_closed_standard_fds();
     std::string const program = app.get_name();
@@ -61,7 +96,9 @@ int run(CLI::App& app, int argc, char** argv, std::function<Exit()> const& body)
     } catch (CLI::Success const& e) { // --help and --version
         return app.exit(e);
     } catch (CLI::ParseError const& e) {
-        return report(e.what(), fmt::format("try '{} --help'", program), Exit::Usage);
+        return report(e.what(), help_hint(app), Exit::Usage);
+    } catch (UsageError const& e) {
+        return report(e.what(), help_hint(app), Exit::Usage);
     } catch (StdoutClosed const&) {
         return static_cast<int>(Exit::Ok);
     } catch (Error const& e) {
@@ -74,4 +111,24 @@ int run(CLI::App& app, int argc, char** argv, std::function<Exit()> const& body)
     }
 }
 
+int run(CLI::App& app, int argc, char** argv)
+{
+    return run(app, argc, argv, [&app] {
+        for (auto const* chosen : app.get_subcommands())
+            if (auto const* command = dynamic_cast<Command const*>(chosen))
+                return command->run();
+        throw std::logic_error("no subcommand with an action was chosen");
+    });
+}
+
+CLI::App* add_command(CLI::App& app, std::string name, std::string help, Action action)
+{
+    return app.add_subcommand(
+        std::make_shared<Command>(std::move(help), std::move(name), &app, std::move(action)));
+}
+
+void usage_error(std::string message)
+{
+    throw UsageError(std::move(message));
+}
 }

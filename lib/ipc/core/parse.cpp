@@ -183,6 +183,37 @@ std::optional<std::uint64_t> parse_size(std::string_view text)
     return *value << shift;
 }
 
+std::optional<std::uint64_t> parse_size_in(
+    std::string_view text, std::uint64_t min, std::uint64_t max)
+{
+    auto const size = parse_size(text);
+    if (!size || *size < min || *size > max)
+        return std::nullopt;
+    return size;
+}
+
+std::optional<std::int64_t> parse_integer(std::string_view text, std::int64_t min, std::int64_t max)
+{
+    bool const negative = text.starts_with('-');
+    auto const magnitude = whole_number(negative ? text.substr(1) : text, max_signed);
+    if (!magnitude)
+        return std::nullopt;
+    auto const value = static_cast<std::int64_t>(*magnitude);
+    auto const signed_value = negative ? -value : value;
+    if (signed_value < min || signed_value > max)
+        return std::nullopt;
+    return signed_value;
+}
+
+std::optional<std::size_t> parse_choice(
+    std::string_view text, std::span<std::string_view const> words)
+{
+    for (std::size_t i = 0; i < words.size(); ++i)
+        if (words[i] == text)
+            return i;
+    return std::nullopt;
+}
+
 std::optional<mode_t> parse_mode(std::string_view text)
 {
     if (text.empty() || text.size() > 4)

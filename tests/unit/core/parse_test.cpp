@@ -181,3 +181,44 @@ TEST_CASE("modes are octal and at most 0777", "[core]")
     CHECK_FALSE(ipc::parse_mode("rw"));
     CHECK_FALSE(ipc::parse_mode("00600"));
 }
+
+TEST_CASE("a size in range is taken in every form parse_size takes", "[core]")
+{
+    CHECK(ipc::parse_size_in("64K", 65536, 1 << 30) == 65536u);
+    CHECK(ipc::parse_size_in("1G", 65536, 1 << 30) == 1u << 30);
+    CHECK_FALSE(ipc::parse_size_in("65535", 65536, 1 << 30));
+    CHECK_FALSE(ipc::parse_size_in("2G", 65536, 1 << 30));
+    CHECK_FALSE(ipc::parse_size_in("0", 1, 10));
+    CHECK_FALSE(ipc::parse_size_in("", 0, 10));
+}
+
+TEST_CASE("an integer may be negative and must lie in its range", "[core]")
+{
+    constexpr std::int64_t limit = 1'000'000'000;
+    CHECK(ipc::parse_integer("0", -limit, limit) == 0);
+    CHECK(ipc::parse_integer("-0", -limit, limit) == 0);
+    CHECK(ipc::parse_integer("-5", -limit, limit) == -5);
+    CHECK(ipc::parse_integer("1000000000", -limit, limit) == limit);
+    CHECK(ipc::parse_integer("-1000000000", -limit, limit) == -limit);
+    CHECK(ipc::parse_integer("9223372036854775807", std::numeric_limits<std::int64_t>::min(),
+              std::numeric_limits<std::int64_t>::max())
+        == std::numeric_limits<std::int64_t>::max());
+    for (auto const* bad : { "1000000001", "-1000000001", "+5", "5.0", " 5", "5 ", "-", "", "--5",
+             "high", "9223372036854775808", "99999999999999999999" }) {
+        CAPTURE(bad);
+        CHECK_FALSE(ipc::parse_integer(bad, -limit, limit));
+    }
+    CHECK_FALSE(ipc::parse_integer("-1", 0, 10));
+}
+
+TEST_CASE("a choice is one of its words, matched exactly", "[core]")
+{
+    std::string_view const words[] = { "normal", "full" };
+    CHECK(ipc::parse_choice("normal", words) == 0u);
+    CHECK(ipc::parse_choice("full", words) == 1u);
+    for (auto const* bad : { "", "Full", "ful", "fulll", "full ", "always" }) {
+        CAPTURE(bad);
+        CHECK_FALSE(ipc::parse_choice(bad, words));
+    }
+    CHECK_FALSE(ipc::parse_choice("full", std::span<std::string_view const> {}));
+}

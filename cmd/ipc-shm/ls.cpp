@@ -1,0 +1,132 @@
+// ipc-shm ls and stat: the segments of the store, as a table, as "key: value"
+// lines, or as one JSON object per segment.
+
+#include "shm.hpp"
+
+#include "ipc/cli/run.hpp"
+#include "ipc/framing/json_object.hpp"
+#include "ipc/framing/writer.hpp"
+#include "ipc/shm/catalogue.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <memory>
+#include <unistd.h>
+
+namespace shm_cmd {
+
+namespace {
+
+struct ListOptions {
+    std::string name;
+    bool json = false;
+};
+
+std::int64_t age_seconds(ipc::shm::Info const& info)
+{
+    auto const now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    return std::max<std::int64_t>(0, (now - info.mtime_ns) / 1'000'000'000);
+}
+
+// "42s", "7m", "3h", "12d": as much precision as a glance needs.
+std::string format_age(std::int64_t seconds)
+{
+    if (seconds < 120)
+        return fmt::format("{}s", seconds);
+    if (seconds < 2 * 3600)
+        return fmt::format("{}m", seconds / 60);
+    if (seconds < 2 * 86400)
+        return fmt::format("{}h", seconds / 3600);
+    return fmt::format("{}d", seconds / 86400);
+}
+
+std::string_view kind_text(ipc::shm::Info const& info)
+{
+    return info.kind ? ipc::shm::kind_name(*info.kind) : "invalid";
+}
+
+std::string json_line(ipc::shm::Info const& info, ipc::shm::Store const& store)
+{
+    std::string line;
+    ipc::framing::JsonObject object(line);
+    object.string("name", info.name)
+        .string("path", store.path(info.name))
+        .string("kind", kind_text(info))
+        .number("size", info.size)
+        .string("owner", ipc::shm::user_name(info.owner))
+        .string("mode", fmt::format("{:04o}", info.mode))
+        .number("age", age_seconds(info));
+    if (!info.problem.empty())
+        object.string("problem", info.problem);
+    object.close();
+    return line;
+}
+
+ipc::Exit list(ListOptions const& options)
+{
+    ipc::shm::Store const store;
+    ipc::framing::Writer out(STDOUT_FILENO, {});
+    auto const infos = ipc::shm::list(store);
+    if (options.json) {
+        for (auto const& info : infos)
+            out.write(text(json_line(info, store)));
+    } else {
+        std::size_t width = 4;
+        for (auto const& info : infos)
+            width = std::max(width, info.name.size());
+        auto const row = [&](auto const& name, auto const& size, auto const& kind,
+                             auto const& owner, auto const& mode, auto const& age) {
+            out.write(text(fmt::format("{:<{}}  {:>10}  {:<7}  {:<8}  {:<4}  {}", name, width, size,
+                kind, owner, mode, age)));
+        };
+        row("NAME", "SIZE", "KIND", "OWNER", "MODE", "AGE");
+        for (auto const& info : infos)
+            row(info.name, info.size, kind_text(info), ipc::shm::user_name(info.owner),
+                fmt::format("{:04o}", info.mode), format_age(age_seconds(info)));
+    }
+    out.flush();
+    return ipc::Exit::Ok;
+}
+
+ipc::Exit stat(ListOptions const& options)
+{
+    auto const name = parse_object_name(options.name);
+    ipc::shm::Store const store;
+    auto const info = ipc::shm::stat(store, name);
+    ipc::framing::Writer out(STDOUT_FILENO, {});
+    if (options.json) {
+        out.write(text(json_line(info, store)));
+    } else {
+        out.write(text(fmt::format("name: {}\npath: {}\nkind: {}\nsize: {}\nowner: {}\nmode: "
+                                   "{:04o}\nage: {}",
+            info.name, store.path(name), kind_text(info), info.size,
+            ipc::shm::user_name(info.owner), info.mode, format_age(age_seconds(info)))));
+        if (!info.problem.empty())
+            out.write(text(fmt::format("problem: {}", info.problem)));
+    }
+    out.flush();
+    return ipc::Exit::Ok;
+}
+
+}
+
+void add_ls(CLI::App& app)
+{
+    auto options = std::make_shared<ListOptions>();
+    ipc::cli::add_command(app, "ls", "list the shared-memory segments", options, list)
+        ->add_flag("--json", options->json, "one JSON object per line");
+}
+
+void add_stat(CLI::App& app)
+{
+    auto options = std::make_shared<ListOptions>();
+    auto* command = ipc::cli::add_command(app, "stat", "describe segment NAME", options, stat);
+    command->add_flag("--json", options->json, "one JSON object");
+    command->add_option("NAME", options->name, "segment name")->required();
+}
+
+}
