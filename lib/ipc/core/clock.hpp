@@ -4,8 +4,9 @@
 // time of day (leases, delays, rates) takes a Clock&, and its tests move a
 // FakeClock by hand instead of sleeping.
 
+#include "ipc/core/time.hpp"
+
 #include <cstdint>
-#include <ctime>
 
 namespace ipc {
 
@@ -21,12 +22,7 @@ inline Clock& system_clock()
 {
     class System final : public Clock {
     public:
-        std::int64_t now_ns() override
-        {
-            timespec now {};
-            ::clock_gettime(CLOCK_REALTIME, &now);
-            return std::int64_t { now.tv_sec } * 1'000'000'000 + now.tv_nsec;
-        }
+        std::int64_t now_ns() override { return ipc::now_ns(); }
     };
     static System clock;
     return clock;

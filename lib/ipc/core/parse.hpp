@@ -4,7 +4,8 @@
 // take untrusted text and return nullopt instead of throwing; callers word
 // the error.
 
-#include <chrono>
+#include "ipc/core/time.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -13,8 +14,6 @@
 #include <sys/types.h>
 
 namespace ipc {
-
-using Duration = std::chrono::nanoseconds;
 
 // "250ms", "2s", "1m", "1h", "1.5s", "10us", "0"; a bare number means seconds.
 // Refuses negatives, overflow (more than about 292 years) and trailing junk;

@@ -7,12 +7,35 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <iterator>
 #include <span>
+#include <time.h>
 
 namespace ipc {
+
+std::int64_t now_ns()
+{
+    timespec now {};
+    ::clock_gettime(CLOCK_REALTIME, &now);
+    return std::int64_t { now.tv_sec } * 1'000'000'000 + now.tv_nsec;
+}
+
+int ms_until(Deadline deadline)
+{
+    auto const left = deadline - std::chrono::steady_clock::now();
+    if (left <= Deadline::duration::zero())
+        return 0;
+    auto const ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
+    return static_cast<int>(std::min<long long>(ms, 24 * 3600 * 1000));
+}
+
+int ms_until(std::optional<Deadline> deadline)
+{
+    return deadline ? ms_until(*deadline) : -1;
+}
 
 namespace {
 

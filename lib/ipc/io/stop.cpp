@@ -1,8 +1,8 @@
 #include "ipc/io/stop.hpp"
 
+#include "ipc/io/loop.hpp"
 #include "ipc/io/sys.hpp"
 
-#include <poll.h>
 #include <sys/signalfd.h>
 
 namespace ipc {
@@ -75,44 +75,27 @@ bool Stop::timed_out()
 
 int Stop::timeout_ms() const
 {
-    if (!m_limits.timeout)
-        return -1;
-    auto const left = m_start + *m_limits.timeout - Clock::now();
-    auto const ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
-    return static_cast<int>(std::clamp<long long>(ms, 0, 24 * 3600 * 1000));
+    return m_limits.timeout ? ms_until(m_start + *m_limits.timeout) : -1;
 }
 
-int Stop::wait_ms()
+std::optional<Deadline> Stop::deadline() const
 {
-    if (!m_limits.timeout && !m_limits.idle)
-        return -1;
-    auto const now = Clock::now();
-    auto next = Clock::time_point::max();
+    std::optional<Deadline> next;
     if (m_limits.timeout)
-        next = std::min(next, m_start + *m_limits.timeout);
+        next = m_start + *m_limits.timeout;
     if (m_limits.idle)
-        next = std::min(next, m_last + *m_limits.idle);
-    if (next <= now)
-        return 0;
-    // Round up so a wait never ends just before its deadline and spins.
-    auto const ms = std::chrono::ceil<std::chrono::milliseconds>(next - now).count();
-    return static_cast<int>(std::min<long long>(ms, 24 * 3600 * 1000));
+        next = std::min(next.value_or(Deadline::max()), m_last + *m_limits.idle);
+    return next;
 }
 
 bool Stop::sleep(Duration duration)
 {
     auto const until = Clock::now() + duration;
+    io::Loop loop(*this);
     while (!done()) {
-        auto const now = Clock::now();
-        if (now >= until)
+        if (Clock::now() >= until)
             return true;
-        auto ms = std::chrono::ceil<std::chrono::milliseconds>(until - now).count();
-        int const deadline = wait_ms();
-        if (deadline >= 0)
-            ms = std::min<long long>(ms, deadline);
-        pollfd signal_wait { m_signal_fd.get(), POLLIN, 0 };
-        if (::poll(&signal_wait, 1, static_cast<int>(ms)) > 0)
-            check_signal();
+        loop.run_once(std::min(until, deadline().value_or(until)));
     }
     return false;
 }

@@ -70,8 +70,10 @@ public:
     // Sleeps for duration unless a signal or the timeout comes first; false then.
     bool sleep(Duration duration);
 
-    // Milliseconds until the next deadline for poll/epoll, or -1 for none.
-    int wait_ms();
+    // The next of the --timeout and --idle deadlines, if any.
+    std::optional<Deadline> deadline() const;
+    // Milliseconds until deadline() for poll/epoll, or -1 for none.
+    int wait_ms() { return ms_until(deadline()); }
 
     // Why the loop ended, for tools whose normal end is a signal: Timeout
     // when --timeout ran out, else Ok (count reached, idle, SIGINT, SIGTERM).

@@ -1,14 +1,15 @@
+// The brokerless publisher's policy and waits (local_publisher.hpp).
+
 #include "ipc/pubsub/local_publisher.hpp"
 
 #include "ipc/core/bytes.hpp"
 #include "ipc/core/log.hpp"
 #include "ipc/io/socket.hpp"
-#include "ipc/io/sys.hpp"
+#include "ipc/io/stop.hpp"
 #include "ipc/pubsub/retain.hpp"
+#include "ipc/pubsub/send_buffer.hpp"
 
 #include <algorithm>
-#include <poll.h>
-#include <sys/socket.h>
 
 namespace ipc::pubsub {
 
@@ -18,71 +19,34 @@ namespace {
 // headers and system calls, small enough that a receiver usually reads whole
 // frames in one go and decodes them without copying.
 constexpr std::size_t frame_target = 64 * 1024;
-// Bytes queued for one subscriber before the publisher writes (and, when the
-// subscriber is slow, waits or drops).
-constexpr std::size_t high_water = 256 * 1024;
 // Under --drop, how long finish() waits for subscribers that make no progress.
 constexpr auto drop_grace = std::chrono::seconds(1);
 
-std::int64_t now_ns()
-{
-    timespec now {};
-    ::clock_gettime(CLOCK_REALTIME, &now);
-    return now.tv_sec * 1'000'000'000LL + now.tv_nsec;
-}
+// Removes fd from loop when it goes out of scope (a wait may end in a throw).
+struct Watching {
+    io::Loop& loop;
+    int fd;
+    ~Watching() { loop.remove(fd); }
+};
 
 }
 
 struct LocalPublisher::Connection {
     Registration registration;
     io::Fd fd;
-    std::string out; // Frames not yet written, after `written` bytes that were.
-    std::size_t written = 0;
-    wire::BatchEncoder batch; // The open frame at the end of out, if any.
+    SendBuffer buffer;
     std::uint64_t batch_serial = 0; // m_topic_serial of the open frame's topic.
-    struct Frame {
-        std::size_t start, end, count;
-    };
-    std::deque<Frame> frames; // The batch frames in out, for --drop's accounting.
     Tally* tally = nullptr;
     bool dead = false;
-
-    std::size_t pending() const { return out.size() - written; }
-
-    void end_batch()
-    {
-        if (batch.open()) {
-            auto const start = out.size() - batch.size(out);
-            auto const count = batch.end(out);
-            frames.push_back({ start, out.size(), count });
-        }
-    }
 };
 
 LocalPublisher::LocalPublisher(PublishOptions const& options, Stop& stop)
     : m_options(options)
     , m_stop(stop)
 {
-    scan();
 }
 
 LocalPublisher::~LocalPublisher() = default;
-
-void LocalPublisher::scan()
-{
-    std::map<std::string, Registration> found;
-    for (auto& registration : m_registry.list())
-        found.emplace(registration.id, std::move(registration));
-    m_registrations = std::move(found);
-    invalidate_targets();
-}
-
-void LocalPublisher::forget_stale()
-{
-    for (auto const& id : m_stale)
-        m_registrations.erase(id);
-    m_stale.clear();
-}
 
 void LocalPublisher::invalidate_targets()
 {
@@ -91,27 +55,24 @@ void LocalPublisher::invalidate_targets()
     std::erase_if(m_connections, [](auto const& entry) { return entry.second->dead; });
 }
 
+io::Loop& LocalPublisher::loop()
+{
+    if (!m_loop)
+        m_loop.emplace(m_stop);
+    return *m_loop;
+}
+
 void LocalPublisher::watch()
 {
-    if (m_watch)
+    if (!m_discovery.watch())
         return;
-    m_watch = std::make_unique<io::DirWatch>(m_registry.path());
-    scan(); // Whoever registered before the watch began.
+    loop().add(m_discovery.fd(), EPOLLIN, [this](std::uint32_t) { handle_watch(); });
+    invalidate_targets();
 }
 
 void LocalPublisher::handle_watch()
 {
-    bool changed = false;
-    for (auto const& name : m_watch->drain()) {
-        auto const id = io::registered_id(name);
-        if (!id)
-            continue;
-        if (auto registration = m_registry.read(*id)) {
-            m_registrations.insert_or_assign(*id, std::move(*registration));
-            changed = true;
-        }
-    }
-    if (changed)
+    if (m_discovery.refresh())
         invalidate_targets();
 }
 
@@ -122,14 +83,14 @@ LocalPublisher::Connection* LocalPublisher::connect(Registration const& registra
         return found->second->dead ? nullptr : found->second.get();
     int error = 0;
     auto fd = io::try_connect_unix(
-        m_registry.dir_fd(), registration.id + ".sock", io::Blocking::No, error);
+        m_discovery.registry().dir_fd(), registration.id + ".sock", io::Blocking::No, error);
     if (!fd) {
         // Refused: its subscriber died, so its files go. Gone: it has just
         // left. Busy (EAGAIN, a full backlog): alive, try again later.
         if (error == ECONNREFUSED)
-            m_registry.remove(registration.id);
+            m_discovery.registry().remove(registration.id);
         if (error != EAGAIN)
-            m_stale.push_back(registration.id);
+            m_discovery.mark_stale(registration.id);
         return nullptr;
     }
     auto connection = std::make_unique<Connection>();
@@ -137,7 +98,7 @@ LocalPublisher::Connection* LocalPublisher::connect(Registration const& registra
     connection->tally = &m_tallies[registration.id];
     connection->tally->pid = io::peer_of(fd->get()).pid;
     connection->fd = std::move(*fd);
-    wire::append_hello(connection->out, wire::Role::Publisher);
+    wire::append_hello(connection->buffer.out, wire::Role::Publisher);
     auto* raw = connection.get();
     m_connections.emplace(registration.id, std::move(connection));
     write_some(*raw);
@@ -150,7 +111,7 @@ LocalPublisher::Targets const& LocalPublisher::targets_for(std::string_view topi
     if (found != m_targets.end())
         return found->second;
     Targets targets;
-    for (auto const& [id, registration] : m_registrations) {
+    for (auto const& [id, registration] : m_discovery.registrations()) {
         if (!registration.matches(topic))
             continue;
         auto* connection = connect(registration);
@@ -166,7 +127,7 @@ LocalPublisher::Targets const& LocalPublisher::targets_for(std::string_view topi
             group = targets.groups.insert(targets.groups.end(), Group { registration.group, {} });
         group->members.push_back(connection);
     }
-    forget_stale();
+    m_discovery.forget_stale();
     return m_targets.emplace(std::string(topic), std::move(targets)).first->second;
 }
 
@@ -179,7 +140,7 @@ LocalPublisher::Connection* LocalPublisher::pick(Group const& group)
         auto* member = group.members[turn++ % group.members.size()];
         if (member->dead)
             continue;
-        if (member->pending() < high_water)
+        if (member->buffer.pending() < high_water)
             return member;
         if (!fallback)
             fallback = member;
@@ -213,11 +174,12 @@ bool LocalPublisher::publish_run(std::string_view topic, char delimiter, std::st
     for (auto* connection : m_current->each) {
         if (connection->dead)
             continue;
-        connection->end_batch();
-        auto const start = connection->out.size();
-        wire::append_lines(connection->out, m_topic, time_ns, delimiter, run);
-        connection->frames.push_back({ start, connection->out.size(), count });
-        if (connection->pending() >= high_water && !send(*connection, Until::Room))
+        auto& buffer = connection->buffer;
+        buffer.end_batch();
+        auto const start = buffer.out.size();
+        wire::append_lines(buffer.out, m_topic, time_ns, delimiter, run);
+        buffer.frames.push_back({ start, buffer.out.size(), count });
+        if (buffer.pending() >= high_water && !send(*connection, Until::Room))
             return false;
     }
     return true;
@@ -231,7 +193,7 @@ bool LocalPublisher::publish(MessageView const& message)
     bool ok = true;
     auto deliver = [&](Connection& connection) {
         append(connection, message);
-        if (ok && connection.pending() >= high_water)
+        if (ok && connection.buffer.pending() >= high_water)
             ok = send(connection, Until::Room);
     };
     for (auto* connection : m_current->each)
@@ -247,129 +209,73 @@ void LocalPublisher::append(Connection& connection, MessageView const& message)
 {
     // Headers need a frame that carries them; one that does takes the
     // messages without headers that follow too.
+    auto& buffer = connection.buffer;
     bool const headers = !message.headers.empty();
-    if (connection.batch.open()
-        && (connection.batch_serial != m_topic_serial
-            || connection.batch.size(connection.out) >= frame_target
-            || (headers && !connection.batch.with_headers())))
-        connection.end_batch();
-    if (!connection.batch.open()) {
-        connection.batch.begin(connection.out, m_topic, now_ns(),
+    if (buffer.batch.open()
+        && (connection.batch_serial != m_topic_serial || buffer.batch.size(buffer.out) >= frame_target
+            || (headers && !buffer.batch.with_headers())))
+        buffer.end_batch();
+    if (!buffer.batch.open()) {
+        buffer.batch.begin(buffer.out, m_topic, now_ns(),
             headers ? wire::Type::MessagesWithHeaders : wire::Type::Messages);
         connection.batch_serial = m_topic_serial;
     }
-    connection.batch.add(connection.out, message.data, message.headers);
+    buffer.batch.add(buffer.out, message.data, message.headers);
 }
 
 void LocalPublisher::write_some(Connection& connection)
 {
-    while (connection.pending() > 0) {
-        auto const count = ::send(connection.fd.get(), connection.out.data() + connection.written,
-            connection.pending(), MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (count < 0 && errno == EINTR)
-            continue;
-        if (count < 0 && errno == EAGAIN)
-            break;
-        if (count < 0) {
-            hang_up(connection); // It went away: at-most-once, nothing to report.
-            return;
-        }
-        connection.written += static_cast<std::size_t>(count);
-    }
-    while (!connection.frames.empty() && connection.frames.front().end <= connection.written) {
-        connection.tally->delivered += connection.frames.front().count;
-        connection.frames.pop_front();
-    }
-    if (connection.pending() == 0) {
-        connection.out.clear();
-        connection.written = 0;
-    } else if (connection.written >= high_water && !connection.batch.open()) {
-        // Keep the buffer from growing without end under steady back-pressure,
-        // but keep a frame partly written whole, so that --drop sees it begun.
-        auto const cut = connection.frames.empty()
-            ? connection.written
-            : std::min(connection.written, connection.frames.front().start);
-        connection.out.erase(0, cut);
-        for (auto& frame : connection.frames) {
-            frame.start -= cut;
-            frame.end -= cut;
-        }
-        connection.written -= cut;
-    }
+    if (connection.buffer.write_to(connection.fd.get(), connection.tally->delivered)
+        == SendBuffer::Status::Closed)
+        hang_up(connection); // It went away: at-most-once, nothing to report.
 }
 
 void LocalPublisher::hang_up(Connection& connection)
 {
     connection.dead = true;
+    if (m_loop)
+        m_loop->remove(connection.fd.get());
     connection.fd.reset();
-    connection.out.clear();
-    connection.written = 0;
-    connection.frames.clear();
-}
-
-void LocalPublisher::drop_unsent(Connection& connection)
-{
-    // Whole frames that have not started go; a frame partly written must finish.
-    while (!connection.frames.empty() && connection.frames.back().start >= connection.written) {
-        connection.tally->dropped += connection.frames.back().count;
-        connection.out.resize(connection.frames.back().start);
-        connection.frames.pop_back();
-    }
-}
-
-int LocalPublisher::deadline_ms(std::chrono::steady_clock::time_point deadline) const
-{
-    auto const left = deadline - std::chrono::steady_clock::now();
-    if (left <= std::chrono::steady_clock::duration::zero())
-        return 0;
-    auto const ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
-    return static_cast<int>(std::min<long long>(ms, 3600 * 1000));
+    connection.buffer.clear();
 }
 
 bool LocalPublisher::send(Connection& connection, Until until)
 {
-    connection.end_batch();
+    connection.buffer.end_batch();
     write_some(connection);
     auto const limit = until == Until::Room ? high_water : 1;
-    if (connection.dead || connection.pending() < limit)
+    if (connection.dead || connection.buffer.pending() < limit)
         return true;
     bool const dropping = m_options.overflow == Overflow::Drop;
     if (dropping && until != Until::Final) {
-        drop_unsent(connection);
+        connection.tally->dropped += connection.buffer.drop_unsent();
         return true;
     }
     // Under --drop, at the end, until the grace period ends; otherwise --timeout, or for ever.
-    std::optional<std::chrono::steady_clock::time_point> deadline;
+    std::optional<Deadline> deadline;
     if (dropping)
         deadline = m_grace_end;
     else if (m_options.timeout)
         deadline = std::chrono::steady_clock::now() + *m_options.timeout;
-    while (!connection.dead && connection.pending() >= limit) {
-        int const timeout = deadline ? deadline_ms(*deadline) : -1;
-        pollfd fds[2] = { { connection.fd.get(), POLLOUT, 0 }, { m_stop.signal_fd(), POLLIN, 0 } };
-        int const ready = ::poll(fds, 2, timeout);
-        if (ready < 0 && errno != EINTR)
-            sys::check(ready, "poll");
-        if (fds[1].revents != 0) {
-            m_stop.check_signal();
-            if (m_stop.done())
-                return false;
+    auto& loop = this->loop();
+    loop.add(connection.fd.get(), EPOLLOUT, [&](std::uint32_t) { write_some(connection); });
+    Watching const watching { loop, connection.fd.get() };
+    auto const result = loop.run_until(
+        deadline, [&] { return connection.dead || connection.buffer.pending() < limit; });
+    if (result == io::Loop::Result::Stopped)
+        return false;
+    if (result == io::Loop::Result::Timeout) {
+        if (dropping) {
+            // The end: what is left goes, the frame it took part of too,
+            // cut off when the connection closes (the subscriber discards it).
+            connection.tally->dropped += connection.buffer.clear();
+            hang_up(connection);
+            return true;
         }
-        if (ready == 0 && deadline && std::chrono::steady_clock::now() >= *deadline) {
-            if (dropping) {
-                // The end: what is left goes, the frame it took part of too,
-                // cut off when the connection closes (the subscriber discards it).
-                for (auto const& frame : connection.frames)
-                    connection.tally->dropped += frame.count;
-                hang_up(connection);
-                return true;
-            }
-            throw Error(Exit::Timeout,
-                fmt::format("{}: a subscriber took nothing for {}", m_topic,
-                    format_duration(*m_options.timeout)),
-                "use --drop to skip slow subscribers");
-        }
-        write_some(connection);
+        throw Error(Exit::Timeout,
+            fmt::format("{}: a subscriber took nothing for {}", m_topic,
+                format_duration(*m_options.timeout)),
+            "use --drop to skip slow subscribers");
     }
     return true;
 }
@@ -395,11 +301,11 @@ bool LocalPublisher::finish()
 bool LocalPublisher::flush_all(Until until)
 {
     store_retained_now();
-    if (m_watch)
+    if (m_discovery.fd() >= 0)
         handle_watch();
     for (auto& [id, connection] : m_connections)
         if (!connection->dead) {
-            connection->end_batch();
+            connection->buffer.end_batch();
             write_some(*connection);
         }
     for (auto& [id, connection] : m_connections)
@@ -408,63 +314,36 @@ bool LocalPublisher::flush_all(Until until)
     return true;
 }
 
-bool LocalPublisher::wait_for_change(int timeout_ms)
-{
-    pollfd fds[2] = { { m_watch->fd(), POLLIN, 0 }, { m_stop.signal_fd(), POLLIN, 0 } };
-    int const ready = ::poll(fds, 2, timeout_ms);
-    if (ready < 0 && errno != EINTR)
-        sys::check(ready, "poll");
-    if (fds[0].revents != 0)
-        handle_watch();
-    if (fds[1].revents != 0)
-        m_stop.check_signal();
-    return !m_stop.done();
-}
-
 bool LocalPublisher::wait_readable(int fd)
 {
     if (m_stop.done() || !flush_all(Until::Empty))
         return false;
     watch();
-    while (true) {
-        pollfd fds[3] = { { fd, POLLIN, 0 }, { m_watch->fd(), POLLIN, 0 },
-            { m_stop.signal_fd(), POLLIN, 0 } };
-        int const ready = ::poll(fds, 3, -1);
-        if (ready < 0 && errno != EINTR)
-            sys::check(ready, "poll");
-        if (fds[1].revents != 0)
-            handle_watch();
-        if (fds[2].revents != 0) {
-            m_stop.check_signal();
-            if (m_stop.done())
-                return false;
-        }
-        if (fds[0].revents != 0)
-            return true;
-    }
+    bool readable = false;
+    loop().add(fd, EPOLLIN, [&](std::uint32_t) { readable = true; });
+    Watching const watching { loop(), fd };
+    return loop().run_until(std::nullopt, [&] { return readable; }) == io::Loop::Result::Ready;
 }
 
 bool LocalPublisher::wait_for_subscribers(std::string const& topic, std::uint64_t count)
 {
     watch();
-    auto const start = std::chrono::steady_clock::now();
+    std::optional<Deadline> deadline;
+    if (m_options.timeout)
+        deadline = std::chrono::steady_clock::now() + *m_options.timeout;
     while (true) {
         std::uint64_t live = 0;
-        for (auto const& [id, registration] : m_registrations)
+        for (auto const& [id, registration] : m_discovery.registrations())
             if (topic.empty() || registration.matches(topic))
                 live += connect(registration) != nullptr;
-        forget_stale();
+        m_discovery.forget_stale();
         if (live >= count)
             return true;
-        int timeout = -1;
-        if (m_options.timeout) {
-            timeout = deadline_ms(start + *m_options.timeout);
-            if (timeout == 0)
-                throw Error(Exit::Timeout,
-                    fmt::format("{}: {} of {} subscribers after {}", topic.empty() ? "*" : topic,
-                        live, count, format_duration(*m_options.timeout)));
-        }
-        if (!wait_for_change(timeout))
+        if (deadline && ms_until(*deadline) == 0)
+            throw Error(Exit::Timeout,
+                fmt::format("{}: {} of {} subscribers after {}", topic.empty() ? "*" : topic, live,
+                    count, format_duration(*m_options.timeout)));
+        if (loop().run_once(deadline) == io::Loop::Result::Stopped || m_stop.done())
             return false;
     }
 }

@@ -2,16 +2,17 @@
 
 // The brokerless publisher: finds matching subscribers in $IPC_DIR/sub,
 // connects to each, and streams batched frames to them. A long-running
-// publisher watches the directory (inotify) for subscribers that come later.
+// publisher watches the directory (inotify) for subscribers that come later
+// (discovery.hpp); each subscriber's frames wait in a SendBuffer. Here: the
+// policy (who gets what, --drop, --timeout, retained messages) and the waits.
 
-#include "ipc/io/watch.hpp"
-#include "ipc/pubsub/local_registry.hpp"
+#include "ipc/io/loop.hpp"
+#include "ipc/pubsub/discovery.hpp"
 #include "ipc/pubsub/publisher.hpp"
-#include "ipc/wire/encoder.hpp"
 
-#include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 
 namespace ipc::pubsub {
@@ -58,22 +59,16 @@ private:
     bool flush_all(Until until);
     void write_some(Connection& connection);
     void hang_up(Connection& connection);
-    void drop_unsent(Connection& connection);
-    bool wait_writable(Connection& connection);
-    bool wait_for_change(int timeout_ms);
-    void scan();
-    void forget_stale();
     void invalidate_targets();
     void watch();
     void handle_watch();
     void store_retained_now();
-    int deadline_ms(std::chrono::steady_clock::time_point deadline) const;
+    io::Loop& loop();
 
     PublishOptions m_options;
     Stop& m_stop;
-    LocalRegistry m_registry;
-    std::unique_ptr<io::DirWatch> m_watch; // Made on the first wait: one-shot publishers need none.
-    std::map<std::string, Registration> m_registrations;
+    Discovery m_discovery;
+    std::optional<io::Loop> m_loop; // Made on the first wait: one-shot publishers need none.
     std::map<std::string, std::unique_ptr<Connection>> m_connections;
     std::map<std::string, Tally> m_tallies; // Only under --drop do frames know their counts.
     std::unordered_map<std::string, Targets> m_targets; // Cleared when subscribers change.
@@ -81,9 +76,8 @@ private:
     Targets const* m_current = nullptr;
     std::uint64_t m_topic_serial = 0; // Changes whenever m_current does.
     std::map<std::string, std::size_t> m_group_turn;
-    std::vector<std::string> m_stale; // Refused ids, to forget once no loop walks the map.
     std::map<std::string, std::string> m_retained; // Topic -> data, written at flush.
-    std::chrono::steady_clock::time_point m_grace_end; // Set by finish().
+    Deadline m_grace_end; // Set by finish().
 };
 
 }

@@ -277,10 +277,7 @@ std::optional<MessageView> LocalSubscriber::receive(
         if (!m_ready.empty() || stop.done())
             continue;
         on_idle(); // Nothing to do: flush output before blocking.
-        auto const until_refresh = std::chrono::ceil<std::chrono::milliseconds>(
-            m_next_refresh - std::chrono::steady_clock::now())
-                                       .count();
-        int timeout = static_cast<int>(std::max<long long>(until_refresh, 0));
+        int timeout = ms_until(m_next_refresh);
         if (int const deadline = stop.wait_ms(); deadline >= 0)
             timeout = std::min(timeout, deadline);
         wait(stop, timeout);

@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <fcntl.h>
-#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 
@@ -54,7 +53,7 @@ std::uint64_t unread(int fd)
     return static_cast<std::uint64_t>(count);
 }
 
-// The earlier of two poll timeouts, -1 meaning none.
+// The earlier of two wait timeouts, -1 meaning none.
 int sooner(int a, int b)
 {
     return a < 0 ? b : b < 0 ? a : std::min(a, b);
@@ -67,12 +66,20 @@ Popper::Popper(Queue& queue, std::string name, PopOptions const& options)
     , m_name(std::move(name))
     , m_options(options)
     , m_stop(options.limits)
+    , m_loop(m_stop)
     , m_pipe(is_pipe(options.output_fd))
     , m_own(m_pipe ? reopen_nonblocking(options.output_fd) : io::Fd {})
     , m_out(m_own ? m_own.get() : options.output_fd, options.framing)
 {
-    if (m_options.wait)
+    if (m_options.wait) {
         m_bell.emplace(m_name); // Before the first look, so no push is missed.
+        m_loop.add(m_bell->fd(), 0, [this](std::uint32_t events) { m_bell_events = events; });
+    }
+    try {
+        m_loop.add(output(), 0, [this](std::uint32_t events) { m_output_events = events; });
+    } catch (SystemError const&) {
+        // Not an fd (EBADF): the first write says so, and pop gives back what it leased.
+    }
     m_out.set_on_blocked([this] { return wait_writable(); });
 }
 
@@ -131,22 +138,25 @@ std::span<Item const> Popper::unwritten() const
     return std::span(m_batch).subspan(m_written);
 }
 
-// Polls the signals, the output (for output_events, and for its reader
+// Waits for the signals, the output (writable when asked, and its reader
 // leaving) and, when asked, the doorbell, for up to timeout_ms (or until
 // --timeout, if sooner); true when the doorbell rang.
-bool Popper::poll(short output_events, bool bell, int timeout_ms)
+bool Popper::wait_once(bool writable, bool bell, int timeout_ms)
 {
-    pollfd fds[] { { m_stop.signal_fd(), POLLIN, 0 }, { output(), output_events, 0 },
-        { bell ? m_bell->fd() : -1, POLLIN, 0 } };
-    if (::poll(fds, 3, sooner(timeout_ms, m_stop.timeout_ms())) <= 0)
-        return false;
-    if (fds[0].revents)
-        m_stop.check_signal();
-    if (fds[1].revents & (POLLERR | POLLHUP))
+    if (m_loop.contains(output()))
+        m_loop.modify(output(), writable ? std::uint32_t { EPOLLOUT } : 0u);
+    if (m_bell)
+        m_loop.modify(m_bell->fd(), bell ? std::uint32_t { EPOLLIN } : 0u);
+    m_output_events = m_bell_events = 0;
+    std::optional<Deadline> deadline;
+    if (int const ms = sooner(timeout_ms, m_stop.timeout_ms()); ms >= 0)
+        deadline = Clock::now() + std::chrono::milliseconds(ms);
+    m_loop.run_once(deadline);
+    if (m_output_events & (EPOLLERR | EPOLLHUP))
         m_reader_gone = true;
-    if (fds[2].revents)
+    if (m_bell_events)
         m_bell->drain();
-    return fds[2].revents != 0;
+    return m_bell_events != 0;
 }
 
 // Milliseconds until the leases are due for renewal, or -1 with none held.
@@ -154,8 +164,7 @@ int Popper::renew_ms() const
 {
     if (m_ledger.empty())
         return -1;
-    auto const ms = std::chrono::ceil<std::chrono::milliseconds>(m_renew_at - Clock::now()).count();
-    return static_cast<int>(std::clamp<long long>(ms, 0, fallback_ms));
+    return std::min(ms_until(m_renew_at), fallback_ms);
 }
 
 // The queue is empty: waits for a ring, a due item or the fallback timer;
@@ -169,12 +178,10 @@ bool Popper::wait_for_items()
             std::chrono::ceil<std::chrono::milliseconds>(*due).count(), 0, fallback_ms));
     auto const until = Clock::now() + std::chrono::milliseconds(timeout);
     for (int look = first_look_ms;; look = std::min(2 * look, last_look_ms)) {
-        auto const left
-            = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now()).count();
-        int wait = sooner(static_cast<int>(std::max<long long>(left, 0)), m_stop.wait_ms());
+        int wait = sooner(ms_until(until), m_stop.wait_ms());
         if (!m_ledger.empty())
             wait = sooner(std::min(wait, look), renew_ms());
-        bool const rung = poll(0, true, wait);
+        bool const rung = wait_once(false, true, wait);
         if (m_stop.done() || m_reader_gone)
             return false;
         settle();
@@ -188,7 +195,7 @@ bool Popper::wait_for_items()
 // settling meanwhile. False to give up (a signal, --timeout, the reader gone).
 bool Popper::wait_writable()
 {
-    poll(POLLOUT, false, sooner(renew_ms(), fallback_ms));
+    wait_once(true, false, sooner(renew_ms(), fallback_ms));
     if (m_stop.signal() != 0 || m_stop.timed_out() || m_reader_gone)
         return false;
     settle();
@@ -205,7 +212,7 @@ void Popper::finish()
         settle();
         if (m_ledger.empty() || m_stop.signal() != 0 || m_stop.timed_out() || m_reader_gone)
             return;
-        poll(0, false, sooner(look, renew_ms()));
+        wait_once(false, false, sooner(look, renew_ms()));
         renew();
     }
 }

@@ -12,6 +12,7 @@
 #include "ipc/framing/options.hpp"
 #include "ipc/framing/writer.hpp"
 #include "ipc/io/fd.hpp"
+#include "ipc/io/loop.hpp"
 #include "ipc/io/stop.hpp"
 #include "ipc/queue/ledger.hpp"
 #include "ipc/queue/queue.hpp"
@@ -64,7 +65,7 @@ private:
     void settle();
     void renew();
     void give_back() noexcept;
-    bool poll(short output_events, bool bell, int timeout_ms);
+    bool wait_once(bool writable, bool bell, int timeout_ms);
     int renew_ms() const;
     int output() const { return m_own ? m_own.get() : m_options.output_fd; }
 
@@ -72,6 +73,8 @@ private:
     std::string m_name;
     PopOptions m_options;
     Stop m_stop;
+    io::Loop m_loop; // The stop's signalfd, the output and the doorbell.
+    std::uint32_t m_output_events = 0, m_bell_events = 0; // Seen by the last wait.
     std::optional<Doorbell> m_bell;
     bool m_pipe = false; // The output is a pipe: taken = written - unread.
     io::Fd m_own; // A non-blocking description of the output pipe, if /proc gave one.

@@ -11,7 +11,6 @@
 #include "ipc/names/name.hpp"
 #include "ipc/wire/encoder.hpp"
 
-#include <poll.h>
 #include <sys/socket.h>
 
 namespace ipc::reqrep {
@@ -29,6 +28,7 @@ constexpr std::size_t read_size = 256 * 1024;
 Client::Client(ClientOptions options, Stop& stop, OnReply on_reply, OnIdle on_idle)
     : m_options(std::move(options))
     , m_stop(stop)
+    , m_loop(stop)
     , m_on_reply(std::move(on_reply))
     , m_on_idle(std::move(on_idle))
     , m_in(new char[read_size])
@@ -40,10 +40,16 @@ Client::Client(ClientOptions options, Stop& stop, OnReply on_reply, OnIdle on_id
 
 Client::~Client() = default;
 
-void Client::connect(std::string const& avoid)
+void Client::disconnect()
 {
     m_connected = false;
+    m_loop.remove(m_connection.fd.get());
     m_connection.fd.reset();
+}
+
+void Client::connect(std::string const& avoid)
+{
+    disconnect();
     auto connected = reqrep::connect(m_options.address, m_options.wait, m_stop, avoid);
     if (!connected) {
         m_interrupted = true; // A signal came while waiting for a server.
@@ -53,6 +59,8 @@ void Client::connect(std::string const& avoid)
     m_connected = true;
     ++m_generation;
     io::set_blocking(m_connection.fd.get(), io::Blocking::No);
+    m_loop.add(m_connection.fd.get(), EPOLLIN,
+        [this](std::uint32_t events) { m_socket_events |= events; });
     m_decoder = wire::Decoder(m_options.max_size + wire::reply_header_size);
     m_out.clear();
     m_out_done = 0;
@@ -109,31 +117,27 @@ bool Client::pump(int input_fd, bool block)
     write_out();
     if (block)
         m_on_idle();
-    bool const connected = m_connected;
-    pollfd fds[3] = {
-        { connected ? m_connection.fd.get() : -1,
-            static_cast<short>(POLLIN | (m_out_done < m_out.size() ? POLLOUT : 0)), 0 },
-        { m_stop.signal_fd(), POLLIN, 0 },
-        { input_fd, POLLIN, 0 },
-    };
-    int const count = ::poll(fds, 3, block ? timeout_ms() : 0);
-    if (count < 0 && errno != EINTR)
-        sys::check(-1, "poll");
-    if (count > 0 && fds[1].revents) {
-        m_stop.check_signal();
-        if (m_stop.signal() != 0) {
-            m_interrupted = true;
-            return false;
-        }
+    if (m_connected)
+        m_loop.modify(m_connection.fd.get(), EPOLLIN | (m_out_done < m_out.size() ? std::uint32_t { EPOLLOUT } : 0u));
+    m_socket_events = 0;
+    bool input = false;
+    if (input_fd >= 0)
+        m_loop.add(input_fd, EPOLLIN, [&input](std::uint32_t) { input = true; });
+    auto const result = m_loop.run_once(block ? deadline() : Clock::now());
+    if (input_fd >= 0)
+        m_loop.remove(input_fd);
+    if (result == io::Loop::Result::Stopped) {
+        m_interrupted = true;
+        return false;
     }
-    if (count > 0 && fds[0].revents & (POLLIN | POLLHUP | POLLERR))
+    if (m_socket_events & (EPOLLIN | EPOLLHUP | EPOLLERR))
         read_replies();
-    if (count > 0 && fds[0].revents & POLLOUT && m_connected)
+    if (m_socket_events & EPOLLOUT && m_connected)
         write_out();
     if (m_options.timeout && !m_pending.empty()
         && Clock::now() - m_pending.front().sent >= *m_options.timeout)
         timed_out();
-    return count > 0 && fds[2].revents != 0;
+    return input;
 }
 
 void Client::write_out()
@@ -238,8 +242,7 @@ void Client::deliver_ready()
 
 void Client::lost(char const* why)
 {
-    m_connected = false;
-    m_connection.fd.reset();
+    disconnect();
     std::size_t const unanswered = static_cast<std::size_t>(
         std::count_if(m_pending.begin(), m_pending.end(), [](auto const& p) { return !p.replied; }));
     if (unanswered == 0)
@@ -257,13 +260,11 @@ void Client::lost(char const* why)
     connect(failed);
 }
 
-int Client::timeout_ms()
+std::optional<Deadline> Client::deadline() const
 {
     if (!m_options.timeout || m_pending.empty())
-        return -1;
-    auto const left = m_pending.front().sent + *m_options.timeout - Clock::now();
-    auto const ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
-    return static_cast<int>(std::clamp<long long>(ms, 0, 24 * 3600 * 1000));
+        return std::nullopt;
+    return m_pending.front().sent + *m_options.timeout;
 }
 
 void Client::timed_out()

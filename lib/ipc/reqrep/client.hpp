@@ -8,6 +8,7 @@
 
 #include "ipc/core/limits.hpp"
 #include "ipc/core/parse.hpp"
+#include "ipc/io/loop.hpp"
 #include "ipc/names/address.hpp"
 #include "ipc/reqrep/connect.hpp"
 #include "ipc/wire/decoder.hpp"
@@ -80,17 +81,20 @@ private:
     };
 
     void connect(std::string const& avoid);
+    void disconnect();
     bool pump(int input_fd, bool block);
     void write_out();
     void read_replies();
     void take(wire::Reply const& reply);
     void deliver_ready();
     void lost(char const* why);
-    int timeout_ms();
+    std::optional<Deadline> deadline() const; // Of the oldest request, under --timeout.
     [[noreturn]] void timed_out();
 
     ClientOptions m_options;
     Stop& m_stop;
+    io::Loop m_loop; // The stop's signalfd and the connection.
+    std::uint32_t m_socket_events = 0; // What the last wait saw on the connection.
     OnReply m_on_reply;
     OnIdle m_on_idle;
     Connected m_connection;

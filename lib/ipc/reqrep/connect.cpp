@@ -1,5 +1,6 @@
 #include "ipc/reqrep/connect.hpp"
 
+#include "ipc/io/loop.hpp"
 #include "ipc/io/socket.hpp"
 #include "ipc/io/stop.hpp"
 #include "ipc/io/sys.hpp"
@@ -7,7 +8,6 @@
 #include "ipc/reqrep/registry.hpp"
 
 #include <fcntl.h>
-#include <poll.h>
 
 namespace ipc::reqrep {
 
@@ -84,22 +84,16 @@ std::optional<Connected> connect(
         Registry const registry(address.name, true); // Created, so that it can be watched.
         watch.emplace(registry.path());
     }
+    io::Loop loop(stop);
+    if (watch)
+        loop.add(watch->fd(), EPOLLIN, [&watch](std::uint32_t) { watch->drain(); });
     while (wait && Clock::now() < deadline) {
         // Connect once more after arming the watch: a server may have come in between.
         if (auto connected = try_connect(address, avoid))
             return connected;
-        auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
-        if (!watch)
-            left = std::min<long long>(left, retry_interval.count());
-        pollfd fds[2] = { { stop.signal_fd(), POLLIN, 0 }, { watch ? watch->fd() : -1, POLLIN, 0 } };
-        if (::poll(fds, 2, static_cast<int>(std::max<long long>(left, 0))) > 0) {
-            if (fds[0].revents) {
-                stop.check_signal();
-                return std::nullopt;
-            }
-            if (watch)
-                watch->drain();
-        }
+        auto const until = watch ? deadline : std::min(deadline, Clock::now() + retry_interval);
+        if (loop.run_once(until) == io::Loop::Result::Stopped)
+            return std::nullopt;
     }
     if (auto connected = try_connect(address, avoid))
         return connected;

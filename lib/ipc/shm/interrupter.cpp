@@ -1,9 +1,9 @@
 #include "ipc/shm/interrupter.hpp"
 
+#include "ipc/io/loop.hpp"
 #include "ipc/io/sys.hpp"
 
 #include <cerrno>
-#include <poll.h>
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,14 +33,28 @@ void Interrupter::settle(Stop& stop)
         stop.output_closed();
 }
 
+bool Interrupter::wait_for_either(Stop const& stop)
+{
+    // A loop without the stop: the signal stays in the signalfd for settle().
+    io::Loop loop;
+    bool quit = false;
+    bool fired = false;
+    loop.add(m_quit.get(), EPOLLIN, [&quit](std::uint32_t) { quit = true; });
+    loop.add(stop.signal_fd(), EPOLLIN, [&fired](std::uint32_t) { fired = true; });
+    if (stop.output_fd() >= 0) // Only its reader leaving: EPOLLERR, EPOLLHUP.
+        loop.add(stop.output_fd(), 0, [&fired](std::uint32_t) { fired = true; });
+    loop.run_until(std::nullopt, [&] { return quit || fired; });
+    return quit;
+}
+
 void Interrupter::run(Stop const& stop)
 {
-    pollfd fds[] = { { m_quit.get(), POLLIN, 0 }, { stop.signal_fd(), POLLIN, 0 },
-        { stop.output_fd(), 0, 0 } };
-    nfds_t const count = stop.output_fd() >= 0 ? 3 : 2;
-    while (::poll(fds, count, -1) < 0 && errno == EINTR) { }
-    if (fds[0].revents != 0)
-        return; // The waiting ended on its own.
+    try {
+        if (wait_for_either(stop))
+            return; // The waiting ended on its own.
+    } catch (...) {
+        // epoll refused the output (closed, say): as poll's POLLNVAL, that fires.
+    }
     m_fired.store(true);
     // A wake that lands just before the waiter sleeps is lost, so repeat
     // until the waiting loop says it has seen the flag.

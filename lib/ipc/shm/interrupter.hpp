@@ -32,6 +32,8 @@ public:
 
 private:
     void run(Stop const& stop);
+    // Waits for m_quit (true) or a signal or stdout's reader leaving (false).
+    bool wait_for_either(Stop const& stop);
 
     std::function<void()> m_wake;
     io::Fd m_quit; // Readable once the waiting is over.

@@ -4,13 +4,13 @@
 
 #include "ipc/core/bytes.hpp"
 #include "ipc/framing/reader.hpp"
+#include "ipc/io/loop.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <poll.h>
 #include <string_view>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -45,16 +45,14 @@ std::string_view first_messages(std::string_view run, char delimiter, std::uint6
 
 bool wait_for_input(int fd, Stop& stop)
 {
-    pollfd fds[] = { { fd, POLLIN, 0 }, { stop.signal_fd(), POLLIN, 0 } };
+    io::Loop loop(stop);
+    bool readable = false;
+    loop.add(fd, EPOLLIN, [&readable](std::uint32_t) { readable = true; });
     for (;;) {
-        int const ready = ::poll(fds, 2, stop.wait_ms());
-        if (ready < 0 && errno == EINTR)
-            continue;
-        if (fds[1].revents != 0)
-            stop.check_signal();
+        loop.run_once(stop.deadline());
         if (stop.done())
             return false;
-        if (ready > 0 && fds[0].revents != 0)
+        if (readable)
             return true;
     }
 }
