@@ -895,7 +895,7 @@ PY
     rm "$BATS_TEST_TMPDIR/handler"
     run -1 --separate-stderr req -t 20s vanished x y
     [ "${#stderr_lines[@]}" = 2 ]
-    [[ "${stderr_lines[1]}" == "ipc-req: vanished: request 2: "*"handler: cannot run: No such file or directory" ]]
+    [[ "${stderr_lines[1]}" == "ipc-req: vanished: request 2: "*"handler: command not found or not executable" ]]
     cp "$(command -v cat)" "$BATS_TEST_TMPDIR/handler"
     run -0 req vanished back
     [ "$output" = back ]

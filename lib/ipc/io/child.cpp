@@ -164,24 +164,27 @@ std::optional<std::string> find_program(std::string const& name, int& error)
     }
 }
 
+std::string require_program(std::string const& name)
+{
+    int error = 0;
+    auto program = find_program(name, error);
+    if (!program)
+        throw Error(Exit::Usage, fmt::format("{}: command not found or not executable", name),
+            "give the handler's path, or fix PATH");
+    return std::move(*program);
+}
+
 Child::Child(Spawn const& spawn)
 {
     if (spawn.argv.empty())
         throw Error(Exit::Usage, "no command to run");
-    auto const cannot_run = [&spawn](int error) {
-        return Error(
-            Exit::Usage, fmt::format("{}: cannot run: {}", spawn.argv[0], std::strerror(error)));
-    };
-    int error = 0;
-    auto const program = find_program(spawn.argv[0], error);
-    if (!program)
-        throw cannot_run(error);
+    auto const program = require_program(spawn.argv[0]);
     std::vector<char*> argv;
     for (auto const& arg : spawn.argv)
         argv.push_back(const_cast<char*>(arg.c_str()));
     argv.push_back(nullptr);
     std::vector<char*> sh_argv { const_cast<char*>("/bin/sh"),
-        const_cast<char*>(program->c_str()) };
+        const_cast<char*>(program.c_str()) };
     sh_argv.insert(sh_argv.end(), argv.begin() + 1, argv.end());
     std::vector<char*> envp;
     for (char** entry = environ; *entry; ++entry)
@@ -190,7 +193,7 @@ Child::Child(Spawn const& spawn)
         envp.push_back(const_cast<char*>(entry.c_str()));
     envp.push_back(nullptr);
 
-    Plan plan { .program = program->c_str(),
+    Plan plan { .program = program.c_str(),
         .argv = argv.data(),
         .sh_argv = sh_argv.data(),
         .envp = envp.data(),
@@ -223,7 +226,8 @@ Child::Child(Spawn const& spawn)
     if (plan.failed) {
         wait();
         if (std::strcmp(plan.failed, "execve") == 0)
-            throw cannot_run(plan.error);
+            throw Error(Exit::Usage,
+                fmt::format("{}: cannot run: {}", spawn.argv[0], std::strerror(plan.error)));
         sys::fail(fmt::format("{}: {}", spawn.argv[0], plan.failed), {}, plan.error);
     }
     m_stdout = std::move(output[0]);

@@ -30,7 +30,7 @@ struct Spawn {
 class Child {
 public:
     // Starts the child. Throws Error(Usage) naming argv[0] when it cannot be
-    // executed (not found, not executable), SystemError for other failures
+    // executed (see require_program), SystemError for other failures
     // (out of descriptors or processes).
     explicit Child(Spawn const& spawn);
     ~Child(); // Kills the process group with SIGKILL unless reaped, then reaps.
@@ -68,6 +68,10 @@ private:
 // nullopt with error set (ENOENT, or EACCES when only files we may not run
 // were found) when there is none.
 std::optional<std::string> find_program(std::string const& name, int& error);
+
+// The same, but throws Error(Usage) "NAME: command not found or not
+// executable" when there is none: what Child throws for such a command.
+std::string require_program(std::string const& name);
 
 // "exit 3", "killed by SIGKILL": a wait status for messages.
 std::string describe_status(int status);

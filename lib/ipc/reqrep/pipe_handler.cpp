@@ -57,7 +57,7 @@ PipeHandler::PipeHandler(HandlerOptions options)
             "--whole cannot separate requests to a co-process or on stdout",
             "use lines, -0, --delimiter or --len");
     if (!stdio())
-        require_command(m_options.command.at(0));
+        io::require_program(m_options.command.at(0));
     std::size_t const count = stdio() ? 1 : m_options.jobs;
     for (std::size_t i = 0; i < count; ++i)
         m_workers.push_back(std::make_unique<Worker>(i, m_options.framing, m_options.max_size));

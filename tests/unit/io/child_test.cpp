@@ -83,7 +83,8 @@ TEST_CASE("a command that does not exist is an error naming it", "[io]")
     } catch (ipc::Error const& e) {
         CHECK(e.exit() == ipc::Exit::Usage);
         CHECK(std::string(e.what())
-            == "no-such-command-ipckit: cannot run: No such file or directory");
+            == "no-such-command-ipckit: command not found or not executable");
+        CHECK(e.hint() == "give the handler's path, or fix PATH");
     }
 }
 
@@ -136,11 +137,14 @@ TEST_CASE("a file found in PATH but not executable is refused with EACCES", "[io
     ::close(::open(file.c_str(), O_CREAT | O_WRONLY, 0600));
     std::string const old_path = ::getenv("PATH");
     ::setenv("PATH", dir, 1);
+    int error = 0;
+    CHECK(!ipc::io::find_program("ipckit-not-executable", error));
+    CHECK(error == EACCES);
     try {
         ipc::io::Child child({ .argv = { "ipckit-not-executable" } });
         FAIL("spawned");
     } catch (ipc::Error const& e) {
-        CHECK(std::string(e.what()) == "ipckit-not-executable: cannot run: Permission denied");
+        CHECK(std::string(e.what()) == "ipckit-not-executable: command not found or not executable");
     }
     ::setenv("PATH", old_path.c_str(), 1);
     ::unlink(file.c_str());
