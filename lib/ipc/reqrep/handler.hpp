@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -65,5 +66,9 @@ struct HandlerOptions {
     std::size_t max_size = 0; // The longest reply a handler may give.
     std::string name {}; // IPC_NAME.
 };
+
+// The handler mode options ask for: exec mode with a command, co-processes
+// with pipe, stdio mode without a command. Throws as their constructors do.
+std::unique_ptr<Handler> make_handler(HandlerOptions const& options);
 
 }
