@@ -116,7 +116,7 @@ __attribute__((no_sanitize("address"))) int start(void* argument)
     fail(plan, "execve");
 }
 
-// A pipe whose read end we keep, close-on-exec both.
+// A pipe, close-on-exec both ends: the child's end is duplicated onto 0, 1 or 2.
 std::array<Fd, 2> make_pipe()
 {
     int ends[2];
@@ -199,7 +199,11 @@ Child::Child(Spawn const& spawn)
         .envp = envp.data(),
         .fds = { spawn.stdin_fd, spawn.stdout_fd, spawn.stderr_fd },
         .parent = ::getpid() };
-    std::array<Fd, 2> output, errors; // Read and write ends, when captured.
+    std::array<Fd, 2> input, output, errors; // Read and write ends, when piped.
+    if (spawn.pipe_stdin) {
+        input = make_pipe();
+        plan.fds[0] = input[0].get();
+    }
     if (spawn.capture_stdout) {
         output = make_pipe();
         plan.fds[1] = output[1].get();
@@ -230,6 +234,7 @@ Child::Child(Spawn const& spawn)
                 fmt::format("{}: cannot run: {}", spawn.argv[0], std::strerror(plan.error)));
         sys::fail(fmt::format("{}: {}", spawn.argv[0], plan.failed), {}, plan.error);
     }
+    m_stdin = std::move(input[1]);
     m_stdout = std::move(output[0]);
     m_stderr = std::move(errors[0]);
 }
@@ -239,6 +244,7 @@ Child::Child(Child&& other) noexcept
     , m_reaped(other.m_reaped)
     , m_status(other.m_status)
     , m_pid_fd(std::move(other.m_pid_fd))
+    , m_stdin(std::move(other.m_stdin))
     , m_stdout(std::move(other.m_stdout))
     , m_stderr(std::move(other.m_stderr))
 {

@@ -21,6 +21,7 @@ struct Spawn {
     std::vector<std::string> argv {}; // argv[0] is looked up in PATH.
     std::vector<std::string> environment {}; // "NAME=value" entries added to ours.
     int stdin_fd = -1; // Duplicated onto the child's stdin; -1: /dev/null.
+    bool pipe_stdin = false; // Instead, give the parent a pipe to its stdin.
     int stdout_fd = 1; // Duplicated onto its stdout; -1: /dev/null.
     bool capture_stdout = false; // Instead, give the parent a pipe from its stdout.
     bool capture_stderr = false; // Give the parent a pipe from the child's stderr.
@@ -43,7 +44,9 @@ public:
     pid_t pid() const { return m_pid; }
     // Readable once the child has exited (a pidfd); then call try_wait().
     int exit_fd() const { return m_pid_fd.get(); }
-    // The read ends of the child's stdout and stderr, when captured; -1 otherwise.
+    // The write end of the child's stdin and the read ends of its stdout
+    // and stderr, when piped; -1 otherwise.
+    int stdin_fd() const { return m_stdin.get(); }
     int stdout_fd() const { return m_stdout.get(); }
     int stderr_fd() const { return m_stderr.get(); }
 
@@ -59,6 +62,7 @@ private:
     bool m_reaped = false;
     int m_status = 0;
     Fd m_pid_fd;
+    Fd m_stdin;
     Fd m_stdout;
     Fd m_stderr;
 };

@@ -19,8 +19,8 @@ namespace {
 Child start(JobSpec const& spec)
 {
     Fd input { sys::check(::memfd_create("ipc-job-input", MFD_CLOEXEC), "memfd_create") };
-    if (!write_all(input.get(), spec.input)
-        || (spec.terminator && !write_all(input.get(), std::string_view(&*spec.terminator, 1))))
+    if (!sys::write_all(input.get(), spec.input)
+        || (spec.terminator && !sys::write_all(input.get(), std::string_view(&*spec.terminator, 1))))
         sys::fail("write", "memfd", errno);
     sys::check(::lseek(input.get(), 0, SEEK_SET), "lseek");
     Child child(Spawn { .argv = spec.argv,

@@ -55,13 +55,12 @@ void Client::connect(std::string const& avoid)
     io::set_blocking(m_connection.fd.get(), io::Blocking::No);
     m_decoder = wire::Decoder(m_options.max_size + wire::reply_header_size);
     m_out.clear();
-    m_out_done = 0;
-    wire::append_hello(m_out, wire::Role::Client);
+    wire::append_hello(m_out.back(), wire::Role::Client);
     auto const now = Clock::now();
     for (auto& pending : m_pending) {
         if (pending.replied)
             continue;
-        wire::append_request(m_out, pending.id, pending.data);
+        wire::append_request(m_out.back(), pending.id, pending.data);
         pending.sent = now;
     }
 }
@@ -78,8 +77,8 @@ void Client::send(std::string_view data)
     auto& pending = m_pending.emplace_back(
         Pending { m_next_id++, data.size(), Clock::now(), keep ? std::string(data) : "", false, true, {} });
     m_pending_bytes += data.size();
-    wire::append_request(m_out, pending.id, data);
-    if (m_out.size() - m_out_done >= io_chunk_size) {
+    wire::append_request(m_out.back(), pending.id, data);
+    if (m_out.pending().size() >= io_chunk_size) {
         write_out();
         read_replies(); // Keep replies flowing, so the server never waits on us.
     }
@@ -112,7 +111,7 @@ bool Client::pump(int input_fd, bool block)
     bool const connected = m_connected;
     pollfd fds[3] = {
         { connected ? m_connection.fd.get() : -1,
-            static_cast<short>(POLLIN | (m_out_done < m_out.size() ? POLLOUT : 0)), 0 },
+            static_cast<short>(POLLIN | (m_out.empty() ? 0 : POLLOUT)), 0 },
         { m_stop.signal_fd(), POLLIN, 0 },
         { input_fd, POLLIN, 0 },
     };
@@ -138,27 +137,14 @@ bool Client::pump(int input_fd, bool block)
 
 void Client::write_out()
 {
-    while (m_connected && m_out_done < m_out.size()) {
-        auto const written = ::send(m_connection.fd.get(), m_out.data() + m_out_done,
-            m_out.size() - m_out_done, MSG_NOSIGNAL);
-        if (written >= 0) {
-            m_out_done += static_cast<std::size_t>(written);
-        } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            return;
-        } else if (errno != EINTR) {
-            // What the server said before it went (a refusal, replies) comes first.
-            std::string const why = std::strerror(errno);
-            auto const generation = m_generation;
-            read_replies();
-            if (m_generation == generation && m_connected)
-                lost(why.c_str());
-            return;
-        }
-    }
-    if (m_out_done == m_out.size()) {
-        m_out.clear();
-        m_out_done = 0;
-    }
+    if (!m_connected || m_out.write_to(m_connection.fd.get()) != io::OutBuffer::Status::Closed)
+        return;
+    // What the server said before it went (a refusal, replies) comes first.
+    std::string const why = std::strerror(errno);
+    auto const generation = m_generation;
+    read_replies();
+    if (m_generation == generation && m_connected)
+        lost(why.c_str());
 }
 
 void Client::read_replies()

@@ -199,11 +199,7 @@ int ExecHandler::timeout_ms() const
     for (auto const& running : m_slots)
         if (auto const deadline = running ? running->process.deadline() : std::nullopt)
             next = next ? std::min(*next, *deadline) : *deadline;
-    if (!next)
-        return -1;
-    auto const ms
-        = std::chrono::ceil<std::chrono::milliseconds>(*next - io::Job::Clock::now()).count();
-    return static_cast<int>(std::clamp<long long>(ms, 0, 24 * 3600 * 1000));
+    return ms_until(next);
 }
 
 }
