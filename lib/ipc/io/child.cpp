@@ -183,8 +183,7 @@ Child::Child(Spawn const& spawn)
     for (auto const& arg : spawn.argv)
         argv.push_back(const_cast<char*>(arg.c_str()));
     argv.push_back(nullptr);
-    std::vector<char*> sh_argv { const_cast<char*>("/bin/sh"),
-        const_cast<char*>(program.c_str()) };
+    std::vector<char*> sh_argv { const_cast<char*>("/bin/sh"), const_cast<char*>(program.c_str()) };
     sh_argv.insert(sh_argv.end(), argv.begin() + 1, argv.end());
     std::vector<char*> envp;
     for (char** entry = environ; *entry; ++entry)

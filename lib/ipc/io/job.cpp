@@ -20,7 +20,8 @@ Child start(JobSpec const& spec)
 {
     Fd input { sys::check(::memfd_create("ipc-job-input", MFD_CLOEXEC), "memfd_create") };
     if (!sys::write_all(input.get(), spec.input)
-        || (spec.terminator && !sys::write_all(input.get(), std::string_view(&*spec.terminator, 1))))
+        || (spec.terminator
+            && !sys::write_all(input.get(), std::string_view(&*spec.terminator, 1))))
         sys::fail("write", "memfd", errno);
     sys::check(::lseek(input.get(), 0, SEEK_SET), "lseek");
     Child child(Spawn { .argv = spec.argv,

@@ -14,7 +14,8 @@ OutBuffer::Status OutBuffer::write_to(int fd)
     while (m_done < m_data.size()) {
         auto const* data = m_data.data() + m_done;
         auto const size = m_data.size() - m_done;
-        auto const written = m_socket ? ::send(fd, data, size, MSG_NOSIGNAL) : ::write(fd, data, size);
+        auto const written
+            = m_socket ? ::send(fd, data, size, MSG_NOSIGNAL) : ::write(fd, data, size);
         if (written >= 0) {
             m_done += static_cast<std::size_t>(written);
         } else if (errno == ENOTSOCK && m_socket) {

@@ -116,8 +116,9 @@ void Worker::finish(Running& running, int status)
         error += ": " + printable(line);
     bool const dead = static_cast<std::uint64_t>(item.attempts) >= m_options.max_attempts;
     // The whole tail of stderr is kept when its last line alone may not explain.
-    auto const stored
-        = std::count(errors.begin(), errors.end(), '\n') > 1 ? fmt::format("{}\n{}", error, errors) : error;
+    auto const stored = std::count(errors.begin(), errors.end(), '\n') > 1
+        ? fmt::format("{}\n{}", error, errors)
+        : error;
     if (m_queue.release(std::span(&item, 1), stored, backoff(m_options.backoff, item.attempts),
             dead ? Fate::Dead : Fate::Retry)
         == 0) {

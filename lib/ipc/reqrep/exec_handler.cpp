@@ -189,8 +189,8 @@ void ExecHandler::tick()
 
 void ExecHandler::cancel(std::uint64_t connection)
 {
-    std::erase_if(
-        m_queue, [connection](auto const& waiting) { return waiting.job.connection == connection; });
+    std::erase_if(m_queue,
+        [connection](auto const& waiting) { return waiting.job.connection == connection; });
 }
 
 int ExecHandler::timeout_ms() const

@@ -14,9 +14,9 @@ int ms_until(std::optional<std::chrono::steady_clock::time_point> deadline)
 {
     if (!deadline)
         return -1;
-    auto const ms = std::chrono::ceil<std::chrono::milliseconds>(
-        *deadline - std::chrono::steady_clock::now())
-                        .count();
+    auto const ms
+        = std::chrono::ceil<std::chrono::milliseconds>(*deadline - std::chrono::steady_clock::now())
+              .count();
     return static_cast<int>(std::clamp<long long>(ms, 0, 24 * 3600 * 1000));
 }
 

@@ -1,6 +1,6 @@
 #include "ipc/io/out_buffer.hpp"
 
-#include "ipc/io/socket.hpp"
+#include "ipc/io/fd.hpp"
 
 #include <catch2/catch.hpp>
 #include <cerrno>
@@ -9,6 +9,7 @@
 #include <string>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <utility>
 
 namespace {
 
@@ -23,18 +24,24 @@ std::string drain(int fd)
     return got;
 }
 
+// A connected pair, non-blocking: a socket pair, or a pipe (read end first).
+std::pair<ipc::io::Fd, ipc::io::Fd> connected(bool socket)
+{
+    int ends[2];
+    if (socket)
+        REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, ends) == 0);
+    else
+        REQUIRE(::pipe2(ends, O_NONBLOCK) == 0);
+    return { ipc::io::Fd { ends[0] }, ipc::io::Fd { ends[1] } };
+}
+
 }
 
 TEST_CASE("an out buffer writes what the descriptor takes, and the rest once it has room", "[io]")
 {
     auto const socket = GENERATE(true, false);
     CAPTURE(socket);
-    int ends[2];
-    if (socket)
-        REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, ends) == 0);
-    else
-        REQUIRE(::pipe2(ends, O_NONBLOCK) == 0);
-    ipc::io::Fd reader { ends[0] }, writer { ends[1] };
+    auto [reader, writer] = connected(socket);
 
     ipc::io::OutBuffer out;
     std::string const frame(4096, 'x');
@@ -66,13 +73,8 @@ TEST_CASE("an out buffer whose reader is gone says Closed with EPIPE, and keeps 
 {
     auto const socket = GENERATE(true, false);
     CAPTURE(socket);
-    int ends[2];
-    if (socket)
-        REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, ends) == 0);
-    else
-        REQUIRE(::pipe2(ends, O_NONBLOCK) == 0);
-    ::close(ends[0]);
-    ipc::io::Fd writer { ends[1] };
+    auto [reader, writer] = connected(socket);
+    reader.reset();
     ipc::io::OutBuffer out;
     out.append("hello");
     // A pipe would raise SIGPIPE: the test binary ignores it, as the tools do.

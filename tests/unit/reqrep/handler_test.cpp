@@ -26,6 +26,7 @@ TEST_CASE("a handler whose command cannot be found is refused before it serves",
         FAIL("made");
     } catch (ipc::Error const& e) {
         CHECK(e.exit() == ipc::Exit::Usage);
-        CHECK(std::string(e.what()) == "no-such-command-ipckit: command not found or not executable");
+        CHECK(
+            std::string(e.what()) == "no-such-command-ipckit: command not found or not executable");
     }
 }
