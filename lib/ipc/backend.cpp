@@ -3,8 +3,7 @@
 #include "ipc/pubsub/local_publisher.hpp"
 #include "ipc/pubsub/local_subscriber.hpp"
 #include "ipc/queue/sqlite_store.hpp"
-#include "ipc/reqrep/exec_handler.hpp"
-#include "ipc/reqrep/pipe_handler.hpp"
+#include "ipc/reqrep/handler.hpp"
 
 namespace ipc {
 
@@ -28,12 +27,7 @@ std::unique_ptr<reqrep::Client> open_client(reqrep::ClientOptions const& options
 std::unique_ptr<reqrep::Server> open_server(
     reqrep::ServerOptions const& options, reqrep::HandlerOptions const& handler, Stop& stop)
 {
-    std::unique_ptr<reqrep::Handler> chosen;
-    if (!handler.command.empty() && !handler.pipe)
-        chosen = std::make_unique<reqrep::ExecHandler>(handler);
-    else
-        chosen = std::make_unique<reqrep::PipeHandler>(handler);
-    return std::make_unique<reqrep::Server>(options, std::move(chosen), stop);
+    return std::make_unique<reqrep::Server>(options, reqrep::make_handler(handler), stop);
 }
 
 std::unique_ptr<queue::Queue> open_queue(

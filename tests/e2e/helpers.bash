@@ -58,3 +58,9 @@ within() {
 at_least() {
     [ "$(wc -l <"$2")" -ge "$1" ]
 }
+
+# $list_fds: shell code printing the descriptors open in the shell that runs
+# it, each followed by a space. Builtins only: a pipeline or $(...) would
+# show its own pipes, and the glob's directory is closed before the -e test.
+# shellcheck disable=SC2016 # Expanded by that shell.
+list_fds='for f in /proc/$$/fd/*; do if [ -e "$f" ]; then printf "%s " "${f##*/}"; fi; done'

@@ -388,6 +388,13 @@ EOF
     [ "$output" = "hello world jobs 1 1" ]
 }
 
+@test "work gives the handler only stdin, stdout and stderr of its descriptors (no database, no doorbell)" {
+    ipc-queue push jobs x
+    # shellcheck disable=SC2016 # The handler's shell expands it.
+    run -0 ipc-queue work jobs -n 1 -- sh -c "cat >/dev/null; $list_fds"
+    [ "$output" = "0 1 2 " ]
+}
+
 @test "work hands each item framed as it was pushed: a line ends with its newline" {
     ipc-queue push jobs 'hello world'
     run -0 ipc-queue work jobs -n 1 -- sh -c 'while read -r f; do echo "got $f"; done'

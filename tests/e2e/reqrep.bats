@@ -143,6 +143,17 @@ one_error() {
     [ -n "$id2" ] && [ "$id2" != "$id" ]
 }
 
+@test "a handler, run per request or as a co-process, gets only stdin, stdout and stderr of our descriptors" {
+    # shellcheck disable=SC2016 # The handler's shell expands these.
+    serve "$BATS_TEST_TMPDIR/exec" fds -- sh -c "cat >/dev/null; $list_fds"
+    run -0 req fds x
+    [ "$output" = "0 1 2 " ]
+    # shellcheck disable=SC2016
+    serve "$BATS_TEST_TMPDIR/pipe" --pipe pipefds -- sh -c "while read -r l; do $list_fds; echo; done"
+    run -0 req pipefds x
+    [ "$output" = "0 1 2 " ]
+}
+
 @test "exec mode runs -j handlers at once, and no more" {
     mkfifo "$BATS_TEST_TMPDIR/started" "$BATS_TEST_TMPDIR/go"
     exec 7<>"$BATS_TEST_TMPDIR/started" 8<>"$BATS_TEST_TMPDIR/go" # Read-write: nobody blocks in open().
@@ -895,7 +906,7 @@ PY
     rm "$BATS_TEST_TMPDIR/handler"
     run -1 --separate-stderr req -t 20s vanished x y
     [ "${#stderr_lines[@]}" = 2 ]
-    [[ "${stderr_lines[1]}" == "ipc-req: vanished: request 2: "*"handler: cannot run: No such file or directory" ]]
+    [[ "${stderr_lines[1]}" == "ipc-req: vanished: request 2: "*"handler: command not found or not executable" ]]
     cp "$(command -v cat)" "$BATS_TEST_TMPDIR/handler"
     run -0 req vanished back
     [ "$output" = back ]

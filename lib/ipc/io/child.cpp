@@ -116,7 +116,7 @@ __attribute__((no_sanitize("address"))) int start(void* argument)
     fail(plan, "execve");
 }
 
-// A pipe whose read end we keep, close-on-exec both.
+// A pipe, close-on-exec both ends: the child's end is duplicated onto 0, 1 or 2.
 std::array<Fd, 2> make_pipe()
 {
     int ends[2];
@@ -164,24 +164,26 @@ std::optional<std::string> find_program(std::string const& name, int& error)
     }
 }
 
+std::string require_program(std::string const& name)
+{
+    int error = 0;
+    auto program = find_program(name, error);
+    if (!program)
+        throw Error(Exit::Usage, fmt::format("{}: command not found or not executable", name),
+            "give the handler's path, or fix PATH");
+    return std::move(*program);
+}
+
 Child::Child(Spawn const& spawn)
 {
     if (spawn.argv.empty())
         throw Error(Exit::Usage, "no command to run");
-    auto const cannot_run = [&spawn](int error) {
-        return Error(
-            Exit::Usage, fmt::format("{}: cannot run: {}", spawn.argv[0], std::strerror(error)));
-    };
-    int error = 0;
-    auto const program = find_program(spawn.argv[0], error);
-    if (!program)
-        throw cannot_run(error);
+    auto const program = require_program(spawn.argv[0]);
     std::vector<char*> argv;
     for (auto const& arg : spawn.argv)
         argv.push_back(const_cast<char*>(arg.c_str()));
     argv.push_back(nullptr);
-    std::vector<char*> sh_argv { const_cast<char*>("/bin/sh"),
-        const_cast<char*>(program->c_str()) };
+    std::vector<char*> sh_argv { const_cast<char*>("/bin/sh"), const_cast<char*>(program.c_str()) };
     sh_argv.insert(sh_argv.end(), argv.begin() + 1, argv.end());
     std::vector<char*> envp;
     for (char** entry = environ; *entry; ++entry)
@@ -190,13 +192,17 @@ Child::Child(Spawn const& spawn)
         envp.push_back(const_cast<char*>(entry.c_str()));
     envp.push_back(nullptr);
 
-    Plan plan { .program = program->c_str(),
+    Plan plan { .program = program.c_str(),
         .argv = argv.data(),
         .sh_argv = sh_argv.data(),
         .envp = envp.data(),
         .fds = { spawn.stdin_fd, spawn.stdout_fd, spawn.stderr_fd },
         .parent = ::getpid() };
-    std::array<Fd, 2> output, errors; // Read and write ends, when captured.
+    std::array<Fd, 2> input, output, errors; // Read and write ends, when piped.
+    if (spawn.pipe_stdin) {
+        input = make_pipe();
+        plan.fds[0] = input[0].get();
+    }
     if (spawn.capture_stdout) {
         output = make_pipe();
         plan.fds[1] = output[1].get();
@@ -223,9 +229,11 @@ Child::Child(Spawn const& spawn)
     if (plan.failed) {
         wait();
         if (std::strcmp(plan.failed, "execve") == 0)
-            throw cannot_run(plan.error);
+            throw Error(Exit::Usage,
+                fmt::format("{}: cannot run: {}", spawn.argv[0], std::strerror(plan.error)));
         sys::fail(fmt::format("{}: {}", spawn.argv[0], plan.failed), {}, plan.error);
     }
+    m_stdin = std::move(input[1]);
     m_stdout = std::move(output[0]);
     m_stderr = std::move(errors[0]);
 }
@@ -235,6 +243,7 @@ Child::Child(Child&& other) noexcept
     , m_reaped(other.m_reaped)
     , m_status(other.m_status)
     , m_pid_fd(std::move(other.m_pid_fd))
+    , m_stdin(std::move(other.m_stdin))
     , m_stdout(std::move(other.m_stdout))
     , m_stderr(std::move(other.m_stderr))
 {

@@ -21,6 +21,7 @@ struct Spawn {
     std::vector<std::string> argv {}; // argv[0] is looked up in PATH.
     std::vector<std::string> environment {}; // "NAME=value" entries added to ours.
     int stdin_fd = -1; // Duplicated onto the child's stdin; -1: /dev/null.
+    bool pipe_stdin = false; // Instead, give the parent a pipe to its stdin.
     int stdout_fd = 1; // Duplicated onto its stdout; -1: /dev/null.
     bool capture_stdout = false; // Instead, give the parent a pipe from its stdout.
     bool capture_stderr = false; // Give the parent a pipe from the child's stderr.
@@ -30,7 +31,7 @@ struct Spawn {
 class Child {
 public:
     // Starts the child. Throws Error(Usage) naming argv[0] when it cannot be
-    // executed (not found, not executable), SystemError for other failures
+    // executed (see require_program), SystemError for other failures
     // (out of descriptors or processes).
     explicit Child(Spawn const& spawn);
     ~Child(); // Kills the process group with SIGKILL unless reaped, then reaps.
@@ -43,7 +44,9 @@ public:
     pid_t pid() const { return m_pid; }
     // Readable once the child has exited (a pidfd); then call try_wait().
     int exit_fd() const { return m_pid_fd.get(); }
-    // The read ends of the child's stdout and stderr, when captured; -1 otherwise.
+    // The write end of the child's stdin and the read ends of its stdout
+    // and stderr, when piped; -1 otherwise.
+    int stdin_fd() const { return m_stdin.get(); }
     int stdout_fd() const { return m_stdout.get(); }
     int stderr_fd() const { return m_stderr.get(); }
 
@@ -59,6 +62,7 @@ private:
     bool m_reaped = false;
     int m_status = 0;
     Fd m_pid_fd;
+    Fd m_stdin;
     Fd m_stdout;
     Fd m_stderr;
 };
@@ -68,6 +72,10 @@ private:
 // nullopt with error set (ENOENT, or EACCES when only files we may not run
 // were found) when there is none.
 std::optional<std::string> find_program(std::string const& name, int& error);
+
+// The same, but throws Error(Usage) "NAME: command not found or not
+// executable" when there is none: what Child throws for such a command.
+std::string require_program(std::string const& name);
 
 // "exit 3", "killed by SIGKILL": a wait status for messages.
 std::string describe_status(int status);

@@ -9,7 +9,6 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -226,25 +225,6 @@ bool Access::allows(Peer const& peer) const
         = [&](gid_t gid) { return std::find(gids.begin(), gids.end(), gid) != gids.end(); };
     return peer.uid == ::geteuid() || std::find(uids.begin(), uids.end(), peer.uid) != uids.end()
         || allowed(peer.gid) || std::any_of(peer.groups.begin(), peer.groups.end(), allowed);
-}
-
-bool write_all(int fd, std::string_view data)
-{
-    while (!data.empty()) {
-        auto const written = ::write(fd, data.data(), data.size());
-        if (written < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN) {
-                pollfd wait { fd, POLLOUT, 0 };
-                ::poll(&wait, 1, -1);
-                continue;
-            }
-            return false;
-        }
-        data.remove_prefix(static_cast<std::size_t>(written));
-    }
-    return true;
 }
 
 void set_blocking(int fd, Blocking blocking)

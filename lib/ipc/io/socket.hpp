@@ -72,10 +72,6 @@ struct Access {
     bool allows(Peer const& peer) const;
 };
 
-// Writes all of data to a blocking fd (retrying on EINTR and short writes).
-// Returns false with errno set on failure.
-bool write_all(int fd, std::string_view data);
-
 // Sets O_NONBLOCK on or off.
 void set_blocking(int fd, Blocking blocking);
 

@@ -112,7 +112,7 @@ io::Fd LocalRegistry::add(Registration const& registration) const
         io::Fd fd { sys::check(::openat(m_dir.get(), temporary.c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600),
             "create", m_path + "/" + temporary) };
-        if (!io::write_all(fd.get(), text))
+        if (!sys::write_all(fd.get(), text))
             sys::check(-1, "write", m_path + "/" + temporary);
     }
     sys::check(::renameat(m_dir.get(), temporary.c_str(), m_dir.get(), (id + ".pat").c_str()),

@@ -22,7 +22,7 @@ void store_retained(MessageView const& message)
         io::Fd fd { sys::check(
             ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600),
             "create", temporary) };
-        if (!io::write_all(fd.get(), message.data)) {
+        if (!sys::write_all(fd.get(), message.data)) {
             int const saved = errno;
             ::unlink(temporary.c_str());
             sys::fail("write", temporary, saved);

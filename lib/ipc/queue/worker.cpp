@@ -5,9 +5,7 @@
 #include "ipc/queue/worker.hpp"
 
 #include "ipc/core/log.hpp"
-#include "ipc/io/child.hpp"
-#include "ipc/io/socket.hpp"
-#include "ipc/io/sys.hpp"
+#include "ipc/io/job.hpp"
 #include "ipc/names/name.hpp"
 #include "ipc/queue/lease.hpp"
 
@@ -15,32 +13,16 @@
 
 #include <algorithm>
 #include <cassert>
-#include <csignal>
 #include <poll.h>
-#include <sys/mman.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 namespace ipc::queue {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Clock = io::Job::Clock;
 
-constexpr std::size_t stderr_tail = 4096; // Bytes of a handler's stderr kept for its error.
 constexpr int fallback_ms = 5000;
-
-// The item's data in an anonymous file, for the handler's stdin: no pipe to
-// feed, so a handler that never reads cannot block us.
-io::Fd input_of(std::string const& data, std::optional<char> terminator)
-{
-    io::Fd fd { sys::check(::memfd_create("ipc-queue-item", MFD_CLOEXEC), "memfd_create") };
-    if (!io::write_all(fd.get(), data)
-        || (terminator && !io::write_all(fd.get(), std::string_view(&*terminator, 1))))
-        sys::fail("write", "memfd", errno);
-    sys::check(::lseek(fd.get(), 0, SEEK_SET), "lseek");
-    return fd;
-}
 
 std::string last_line(std::string_view text)
 {
@@ -53,22 +35,8 @@ std::string last_line(std::string_view text)
 
 struct Worker::Running {
     Item item;
-    std::optional<io::Child> child;
-    std::string stderr_text;
-    std::optional<Clock::time_point> deadline;
+    io::Job job;
     Clock::time_point renew_at; // When to extend the lease again.
-    bool timed_out = false;
-
-    void read_stderr()
-    {
-        char buffer[4096];
-        ssize_t got;
-        while ((got = ::read(child->stderr_fd(), buffer, sizeof(buffer))) > 0) {
-            stderr_text.append(buffer, static_cast<std::size_t>(got));
-            if (stderr_text.size() > 2 * stderr_tail)
-                stderr_text.erase(0, stderr_text.size() - stderr_tail);
-        }
-    }
 };
 
 Worker::Worker(Queue& queue, std::string name, WorkOptions options)
@@ -89,20 +57,15 @@ bool Worker::taking() const
 
 void Worker::start(Item const& item)
 {
-    auto job = std::make_unique<Running>();
-    auto const input = input_of(item.data, m_options.terminator);
-    job->child.emplace(io::Spawn { .argv = m_options.command,
-        .environment = { "IPC_QUEUE=" + m_name, fmt::format("IPC_ITEM_ID={}", item.id),
-            fmt::format("IPC_ATTEMPT={}", item.attempts) },
-        .stdin_fd = input.get(),
-        .stdout_fd = m_options.output_fd,
-        .capture_stderr = true });
-    io::set_blocking(job->child->stderr_fd(), io::Blocking::No);
-    job->renew_at = Clock::now() + m_options.lease / 2;
-    if (m_options.handler_timeout)
-        job->deadline = Clock::now() + *m_options.handler_timeout;
-    job->item = item;
-    m_running.push_back(std::move(job));
+    m_running.push_back(std::make_unique<Running>(Running { .item = item,
+        .job = io::Job(io::JobSpec { .argv = m_options.command,
+            .environment = { "IPC_QUEUE=" + m_name, fmt::format("IPC_ITEM_ID={}", item.id),
+                fmt::format("IPC_ATTEMPT={}", item.attempts) },
+            .input = item.data,
+            .terminator = m_options.terminator,
+            .stdout_fd = m_options.output_fd,
+            .timeout = m_options.handler_timeout }),
+        .renew_at = Clock::now() + m_options.lease / 2 }));
 }
 
 void Worker::take()
@@ -128,10 +91,11 @@ void Worker::take()
     }
 }
 
-void Worker::finish(Running& job, int status)
+void Worker::finish(Running& running, int status)
 {
-    job.read_stderr();
-    auto const& item = job.item;
+    auto const& item = running.item;
+    auto const& job = running.job;
+    bool const timed_out = job.stopped() == io::Job::Stopped::TimedOut;
     // A worker stopped past its lease (Ctrl-Z) finds the item gone to
     // another consumer, whose outcome stands.
     auto const stale = [&](std::string_view outcome) {
@@ -139,20 +103,21 @@ void Worker::finish(Running& job, int status)
              "another consumer",
             m_name, item.id, item.attempts, outcome);
     };
-    if (!job.timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    if (!timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
         if (m_queue.ack(std::span(&item, 1)) == 0)
             stale("done");
         return;
     }
-    auto error = job.timed_out
+    auto error = timed_out
         ? fmt::format("timed out after {}", format_duration(*m_options.handler_timeout))
         : io::describe_status(status);
-    if (auto const line = last_line(job.stderr_text); !line.empty())
+    auto const errors = job.errors();
+    if (auto const line = last_line(errors); !line.empty())
         error += ": " + printable(line);
     bool const dead = static_cast<std::uint64_t>(item.attempts) >= m_options.max_attempts;
     // The whole tail of stderr is kept when its last line alone may not explain.
-    auto const stored = std::count(job.stderr_text.begin(), job.stderr_text.end(), '\n') > 1
-        ? error + "\n" + job.stderr_text
+    auto const stored = std::count(errors.begin(), errors.end(), '\n') > 1
+        ? fmt::format("{}\n{}", error, errors)
         : error;
     if (m_queue.release(std::span(&item, 1), stored, backoff(m_options.backoff, item.attempts),
             dead ? Fate::Dead : Fate::Retry)
@@ -168,9 +133,10 @@ void Worker::finish(Running& job, int status)
 void Worker::wait()
 {
     std::vector<pollfd> fds { { m_stop.signal_fd(), POLLIN, 0 }, { m_bell.fd(), POLLIN, 0 } };
-    for (auto const& job : m_running) {
-        fds.push_back({ job->child->exit_fd(), POLLIN, 0 });
-        fds.push_back({ job->child->stderr_fd(), POLLIN, 0 });
+    for (auto const& running : m_running) {
+        auto const& job = running->job;
+        fds.push_back({ job.exit_fd(), POLLIN, 0 });
+        fds.push_back({ job.stderr_open() ? job.stderr_fd() : -1, POLLIN, 0 });
     }
     int timeout = -1;
     if (taking() && m_running.size() < m_options.jobs) {
@@ -187,10 +153,10 @@ void Worker::wait()
         int const left = static_cast<int>(std::clamp<long long>(ms, 0, fallback_ms));
         timeout = timeout < 0 ? left : std::min(timeout, left);
     };
-    for (auto const& job : m_running) {
-        until(job->renew_at);
-        if (job->deadline && !job->timed_out)
-            until(*job->deadline);
+    for (auto const& running : m_running) {
+        until(running->renew_at);
+        if (auto const deadline = running->job.deadline())
+            until(*deadline);
     }
     ::poll(fds.data(), fds.size(), timeout);
     if (fds[0].revents)
@@ -198,21 +164,18 @@ void Worker::wait()
     if (fds[1].revents)
         m_bell.drain();
     for (std::size_t i = 0; i < m_running.size(); ++i) {
-        auto& job = *m_running[i];
+        auto& running = *m_running[i];
         if (fds[2 + 2 * i + 1].revents)
-            job.read_stderr();
-        if (Clock::now() >= job.renew_at) {
+            running.job.read_stderr();
+        if (Clock::now() >= running.renew_at) {
             // A handler that outlives half its lease keeps its item.
-            m_queue.extend(std::span(&job.item, 1), m_options.lease);
-            job.renew_at = Clock::now() + m_options.lease / 2;
+            m_queue.extend(std::span(&running.item, 1), m_options.lease);
+            running.renew_at = Clock::now() + m_options.lease / 2;
         }
-        if (job.deadline && !job.timed_out && Clock::now() >= *job.deadline) {
-            job.timed_out = true;
-            job.child->kill(SIGKILL);
-        }
+        running.job.check_deadline(Clock::now());
     }
     for (auto it = m_running.begin(); it != m_running.end();) {
-        if (auto const status = (*it)->child->try_wait()) {
+        if (auto const status = (*it)->job.try_wait()) {
             finish(**it, *status);
             it = m_running.erase(it);
         } else {

@@ -62,7 +62,7 @@ private:
     bool taking() const;
     void take();
     void start(Item const& item);
-    void finish(Running& job, int status);
+    void finish(Running& running, int status);
     void wait();
 
     Queue& m_queue;

@@ -63,13 +63,12 @@ void Client::connect(std::string const& avoid)
         [this](std::uint32_t events) { m_socket_events |= events; });
     m_decoder = wire::Decoder(m_options.max_size + wire::reply_header_size);
     m_out.clear();
-    m_out_done = 0;
-    wire::append_hello(m_out, wire::Role::Client);
+    wire::append_hello(m_out.back(), wire::Role::Client);
     auto const now = Clock::now();
     for (auto& pending : m_pending) {
         if (pending.replied)
             continue;
-        wire::append_request(m_out, pending.id, pending.data);
+        wire::append_request(m_out.back(), pending.id, pending.data);
         pending.sent = now;
     }
 }
@@ -86,8 +85,8 @@ void Client::send(std::string_view data)
     auto& pending = m_pending.emplace_back(
         Pending { m_next_id++, data.size(), Clock::now(), keep ? std::string(data) : "", false, true, {} });
     m_pending_bytes += data.size();
-    wire::append_request(m_out, pending.id, data);
-    if (m_out.size() - m_out_done >= io_chunk_size) {
+    wire::append_request(m_out.back(), pending.id, data);
+    if (m_out.pending().size() >= io_chunk_size) {
         write_out();
         read_replies(); // Keep replies flowing, so the server never waits on us.
     }
@@ -118,7 +117,7 @@ bool Client::pump(int input_fd, bool block)
     if (block)
         m_on_idle();
     if (m_connected)
-        m_loop.modify(m_connection.fd.get(), EPOLLIN | (m_out_done < m_out.size() ? std::uint32_t { EPOLLOUT } : 0u));
+        m_loop.modify(m_connection.fd.get(), EPOLLIN | (m_out.empty() ? 0u : std::uint32_t { EPOLLOUT }));
     m_socket_events = 0;
     bool input = false;
     if (input_fd >= 0)
@@ -142,27 +141,14 @@ bool Client::pump(int input_fd, bool block)
 
 void Client::write_out()
 {
-    while (m_connected && m_out_done < m_out.size()) {
-        auto const written = ::send(m_connection.fd.get(), m_out.data() + m_out_done,
-            m_out.size() - m_out_done, MSG_NOSIGNAL);
-        if (written >= 0) {
-            m_out_done += static_cast<std::size_t>(written);
-        } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            return;
-        } else if (errno != EINTR) {
-            // What the server said before it went (a refusal, replies) comes first.
-            std::string const why = std::strerror(errno);
-            auto const generation = m_generation;
-            read_replies();
-            if (m_generation == generation && m_connected)
-                lost(why.c_str());
-            return;
-        }
-    }
-    if (m_out_done == m_out.size()) {
-        m_out.clear();
-        m_out_done = 0;
-    }
+    if (!m_connected || m_out.write_to(m_connection.fd.get()) != io::OutBuffer::Status::Closed)
+        return;
+    // What the server said before it went (a refusal, replies) comes first.
+    std::string const why = std::strerror(errno);
+    auto const generation = m_generation;
+    read_replies();
+    if (m_generation == generation && m_connected)
+        lost(why.c_str());
 }
 
 void Client::read_replies()

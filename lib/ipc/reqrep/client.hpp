@@ -9,6 +9,7 @@
 #include "ipc/core/limits.hpp"
 #include "ipc/core/parse.hpp"
 #include "ipc/io/loop.hpp"
+#include "ipc/io/out_buffer.hpp"
 #include "ipc/names/address.hpp"
 #include "ipc/reqrep/connect.hpp"
 #include "ipc/wire/decoder.hpp"
@@ -101,8 +102,7 @@ private:
     std::deque<Pending> m_pending; // Sent or queued, not yet handed out, in id order.
     std::uint64_t m_next_id = 1;
     std::size_t m_pending_bytes = 0;
-    std::string m_out; // Frames not yet written; m_out_done bytes of it are.
-    std::size_t m_out_done = 0;
+    io::OutBuffer m_out; // Frames not yet written.
     std::unique_ptr<char[]> m_in;
     wire::Decoder m_decoder;
     std::uint64_t m_retries_left;

@@ -6,12 +6,10 @@
 // (with the tail of its stderr). Up to `jobs` run at once; more requests
 // wait in a bounded queue, and also while we are out of descriptors.
 
-#include "ipc/io/child.hpp"
+#include "ipc/io/job.hpp"
 #include "ipc/reqrep/handler.hpp"
 
-#include <chrono>
 #include <deque>
-#include <memory>
 #include <optional>
 
 namespace ipc::reqrep {
@@ -32,20 +30,13 @@ public:
     void cancel(std::uint64_t connection) override;
 
 private:
-    using Clock = std::chrono::steady_clock;
     struct Waiting {
         Job job;
         std::string data;
     };
-    enum class Stopped { No, TimedOut, TooLong };
     struct Running {
         Job job;
-        std::optional<io::Child> child;
-        std::string reply {}; // Its stdout so far: at most one read past the limit.
-        std::string errors {}; // The tail of its stderr.
-        bool reading_reply = true, reading_errors = true; // Until their end.
-        std::optional<Clock::time_point> deadline {};
-        Stopped stopped = Stopped::No;
+        io::Job process;
     };
 
     bool start(std::size_t slot, Waiting const& waiting);
@@ -62,15 +53,12 @@ private:
     std::vector<std::optional<Running>> m_slots;
     std::size_t m_running = 0;
     bool m_starved = false; // Out of descriptors: start more once a handler ends.
-    std::unique_ptr<char[]> m_buffer;
 };
 
 // The one-line reason of a failed handler: "exit 3: no such file" or
-// "killed by SIGKILL"; stderr is kept to its last stderr_limit bytes.
+// "killed by SIGKILL". Of the stderr tail a Job keeps, an error reply shows
+// the last stderr_limit bytes: it becomes one line on the client's terminal.
 inline constexpr std::size_t stderr_limit = 1024;
 std::string describe_failure(int status, std::string_view errors);
-
-// Finds a command in $PATH as execvp would; throws Error(Usage) when it is not there.
-void require_command(std::string const& command);
 
 }

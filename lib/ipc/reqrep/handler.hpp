@@ -10,8 +10,10 @@
 #include "ipc/io/poller.hpp"
 #include "ipc/wire/frame.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -65,5 +67,13 @@ struct HandlerOptions {
     std::size_t max_size = 0; // The longest reply a handler may give.
     std::string name {}; // IPC_NAME.
 };
+
+// What timeout_ms() returns for the earliest deadline: the milliseconds
+// until it, rounded up and at most a day; -1 for none.
+int ms_until(std::optional<std::chrono::steady_clock::time_point> deadline);
+
+// The handler mode options ask for: exec mode with a command, co-processes
+// with pipe, stdio mode without a command. Throws as their constructors do.
+std::unique_ptr<Handler> make_handler(HandlerOptions const& options);
 
 }

@@ -7,13 +7,11 @@
 #include "ipc/reqrep/pipe_handler.hpp"
 
 #include "ipc/core/log.hpp"
+#include "ipc/io/out_buffer.hpp"
 #include "ipc/io/socket.hpp"
 #include "ipc/io/sys.hpp"
-#include "ipc/reqrep/exec_handler.hpp"
 
-#include <array>
 #include <csignal>
-#include <cstring>
 #include <fcntl.h>
 
 namespace ipc::reqrep {
@@ -30,16 +28,13 @@ constexpr int pipe_size = 1024 * 1024; // Fewer wake-ups per batch, where allowe
 
 struct PipeHandler::Worker {
     std::size_t index = 0;
-    std::optional<io::Child> child;
-    io::Fd to, from; // Our ends of the co-process's stdin and stdout.
+    std::optional<io::Child> child; // With our ends of its stdin and stdout.
     int write_fd = -1, read_fd = -1;
-    std::string out;
-    std::size_t out_done = 0;
+    io::OutBuffer out;
     framing::Splitter splitter;
     std::deque<Held> held; // Sent, in order, not yet answered; --pipe: of one connection.
     std::optional<Clock::time_point> deadline; // --pipe: when the next reply is due.
-    bool alive = false;
-    bool writing = false; // EPOLLOUT asked.
+    bool alive = false, writing = false; // writing: EPOLLOUT asked.
 
     Worker(std::size_t i, framing::Options const& framing, std::size_t max_size)
         : index(i)
@@ -57,7 +52,7 @@ PipeHandler::PipeHandler(HandlerOptions options)
             "--whole cannot separate requests to a co-process or on stdout",
             "use lines, -0, --delimiter or --len");
     if (!stdio())
-        require_command(m_options.command.at(0));
+        io::require_program(m_options.command.at(0));
     std::size_t const count = stdio() ? 1 : m_options.jobs;
     for (std::size_t i = 0; i < count; ++i)
         m_workers.push_back(std::make_unique<Worker>(i, m_options.framing, m_options.max_size));
@@ -84,26 +79,17 @@ void PipeHandler::attach(io::Poller& poller, std::uint64_t first_tag, ReplyFn re
 
 void PipeHandler::start(Worker& worker)
 {
-    int in[2], out[2];
-    sys::check(::pipe2(in, O_CLOEXEC), "pipe2");
-    io::Fd in_read { in[0] }, in_write { in[1] };
-    sys::check(::pipe2(out, O_CLOEXEC), "pipe2");
-    io::Fd out_read { out[0] }, out_write { out[1] };
-    ::fcntl(in_write.get(), F_SETPIPE_SZ, pipe_size); // Best effort: a limit may refuse it.
-    ::fcntl(out_read.get(), F_SETPIPE_SZ, pipe_size);
     worker.child.reset();
     worker.child.emplace(io::Spawn { .argv = m_options.command,
         .environment = { "IPC_NAME=" + m_options.name },
-        .stdin_fd = in_read.get(),
-        .stdout_fd = out_write.get() });
-    worker.to = std::move(in_write);
-    worker.from = std::move(out_read);
-    io::set_blocking(worker.to.get(), io::Blocking::No);
-    io::set_blocking(worker.from.get(), io::Blocking::No);
-    worker.write_fd = worker.to.get();
-    worker.read_fd = worker.from.get();
-    worker.out.clear();
-    worker.out_done = 0;
+        .pipe_stdin = true,
+        .capture_stdout = true });
+    worker.write_fd = worker.child->stdin_fd();
+    worker.read_fd = worker.child->stdout_fd();
+    for (int const fd : { worker.write_fd, worker.read_fd }) {
+        ::fcntl(fd, F_SETPIPE_SZ, pipe_size); // Best effort: a limit may refuse it.
+        io::set_blocking(fd, io::Blocking::No);
+    }
     worker.splitter = framing::Splitter(m_options.framing.mode, m_options.framing.delimiter, m_options.max_size);
     worker.writing = false;
     worker.alive = true;
@@ -199,16 +185,13 @@ void PipeHandler::send(Worker& worker, Held held)
             return;
         }
     }
-    if (m_options.framing.mode == framing::Mode::Length) {
-        auto const size = static_cast<std::uint32_t>(held.data.size());
-        std::array<char, 4> const header { static_cast<char>(size >> 24),
-            static_cast<char>(size >> 16), static_cast<char>(size >> 8), static_cast<char>(size) };
-        worker.out.append(header.data(), header.size());
-        worker.out += held.data;
-    } else {
-        worker.out += held.data;
-        worker.out += m_options.framing.delimiter;
-    }
+    auto& out = worker.out.back();
+    bool const length = m_options.framing.mode == framing::Mode::Length;
+    for (int shift = 24; length && shift >= 0; shift -= 8) // A 4-byte big-endian length.
+        out += static_cast<char>(held.data.size() >> shift);
+    out += held.data;
+    if (!length)
+        out += m_options.framing.delimiter;
     if (worker.held.empty() && !stdio())
         worker.deadline = Clock::now() + m_timeout;
     worker.held.push_back(std::move(held));
@@ -217,33 +200,19 @@ void PipeHandler::send(Worker& worker, Held held)
 void PipeHandler::write_out(Worker& worker)
 {
     if (stdio()) {
-        if (!io::write_all(worker.write_fd, std::string_view(worker.out).substr(worker.out_done)))
+        if (!sys::write_all(worker.write_fd, worker.out.pending()))
             died(worker, "standard output is closed");
         worker.out.clear();
-        worker.out_done = 0;
         return;
     }
-    while (worker.out_done < worker.out.size()) {
-        auto const written = ::write(
-            worker.write_fd, worker.out.data() + worker.out_done, worker.out.size() - worker.out_done);
-        if (written >= 0) {
-            worker.out_done += static_cast<std::size_t>(written);
-        } else if (errno == EAGAIN) {
-            break;
-        } else if (errno != EINTR) {
-            // It closed its stdin: its end shows on stdout, where died() runs.
-            m_poller->remove(worker.write_fd);
-            worker.writing = false;
-            worker.out.clear();
-            worker.out_done = 0;
-            return;
-        }
-    }
-    if (worker.out_done == worker.out.size()) {
+    if (worker.out.write_to(worker.write_fd) == io::OutBuffer::Status::Closed) {
+        // It closed its stdin: its end shows on stdout, where died() runs.
+        m_poller->remove(worker.write_fd);
+        worker.writing = false;
         worker.out.clear();
-        worker.out_done = 0;
+        return;
     }
-    bool const wanted = worker.out_done < worker.out.size();
+    bool const wanted = !worker.out.empty();
     if (wanted != worker.writing) {
         worker.writing = wanted;
         m_poller->modify(worker.write_fd, wanted ? std::uint32_t { EPOLLOUT } : 0u, m_first_tag + 2 * worker.index + 1);
@@ -261,10 +230,8 @@ void PipeHandler::read_in(Worker& worker)
     auto const count = ::read(worker.read_fd, room.data(), room.size());
     if (count < 0 && (errno == EAGAIN || errno == EINTR))
         return;
-    if (count <= 0) {
-        died(worker, {});
-        return;
-    }
+    if (count <= 0)
+        return died(worker, {}); // Its stdout ended: it is gone.
     worker.splitter.commit(static_cast<std::size_t>(count));
     deliver(worker);
 }
@@ -311,11 +278,8 @@ int PipeHandler::stop(Worker& worker)
     worker.child->kill(SIGKILL);
     int const status = worker.child->wait();
     worker.child.reset();
-    worker.to.reset();
-    worker.from.reset();
     worker.read_fd = worker.write_fd = -1;
     worker.out.clear();
-    worker.out_done = 0;
     worker.deadline.reset();
     worker.alive = false; // Started again when a request comes.
     return status;
@@ -352,8 +316,7 @@ void PipeHandler::died(Worker& worker, std::string const& why)
         // Nothing can answer any more: fail what is left, and end.
         m_finished = true;
         worker.alive = false;
-        if (m_poll_stdin)
-            m_poller->remove(STDIN_FILENO);
+        m_poller->remove(STDIN_FILENO); // Not there when it is a file: no harm.
         m_poll_stdin = false;
         auto const reason = why.empty() ? std::string("standard input ended before the reply") : why;
         for (auto& held : worker.held)
@@ -415,7 +378,7 @@ void PipeHandler::tick()
         do { // A file answers at once: on to the next request, one at a time.
             if (!m_finished)
                 assign(*worker);
-            if (worker->alive && worker->out_done < worker->out.size() && !worker->writing)
+            if (worker->alive && !worker->out.empty() && !worker->writing)
                 write_out(*worker);
             if (file && worker->alive && (!worker->held.empty() || worker->splitter.pending() == 0))
                 read_in(*worker);
@@ -429,10 +392,7 @@ int PipeHandler::timeout_ms() const
     for (auto const& worker : m_workers)
         if (worker->deadline)
             next = next ? std::min(*next, *worker->deadline) : *worker->deadline;
-    if (!next)
-        return -1;
-    auto const ms = std::chrono::ceil<std::chrono::milliseconds>(*next - Clock::now()).count();
-    return static_cast<int>(std::clamp<long long>(ms, 0, 24 * 3600 * 1000));
+    return ms_until(next);
 }
 
 }

@@ -6,6 +6,7 @@
 #include "ipc/reqrep/server.hpp"
 
 #include "ipc/core/log.hpp"
+#include "ipc/io/out_buffer.hpp"
 #include "ipc/io/stop.hpp"
 #include "ipc/io/sys.hpp"
 #include "ipc/names/name.hpp"
@@ -40,8 +41,7 @@ struct Server::Connection {
     wire::Decoder decoder;
     std::string_view input; // Read but not decoded yet: in the shared buffer or in `kept`.
     std::string kept;
-    std::string out;
-    std::size_t out_done = 0;
+    io::OutBuffer out;
     std::size_t in_flight = 0;
     std::uint32_t events = 0; // As registered with the poller.
     bool greeted = false;
@@ -87,7 +87,7 @@ void Server::write_ready_file() const
         io::Fd fd { sys::check(::open(temporary.c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644),
             "create", temporary) };
-        if (!io::write_all(fd.get(), m_listener.resolved() + "\n"))
+        if (!sys::write_all(fd.get(), m_listener.resolved() + "\n"))
             sys::check(-1, "write", temporary);
     }
     sys::check(::rename(temporary.c_str(), path.c_str()), "rename", path);
@@ -153,7 +153,7 @@ void Server::close(Connection& connection, std::string const& why)
 
 bool Server::can_take(Connection const& connection) const
 {
-    return !m_draining && !m_handler->full() && connection.out.size() < output_limit;
+    return !m_draining && !m_handler->full() && connection.out.pending().size() < output_limit;
 }
 
 void Server::on_readable(Connection& connection)
@@ -240,7 +240,7 @@ void Server::reply(Job const& job, wire::ReplyStatus status, std::string_view da
     if (!connection)
         return; // The client went away; nobody is waiting for this.
     --connection->in_flight;
-    wire::append_reply(connection->out, job.id, status, data);
+    wire::append_reply(connection->out.back(), job.id, status, data);
     if (!connection->dirty) {
         connection->dirty = true;
         m_dirty.push_back(connection->key);
@@ -249,21 +249,9 @@ void Server::reply(Job const& job, wire::ReplyStatus status, std::string_view da
 
 void Server::flush(Connection& connection)
 {
-    while (connection.out_done < connection.out.size()) {
-        auto const written = ::send(connection.fd.get(), connection.out.data() + connection.out_done,
-            connection.out.size() - connection.out_done, MSG_NOSIGNAL);
-        if (written >= 0) {
-            connection.out_done += static_cast<std::size_t>(written);
-        } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            break;
-        } else if (errno != EINTR) {
-            close(connection, errno == EPIPE || errno == ECONNRESET ? "" : std::strerror(errno));
-            return;
-        }
-    }
-    if (connection.out_done == connection.out.size()) {
-        connection.out.clear();
-        connection.out_done = 0;
+    if (connection.out.write_to(connection.fd.get()) == io::OutBuffer::Status::Closed) {
+        close(connection, errno == EPIPE || errno == ECONNRESET ? "" : std::strerror(errno));
+        return;
     }
     update_interest(connection);
 }
@@ -272,7 +260,7 @@ void Server::update_interest(Connection& connection)
 {
     bool const reading = connection.input.empty() && !m_draining;
     std::uint32_t const wanted = (reading ? std::uint32_t { EPOLLIN } : 0u)
-        | (connection.out_done < connection.out.size() ? std::uint32_t { EPOLLOUT } : 0u);
+        | (connection.out.empty() ? 0u : std::uint32_t { EPOLLOUT });
     if (wanted == connection.events)
         return;
     connection.events = wanted;
@@ -312,7 +300,7 @@ bool Server::drained() const
     if (m_handler->in_flight() != 0)
         return false;
     for (auto const& connection : m_connections)
-        if (connection && connection->out_done < connection->out.size())
+        if (connection && !connection->out.empty())
             return false;
     return true;
 }

@@ -25,18 +25,6 @@ void refuse_other_kind(Store const& store, std::string_view name)
             fmt::format("use another name, or remove it with 'ipc-shm rm {}'", printable(name)));
 }
 
-void write_all(int fd, std::byte const* data, std::size_t size, std::string const& path)
-{
-    while (size > 0) {
-        auto const count = ::write(fd, data, size);
-        if (count < 0 && errno == EINTR)
-            continue;
-        sys::check(count, "write", path);
-        data += count;
-        size -= static_cast<std::size_t>(count);
-    }
-}
-
 void write_header(Draft const& draft, std::uint64_t size)
 {
     auto const header = make_header(Kind::Object, sizeof(Header), size);
@@ -64,7 +52,10 @@ std::uint64_t put_object(
         sys::check(count, "read", source);
         if (count == 0)
             break;
-        write_all(draft.fd(), buffer.data(), static_cast<std::size_t>(count), draft.temp_path());
+        if (!sys::write_all(draft.fd(),
+                std::string_view(reinterpret_cast<char const*>(buffer.data()),
+                    static_cast<std::size_t>(count))))
+            sys::fail("write", draft.temp_path(), errno);
         total += static_cast<std::uint64_t>(count);
     }
     write_header(draft, total);
@@ -77,8 +68,8 @@ void put_object(Store const& store, std::string_view name, std::string_view data
     refuse_other_kind(store, name);
     Draft draft(store, name, mode);
     sys::check(::lseek(draft.fd(), sizeof(Header), SEEK_SET), "seek", draft.temp_path());
-    write_all(draft.fd(), reinterpret_cast<std::byte const*>(data.data()), data.size(),
-        draft.temp_path());
+    if (!sys::write_all(draft.fd(), data))
+        sys::fail("write", draft.temp_path(), errno);
     write_header(draft, data.size());
     draft.commit_replace();
 }

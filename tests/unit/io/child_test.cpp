@@ -82,8 +82,9 @@ TEST_CASE("a command that does not exist is an error naming it", "[io]")
         FAIL("spawned");
     } catch (ipc::Error const& e) {
         CHECK(e.exit() == ipc::Exit::Usage);
-        CHECK(std::string(e.what())
-            == "no-such-command-ipckit: cannot run: No such file or directory");
+        CHECK(
+            std::string(e.what()) == "no-such-command-ipckit: command not found or not executable");
+        CHECK(e.hint() == "give the handler's path, or fix PATH");
     }
 }
 
@@ -136,15 +137,32 @@ TEST_CASE("a file found in PATH but not executable is refused with EACCES", "[io
     ::close(::open(file.c_str(), O_CREAT | O_WRONLY, 0600));
     std::string const old_path = ::getenv("PATH");
     ::setenv("PATH", dir, 1);
+    int error = 0;
+    CHECK(!ipc::io::find_program("ipckit-not-executable", error));
+    CHECK(error == EACCES);
     try {
         ipc::io::Child child({ .argv = { "ipckit-not-executable" } });
         FAIL("spawned");
     } catch (ipc::Error const& e) {
-        CHECK(std::string(e.what()) == "ipckit-not-executable: cannot run: Permission denied");
+        CHECK(
+            std::string(e.what()) == "ipckit-not-executable: command not found or not executable");
     }
     ::setenv("PATH", old_path.c_str(), 1);
     ::unlink(file.c_str());
     ::rmdir(dir);
+}
+
+TEST_CASE("a child's stdin and stdout can both be pipes of the parent's", "[io]")
+{
+    ipc::io::Child child(
+        { .argv = { "head", "-n", "1" }, .pipe_stdin = true, .capture_stdout = true });
+    REQUIRE(child.stdin_fd() >= 0);
+    REQUIRE(child.stdout_fd() >= 0);
+    REQUIRE(::write(child.stdin_fd(), "hello\nworld\n", 12) == 12);
+    CHECK(read_all(child.stdout_fd()) == "hello\n"); // Up to its end: head exited.
+    int const status = child.wait();
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
 }
 
 TEST_CASE("a child gets only stdin, stdout and stderr of our descriptors", "[io]")

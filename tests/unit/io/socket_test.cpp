@@ -1,4 +1,5 @@
 #include "ipc/io/socket.hpp"
+#include "ipc/io/sys.hpp"
 
 #include "support/temp_dir.hpp"
 
@@ -33,7 +34,7 @@ TEST_CASE("a unix socket in a deep directory is reachable despite sun_path's lim
     auto const peer = ipc::io::peer_of(server.get());
     CHECK(peer.uid == ::geteuid());
     CHECK(peer.pid == ::getpid());
-    CHECK(ipc::io::write_all(client->get(), "ping"));
+    CHECK(ipc::sys::write_all(client->get(), "ping"));
     char buffer[4] {};
     CHECK(::read(server.get(), buffer, 4) == 4);
     CHECK(std::string(buffer, 4) == "ping");

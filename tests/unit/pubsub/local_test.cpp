@@ -1,5 +1,6 @@
 #include "ipc/backend.hpp"
 #include "ipc/io/socket.hpp"
+#include "ipc/io/sys.hpp"
 #include "ipc/pubsub/local_registry.hpp"
 #include "ipc/pubsub/retain.hpp"
 #include "ipc/wire/encoder.hpp"
@@ -171,7 +172,7 @@ TEST_CASE("a frame over the size limit closes that publisher only", "[pubsub]")
     std::string bytes;
     ipc::wire::append_hello(bytes, ipc::wire::Role::Publisher);
     bytes += std::string("\x7f\xff\xff\xff", 4); // A 2 GiB frame announced.
-    REQUIRE(ipc::io::write_all(raw->get(), bytes));
+    REQUIRE(ipc::sys::write_all(raw->get(), bytes));
     ipc::Stop stop({});
     auto publisher = ipc::open_publisher({}, stop);
     REQUIRE(publisher->publish({ "fine", "t" }));

@@ -1,6 +1,7 @@
 #include "ipc/backend.hpp"
 #include "ipc/io/socket.hpp"
 #include "ipc/io/stop.hpp"
+#include "ipc/io/sys.hpp"
 #include "ipc/reqrep/registry.hpp"
 #include "ipc/wire/encoder.hpp"
 
@@ -115,7 +116,7 @@ TEST_CASE("a client sending garbage is dropped and the server keeps serving", "[
     int error = 0;
     auto raw = ipc::io::try_connect_unix(registry.dir_fd(), ids[0] + ".sock", ipc::io::Blocking::Yes, error);
     REQUIRE(raw);
-    REQUIRE(ipc::io::write_all(raw->get(), "\xff\xff\xff\xffgarbage"));
+    REQUIRE(ipc::sys::write_all(raw->get(), "\xff\xff\xff\xffgarbage"));
     char byte;
     CHECK(::read(raw->get(), &byte, 1) <= 0); // Closed on us (EOF or reset).
     CHECK(ask("sturdy", { "still here" }).replies == std::vector<std::string> { "ok:still here" });
