@@ -20,6 +20,7 @@ one_error() {
 }
 
 # A request frame for raw clients (python): "frame(id, data)"; HELLO is a client's Hello.
+# shellcheck disable=SC2034 # Used by the suites that load this file.
 raw_client_py='
 import socket, struct
 HELLO = b"\0\0\0\7\1IPCK\1\2"
