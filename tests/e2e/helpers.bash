@@ -35,7 +35,7 @@ teardown() {
     done
     for pid in "${pids[@]}"; do
         if ours "$pid" && ! wait_gone "$pid" 2>/dev/null; then
-            stuck+=("$pid ($(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null))")
+            stuck+=("$pid ($(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline"))")
             kill -KILL "$pid" 2>/dev/null || true
         fi
         wait "$pid" 2>/dev/null || true
