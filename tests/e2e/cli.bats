@@ -106,18 +106,12 @@ without() {
     timeout -s KILL 10 "$@" {fd}>&-
 }
 
-# A server of SERVICE answering with cat, ready when its --ready-file exists.
-cat_server() {
-    spawn "$BATS_TEST_TMPDIR/$1" ipc-serve --ready-file "$BATS_TEST_TMPDIR/$1.ready" "$1" -- cat
-    within 10 test -e "$BATS_TEST_TMPDIR/$1.ready"
-}
-
 # A closed standard descriptor stays closed to the tool: a file it opens later
 # must not take its number (a signalfd on fd 0 was read as input, for ever).
 # Using it fails as on a closed descriptor (EBADF): exit 74, one line, nothing lost.
 
 @test "every tool given a closed stdin fails to read it with 74 and never hangs" {
-    cat_server svc
+    serve "$BATS_TEST_TMPDIR/svc" svc -- cat
     run -74 --separate-stderr without 0 ipc-pub t
     [ "$stderr" = "ipc-pub: read stdin: Bad file descriptor" ]
     run -0 without 0 ipc-pub t message-arguments-need-no-stdin
@@ -142,7 +136,7 @@ cat_server() {
 }
 
 @test "every tool given a closed stdout fails to write it with 74, loses nothing and never hangs" {
-    cat_server svc
+    serve "$BATS_TEST_TMPDIR/svc" svc -- cat
     run -74 --separate-stderr without 1 ipc-req svc hello
     [ "$stderr" = "ipc-req: write stdout: Bad file descriptor" ]
     ipc-queue push q a b
@@ -150,8 +144,8 @@ cat_server() {
     [ "$stderr" = "ipc-queue: write stdout: Bad file descriptor" ]
     run -0 ipc-queue stat --json q
     [[ "$output" == *'"ready":2,"delayed":0,"leased":0,'* ]]
-    ipc-shm put obj <<<data
-    run -74 --separate-stderr without 1 ipc-shm get obj
+    ipc-shm put "$test_id.obj" <<<data
+    run -74 --separate-stderr without 1 ipc-shm get "$test_id.obj"
     [ "$stderr" = "ipc-shm: write stdout: Bad file descriptor" ]
     spawn "$BATS_TEST_TMPDIR/pub" ipc-pub --wait-subs 1 -t 10s t hello
     run -74 --separate-stderr without 1 ipc-sub -n 1 -t 10s t
@@ -163,14 +157,14 @@ cat_server() {
     wait_status "$(last_pid)"
     [ "$(cat "$BATS_TEST_TMPDIR/got")" = published ]
     spawn "$BATS_TEST_TMPDIR/srv" without 1 ipc-serve -n 1 --ready-file "$BATS_TEST_TMPDIR/srv.ready" quiet -- cat
-    within 10 test -e "$BATS_TEST_TMPDIR/srv.ready"
+    wait_ready "$BATS_TEST_TMPDIR/srv.ready" "$(last_pid)" "$BATS_TEST_TMPDIR/srv.err"
     run -0 ipc-req quiet answered
     [ "$output" = answered ]
     wait_status "$(last_pid)"
 }
 
 @test "every tool given a closed stderr works as usual and never hangs" {
-    cat_server svc
+    serve "$BATS_TEST_TMPDIR/svc" svc -- cat
     spawn "$BATS_TEST_TMPDIR/got" without 2 ipc-sub -n 2 -t 10s t
     run -0 without 2 ipc-pub --wait-subs 1 -t 10s t one
     run -0 without 2 ipc-pub t two <<<two
@@ -181,11 +175,11 @@ cat_server() {
     run -0 without 2 ipc-queue push q item
     run -0 without 2 ipc-queue pop q
     [ "$output" = item ]
-    run -0 without 2 ipc-shm put obj <<<data
-    run -0 without 2 ipc-shm get obj
+    run -0 without 2 ipc-shm put "$test_id.obj" <<<data
+    run -0 without 2 ipc-shm get "$test_id.obj"
     [ "$output" = data ]
     spawn "$BATS_TEST_TMPDIR/srv" without 2 ipc-serve -n 1 --ready-file "$BATS_TEST_TMPDIR/srv.ready" closed-err -- cat
-    within 10 test -e "$BATS_TEST_TMPDIR/srv.ready"
+    wait_ready "$BATS_TEST_TMPDIR/srv.ready" "$(last_pid)" "$BATS_TEST_TMPDIR/srv.err"
     run -0 ipc-req closed-err answered
     [ "$output" = answered ]
     wait_status "$(last_pid)"

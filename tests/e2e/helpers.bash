@@ -1,20 +1,62 @@
-# Shared set-up for the end-to-end suites: a private runtime dir per test,
-# background processes started through spawn() and killed by PID in teardown.
+# The one set-up, teardown and set of waits of the end-to-end suites.
+#
+# Each test gets private directories below $BATS_TEST_TMPDIR (IPC_DIR,
+# IPC_STATE_DIR, and XDG_STATE_HOME for a tool that falls back on it) and a
+# name of its own, $test_id, for what cannot live there: shared-memory
+# segments, which are in /dev/shm named by uid only. So the suites share no
+# name, file or port and meson runs them in parallel.
+#
+# Background processes are started with spawn() (or added to pids by hand)
+# and stopped in teardown: SIGCONT and SIGTERM to each, and each must be gone
+# 10 s later. One that is not is SIGKILLed and fails the test, naming it: a
+# process that ignores SIGTERM is a bug to see, not a suite to hang.
+#
+# A suite that needs more defines suite_setup or suite_teardown: setup() calls
+# the first at its end, teardown() the second once the processes are gone.
 
 setup() {
     export IPC_DIR="$BATS_TEST_TMPDIR/run"
     export IPC_STATE_DIR="$BATS_TEST_TMPDIR/state"
+    export XDG_STATE_HOME="$BATS_TEST_TMPDIR/xdg-state"
     export LC_ALL=C
+    test_id="bats${BATS_TEST_NUMBER}-$$"
     pids=()
+    if declare -F suite_setup >/dev/null; then
+        suite_setup
+    fi
 }
 
 teardown() {
-    local pid
+    local pid stuck=()
     for pid in "${pids[@]}"; do
+        ours "$pid" || continue
         kill -CONT "$pid" 2>/dev/null || true
-        kill "$pid" 2>/dev/null || true
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    for pid in "${pids[@]}"; do
+        if ours "$pid" && ! wait_gone "$pid" 2>/dev/null; then
+            stuck+=("$pid ($(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline"))")
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
         wait "$pid" 2>/dev/null || true
     done
+    rm -f "/dev/shm/ipc-$(id -u)-$test_id" "/dev/shm/ipc-$(id -u)-$test_id".*
+    if declare -F suite_teardown >/dev/null; then
+        suite_teardown
+    fi
+    if [ ${#stuck[@]} -gt 0 ]; then
+        printf 'still running 10 s or more after SIGTERM, killed: %s\n' "${stuck[@]}" >&2
+        return 1
+    fi
+}
+
+# ours PID: PID is still a child of this shell (running or a zombie), not a
+# process that took the number of one already reaped.
+ours() {
+    local stat ppid
+    read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
+    read -r _ ppid _ <<<"${stat##*) }"
+    [ "$ppid" = "$BASHPID" ]
 }
 
 # spawn OUT CMD...: run CMD in the background with stdout in OUT and stderr in
@@ -32,7 +74,8 @@ last_pid() {
     echo "${pids[${#pids[@]} - 1]}"
 }
 
-# wait_ok PID: wait for a spawned process and fail unless it exited 0.
+# wait_status PID [STATUS]: wait for a spawned process and fail unless it
+# exited STATUS (0 by default).
 wait_status() {
     local pid=$1 want=${2:-0} status=0
     wait "$pid" || status=$?
@@ -42,16 +85,70 @@ wait_status() {
     fi
 }
 
-# within SECONDS CMD...: run CMD every 10 ms until it succeeds; fail after SECONDS.
+# within SECONDS CMD...: run CMD every 10 ms until it succeeds. Fails, saying
+# what, once SECONDS have passed by the clock and CMD was tried SECONDS * 10
+# times: a machine that stalls (stopped, swapping) gets its tries all the same.
 within() {
-    local seconds=$1 tries
+    local seconds=$1 tries=0 end
     shift
-    for ((tries = 0; tries < seconds * 100; tries++)); do
-        "$@" && return 0
+    end=$((SECONDS + seconds))
+    until "$@"; do
+        if ((++tries >= seconds * 10 && SECONDS > end)); then
+            echo "still not true after ${seconds}s: $*" >&2
+            return 1
+        fi
         sleep 0.01
     done
-    echo "still not true after ${seconds}s: $*" >&2
-    return 1
+}
+
+# alive PID: PID exists and is not a zombie.
+alive() {
+    local stat state
+    read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
+    read -r state _ <<<"${stat##*) }"
+    [ -n "$state" ] && [ "$state" != Z ]
+}
+
+# none_alive PID...: no PID is alive.
+none_alive() {
+    local pid
+    for pid in "$@"; do
+        ! alive "$pid" || return 1
+    done
+}
+
+# wait_gone PID...: every PID ends (or is a zombie) within 10 s.
+wait_gone() {
+    within 10 none_alive "$@"
+}
+
+# wait_file FILE: FILE exists and is not empty within 10 s.
+wait_file() {
+    within 10 test -s "$1"
+}
+
+# wait_ready FILE PID ERR: the ready file that PID writes exists within 10 s;
+# fails at once, showing ERR, if PID ends first.
+wait_ready() {
+    local file=$1 pid=$2 err=$3
+    within 10 ready_or_ended "$file" "$pid" || return 1
+    [ -e "$file" ] || {
+        echo "server $pid ended before writing $file: $(cat "$err" 2>/dev/null)" >&2
+        return 1
+    }
+}
+
+ready_or_ended() {
+    [ -e "$1" ] || ! alive "$2"
+}
+
+# serve OUT ARGS...: ipc-serve --ready-file OUT.ready ARGS... in the
+# background (stdout in OUT, stderr in OUT.err), once it accepts requests.
+serve() {
+    local out=$1
+    shift
+    spawn "$out" ipc-serve --ready-file "$out.ready" "$@"
+    wait_ready "$out.ready" "$(last_pid)" "$out.err"
 }
 
 # at_least N FILE: FILE has N lines or more.

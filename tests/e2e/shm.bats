@@ -1,23 +1,18 @@
 # ipc-shm: objects and boards, driven through the real binary. Segments live in
-# /dev/shm named by uid only, so each test uses names unique to it and removes
-# them in teardown.
+# /dev/shm named by uid only, so each test names its own after $test_id
+# (helpers.bash, whose teardown removes them).
 
 bats_require_minimum_version 1.5.0
 load helpers
 
-eval "$(declare -f setup | sed '1s/^setup/helpers_setup/')"
-eval "$(declare -f teardown | sed '1s/^teardown/helpers_teardown/')"
-
-setup() {
-    helpers_setup
-    n="bats${BATS_TEST_NUMBER}-$$"
+suite_setup() {
+    n=$test_id
     shm=/dev/shm/ipc-$(id -u)-$n
     theirs=/dev/shm/ipc-65534-$n # Segments made by nobody, for the squatting tests.
 }
 
-teardown() {
-    helpers_teardown
-    rm -f "$shm".* "$shm" "$theirs".*
+suite_teardown() {
+    rm -f "$theirs".*
 }
 
 # as_nobody CMD...: run CMD as user nobody (uid 65534), keeping PATH.
