@@ -27,12 +27,14 @@ Loop::Loop(Stop& stop)
 
 Loop::~Loop() = default;
 
-void Loop::insert(int fd, std::uint32_t events, std::uint64_t tag, bool always_ready, Handler handler)
+void Loop::insert(
+    int fd, std::uint32_t events, std::uint64_t tag, bool always_ready, Handler handler)
 {
     if (always_ready)
         m_always_ready.push_back(tag);
     m_tags[fd] = tag;
-    m_entries.emplace(tag, std::make_unique<Entry>(Entry { fd, events, always_ready, std::move(handler) }));
+    m_entries.emplace(
+        tag, std::make_unique<Entry>(Entry { fd, events, always_ready, std::move(handler) }));
 }
 
 void Loop::add(int fd, std::uint32_t events, Handler handler)

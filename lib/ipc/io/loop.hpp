@@ -67,7 +67,8 @@ private:
         bool always_ready; // epoll refused it (EPERM): ready as poll() says.
         Handler handler;
     };
-    void insert(int fd, std::uint32_t events, std::uint64_t tag, bool always_ready, Handler handler);
+    void insert(
+        int fd, std::uint32_t events, std::uint64_t tag, bool always_ready, Handler handler);
     void dispatch(std::uint64_t tag, std::uint32_t events);
 
     Poller m_poller;

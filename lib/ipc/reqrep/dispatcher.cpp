@@ -18,9 +18,10 @@ Dispatcher::Dispatcher(std::unique_ptr<Handler> handler, std::optional<std::uint
     , m_transport(transport)
     , m_loop(stop)
 {
-    m_handler->attach(m_loop, [this](Job const& job, wire::ReplyStatus status, std::string_view data) {
-        m_transport.deliver(job, status, data);
-    });
+    m_handler->attach(
+        m_loop, [this](Job const& job, wire::ReplyStatus status, std::string_view data) {
+            m_transport.deliver(job, status, data);
+        });
 }
 
 void Dispatcher::submit(Job const& job, std::string_view data)

@@ -22,7 +22,7 @@ namespace {
 constexpr std::size_t read_size = 256 * 1024;
 // Replies batched for a client that does not read them: stop taking its requests.
 constexpr std::size_t output_limit = 4 * 1024 * 1024;
-// How often the listener's socket file is kept fresh (Listener::refresh).
+// How often an idle server wakes up for Listener::refresh (which acts less often).
 constexpr auto refresh_interval = std::chrono::minutes(1);
 
 }
@@ -110,8 +110,8 @@ void LocalServer::accept_all()
                 std::string refusal;
                 wire::append_reply(refusal, 0, wire::ReplyStatus::Error,
                     fmt::format("uid {} is not allowed to use this server", connection->peer.uid));
-                [[maybe_unused]] auto const ignored = ::send(
-                    connection->fd.get(), refusal.data(), refusal.size(), MSG_NOSIGNAL);
+                [[maybe_unused]] auto const ignored
+                    = ::send(connection->fd.get(), refusal.data(), refusal.size(), MSG_NOSIGNAL);
                 continue;
             }
         }

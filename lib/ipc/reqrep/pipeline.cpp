@@ -27,8 +27,8 @@ Pipeline::Pipeline(std::optional<Duration> timeout, std::uint64_t retries, Clien
 
 std::uint64_t Pipeline::add(std::string_view data, Time now)
 {
-    auto& pending = m_pending.emplace_back(
-        Pending { m_next_id++, data.size(), now, m_keep ? std::string(data) : "", false, true, {} });
+    auto& pending = m_pending.emplace_back(Pending {
+        m_next_id++, data.size(), now, m_keep ? std::string(data) : "", false, true, {} });
     m_pending_bytes += data.size();
     return pending.id;
 }
@@ -69,8 +69,8 @@ bool Pipeline::full() const
 
 std::size_t Pipeline::unanswered() const
 {
-    return static_cast<std::size_t>(
-        std::count_if(m_pending.begin(), m_pending.end(), [](auto const& p) { return !p.replied; }));
+    return static_cast<std::size_t>(std::count_if(
+        m_pending.begin(), m_pending.end(), [](auto const& p) { return !p.replied; }));
 }
 
 Pipeline::Retry Pipeline::lost()

@@ -14,8 +14,8 @@ void write_ready_file(std::string const& path, std::string const& address)
 {
     auto const temporary = path + ".tmp";
     {
-        io::Fd fd { sys::check(::open(temporary.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644),
+        io::Fd fd { sys::check(
+            ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644),
             "create", temporary) };
         if (!sys::write_all(fd.get(), address + "\n"))
             sys::check(-1, "write", temporary);

@@ -6,8 +6,8 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
-#include <sys/eventfd.h>
 #include <string>
+#include <sys/eventfd.h>
 #include <vector>
 
 using ipc::reqrep::Dispatcher;
@@ -32,7 +32,8 @@ public:
     void tick() override
     {
         for (; answer && !m_held.empty(); m_held.erase(m_held.begin()))
-            m_reply(m_held.front().first, ipc::wire::ReplyStatus::Ok, "re:" + m_held.front().second);
+            m_reply(
+                m_held.front().first, ipc::wire::ReplyStatus::Ok, "re:" + m_held.front().second);
     }
     std::optional<ipc::Deadline> deadline() const override
     {
@@ -92,7 +93,7 @@ TEST_CASE("--count requests taken start the drain, and the server returns once t
     transport.unwritten_rounds = 3; // The drain waits for the replies to be written too.
     // A socket that can take more: an fd that stays readable wakes each wait.
     ipc::io::Fd writable(::eventfd(1, EFD_CLOEXEC));
-    dispatcher.loop().add(writable.get(), EPOLLIN, [](std::uint32_t) { });
+    dispatcher.loop().add(writable.get(), EPOLLIN, [](std::uint32_t) {});
     for (std::uint64_t id = 1; id <= 2; ++id)
         dispatcher.submit(Job { 7, id }, std::to_string(id));
     CHECK(dispatcher.can_take());

@@ -20,7 +20,8 @@ struct Fixture {
         : pipeline(timeout, retries, [this](ipc::reqrep::Outcome const& reply) {
             delivered.push_back(std::to_string(reply.id) + (reply.ok ? " ok " : " error ")
                 + std::string(reply.data) + " "
-                + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(reply.elapsed).count()));
+                + std::to_string(
+                    std::chrono::duration_cast<std::chrono::milliseconds>(reply.elapsed).count()));
         })
     {
     }
@@ -28,8 +29,7 @@ struct Fixture {
 
 }
 
-TEST_CASE("requests get ids from 1 up, and a reply to the oldest is handed out at once",
-    "[reqrep]")
+TEST_CASE("requests get ids from 1 up, and a reply to the oldest is handed out at once", "[reqrep]")
 {
     Fixture f;
     CHECK(f.pipeline.empty());
@@ -42,8 +42,8 @@ TEST_CASE("requests get ids from 1 up, and a reply to the oldest is handed out a
     CHECK_FALSE(f.pipeline.empty());
 }
 
-TEST_CASE("a reply that overtakes an earlier one waits, copied, until that one is answered",
-    "[reqrep]")
+TEST_CASE(
+    "a reply that overtakes an earlier one waits, copied, until that one is answered", "[reqrep]")
 {
     Fixture f;
     for (auto const* data : { "a", "b", "c" })
@@ -121,8 +121,7 @@ TEST_CASE("without retries a lost server with requests unanswered gives up", "[r
     CHECK(f.pipeline.lost() == Pipeline::Retry::GiveUp);
 }
 
-TEST_CASE("a resend sends the unanswered requests in order and times them from then on",
-    "[reqrep]")
+TEST_CASE("a resend sends the unanswered requests in order and times them from then on", "[reqrep]")
 {
     Fixture f(std::chrono::seconds(10), 1);
     for (auto const* data : { "a", "b", "c", "d" })
@@ -142,8 +141,8 @@ TEST_CASE("a resend sends the unanswered requests in order and times them from t
     CHECK(f.delivered == std::vector<std::string> { "1 ok A 1000", "2 ok B 1000", "3 ok C 5000" });
 }
 
-TEST_CASE("the oldest unanswered request runs out of --timeout at its deadline, not before",
-    "[reqrep]")
+TEST_CASE(
+    "the oldest unanswered request runs out of --timeout at its deadline, not before", "[reqrep]")
 {
     SECTION("no --timeout: no deadline")
     {
