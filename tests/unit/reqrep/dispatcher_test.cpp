@@ -74,92 +74,87 @@ public:
     std::optional<ipc::Deadline> upkeep() override { return std::chrono::steady_clock::now(); }
 };
 
-std::unique_ptr<FakeHandler> handler(FakeHandler*& out)
-{
-    auto made = std::make_unique<FakeHandler>();
-    out = made.get();
-    return made;
-}
+// A dispatcher over the two fakes, with a Stop for its signals.
+struct Fixture {
+    ipc::Stop stop { {} };
+    FakeTransport transport;
+    FakeHandler* fake; // Owned by the dispatcher.
+    Dispatcher dispatcher;
+
+    explicit Fixture(std::optional<std::uint64_t> count = std::nullopt)
+        : fake(new FakeHandler)
+        , dispatcher(std::unique_ptr<FakeHandler>(fake), count, stop, transport)
+    {
+    }
+};
 
 }
 
 TEST_CASE("--count requests taken start the drain, and the server returns once they are answered",
     "[reqrep]")
 {
-    ipc::Stop stop({});
-    FakeTransport transport;
-    FakeHandler* fake = nullptr;
-    Dispatcher dispatcher(handler(fake), 3, stop, transport);
-    transport.unwritten_rounds = 3; // The drain waits for the replies to be written too.
+    Fixture f(3);
+    f.transport.unwritten_rounds = 3; // The drain waits for the replies to be written too.
     // A socket that can take more: an fd that stays readable wakes each wait.
     ipc::io::Fd writable(::eventfd(1, EFD_CLOEXEC));
-    dispatcher.loop().add(writable.get(), EPOLLIN, [](std::uint32_t) {});
+    f.dispatcher.loop().add(writable.get(), EPOLLIN, [](std::uint32_t) {});
     for (std::uint64_t id = 1; id <= 2; ++id)
-        dispatcher.submit(Job { 7, id }, std::to_string(id));
-    CHECK(dispatcher.can_take());
-    CHECK(transport.drains == 0);
-    dispatcher.submit(Job { 7, 3 }, "3");
-    CHECK(dispatcher.draining());
-    CHECK_FALSE(dispatcher.can_take());
-    CHECK(transport.drains == 1);
-    CHECK(dispatcher.run() == ipc::Exit::Ok);
-    CHECK(transport.delivered == std::vector<std::string> { "1 re:1", "2 re:2", "3 re:3" });
-    CHECK(transport.unwritten_rounds == 0);
-    CHECK(transport.drains == 1);
+        f.dispatcher.submit(Job { 7, id }, std::to_string(id));
+    CHECK(f.dispatcher.can_take());
+    CHECK(f.transport.drains == 0);
+    f.dispatcher.submit(Job { 7, 3 }, "3");
+    CHECK(f.dispatcher.draining());
+    CHECK_FALSE(f.dispatcher.can_take());
+    CHECK(f.transport.drains == 1);
+    CHECK(f.dispatcher.run() == ipc::Exit::Ok);
+    CHECK(f.transport.delivered == std::vector<std::string> { "1 re:1", "2 re:2", "3 re:3" });
+    CHECK(f.transport.unwritten_rounds == 0);
+    CHECK(f.transport.drains == 1);
 }
 
 TEST_CASE("nothing is taken while the handler is full", "[reqrep]")
 {
-    ipc::Stop stop({});
-    FakeTransport transport;
-    FakeHandler* fake = nullptr;
-    Dispatcher dispatcher(handler(fake), std::nullopt, stop, transport);
-    fake->room = 2;
-    fake->answer = false;
-    dispatcher.submit(Job { 1, 1 }, "a");
-    CHECK(dispatcher.can_take());
-    dispatcher.submit(Job { 1, 2 }, "b");
-    CHECK_FALSE(dispatcher.can_take());
-    CHECK_FALSE(dispatcher.draining());
+    Fixture f;
+    f.fake->room = 2;
+    f.fake->answer = false;
+    f.dispatcher.submit(Job { 1, 1 }, "a");
+    CHECK(f.dispatcher.can_take());
+    f.dispatcher.submit(Job { 1, 2 }, "b");
+    CHECK_FALSE(f.dispatcher.can_take());
+    CHECK_FALSE(f.dispatcher.draining());
 }
 
 TEST_CASE("a handler that can answer nothing more ends the server once drained", "[reqrep]")
 {
-    ipc::Stop stop({});
-    FakeTransport transport;
-    FakeHandler* fake = nullptr;
-    Dispatcher dispatcher(handler(fake), std::nullopt, stop, transport);
+    Fixture f;
     int rounds = 0;
-    transport.on_resume = [&] {
+    f.transport.on_resume = [&] {
         if (++rounds == 3)
-            fake->finish = true;
+            f.fake->finish = true;
     };
-    CHECK(dispatcher.run() == ipc::Exit::Ok);
+    CHECK(f.dispatcher.run() == ipc::Exit::Ok);
     CHECK(rounds == 3);
-    CHECK(transport.drains == 1);
+    CHECK(f.transport.drains == 1);
 }
 
 TEST_CASE("a signal drains what was taken; a second one abandons it with 143", "[reqrep]")
 {
-    ipc::Stop stop({});
-    FakeTransport transport;
-    FakeHandler* fake = nullptr;
-    Dispatcher dispatcher(handler(fake), std::nullopt, stop, transport);
-    dispatcher.submit(Job { 1, 1 }, "a");
+    Fixture f;
+    f.dispatcher.submit(Job { 1, 1 }, "a");
     SECTION("answered: exit 0")
     {
         ::raise(SIGTERM);
-        CHECK(dispatcher.run() == ipc::Exit::Ok);
-        CHECK(transport.delivered == std::vector<std::string> { "1 re:a" });
+        CHECK(f.dispatcher.run() == ipc::Exit::Ok);
+        CHECK(f.transport.delivered == std::vector<std::string> { "1 re:a" });
     }
     SECTION("never answered: the second signal ends it")
     {
-        fake->answer = false;
-        transport.signal_on_drain = true; // The second signal comes while it drains.
+        f.fake->answer = false;
+        f.transport.signal_on_drain = true; // The second signal comes while it drains.
         ::raise(SIGTERM);
-        CHECK(dispatcher.run() == ipc::Exit::Terminated);
-        CHECK(transport.drains == 1);
-        CHECK(transport.delivered.empty());
+        CHECK(f.dispatcher.run() == ipc::Exit::Terminated);
+        CHECK(f.transport.drains == 1);
+        CHECK(f.transport.delivered.empty());
     }
-    CHECK(stop.signal() == SIGTERM);
+    CHECK(f.stop.signal() == SIGTERM);
 }
