@@ -24,7 +24,9 @@ class Loop;
 
 namespace ipc::reqrep {
 
-// Who asked: the server's connection and the client's request id.
+// Who asked: the transport's key for the client (LocalServer: its
+// connection; a co-process keeps one key's requests in order) and the
+// client's request id.
 struct Job {
     std::uint64_t connection = 0;
     std::uint64_t id = 0;

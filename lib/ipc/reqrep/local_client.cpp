@@ -5,6 +5,7 @@
 
 #include "ipc/reqrep/local_client.hpp"
 
+#include "ipc/core/parse.hpp"
 #include "ipc/io/socket.hpp"
 #include "ipc/io/stop.hpp"
 #include "ipc/io/sys.hpp"
