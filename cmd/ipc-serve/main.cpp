@@ -6,7 +6,6 @@
 #include "ipc/cli/run.hpp"
 #include "ipc/io/stop.hpp"
 #include "ipc/names/address.hpp"
-#include "ipc/reqrep/pipe_handler.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>

@@ -3,7 +3,8 @@
 #include "ipc/pubsub/local_publisher.hpp"
 #include "ipc/pubsub/local_subscriber.hpp"
 #include "ipc/queue/sqlite_store.hpp"
-#include "ipc/reqrep/handler.hpp"
+#include "ipc/reqrep/local_client.hpp"
+#include "ipc/reqrep/local_server.hpp"
 
 namespace ipc {
 
@@ -21,13 +22,14 @@ std::unique_ptr<pubsub::Subscriber> open_subscriber(
 std::unique_ptr<reqrep::Client> open_client(reqrep::ClientOptions const& options, Stop& stop,
     reqrep::Client::OnReply on_reply, reqrep::Client::OnIdle on_idle)
 {
-    return std::make_unique<reqrep::Client>(options, stop, std::move(on_reply), std::move(on_idle));
+    return std::make_unique<reqrep::LocalClient>(
+        options, stop, std::move(on_reply), std::move(on_idle));
 }
 
 std::unique_ptr<reqrep::Server> open_server(
     reqrep::ServerOptions const& options, reqrep::HandlerOptions const& handler, Stop& stop)
 {
-    return std::make_unique<reqrep::Server>(options, reqrep::make_handler(handler), stop);
+    return std::make_unique<reqrep::LocalServer>(options, handler, stop);
 }
 
 std::unique_ptr<queue::Queue> open_queue(

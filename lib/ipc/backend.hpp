@@ -9,6 +9,7 @@
 #include "ipc/pubsub/subscriber.hpp"
 #include "ipc/queue/queue.hpp"
 #include "ipc/reqrep/client.hpp"
+#include "ipc/reqrep/handler.hpp"
 #include "ipc/reqrep/server.hpp"
 
 #include <memory>
@@ -28,8 +29,8 @@ std::unique_ptr<pubsub::Subscriber> open_subscriber(
 std::unique_ptr<reqrep::Client> open_client(reqrep::ClientOptions const& options, Stop& stop,
     reqrep::Client::OnReply on_reply, reqrep::Client::OnIdle on_idle);
 
-// Binds options.address and starts the handler: exec mode with a command,
-// co-processes with handler.pipe, stdio mode without a command.
+// Binds options.address and starts the handler that handler asks for
+// (reqrep::make_handler chooses).
 std::unique_ptr<reqrep::Server> open_server(
     reqrep::ServerOptions const& options, reqrep::HandlerOptions const& handler, Stop& stop);
 

@@ -27,18 +27,35 @@ Loop::Loop(Stop& stop)
 
 Loop::~Loop() = default;
 
+void Loop::insert(
+    int fd, std::uint32_t events, std::uint64_t tag, bool always_ready, Handler handler)
+{
+    if (always_ready)
+        m_always_ready.push_back(tag);
+    m_tags[fd] = tag;
+    m_entries.emplace(
+        tag, std::make_unique<Entry>(Entry { fd, events, always_ready, std::move(handler) }));
+}
+
 void Loop::add(int fd, std::uint32_t events, Handler handler)
 {
     auto const tag = m_next_tag++;
-    bool always_ready = false;
+    bool const always_ready = !m_poller.try_add(fd, events, tag);
+    if (always_ready && errno != EPERM)
+        sys::check(-1, "epoll_ctl add");
+    insert(fd, events, tag, always_ready, std::move(handler));
+}
+
+bool Loop::try_add(int fd, std::uint32_t events, Handler handler)
+{
+    auto const tag = m_next_tag++;
     if (!m_poller.try_add(fd, events, tag)) {
         if (errno != EPERM)
             sys::check(-1, "epoll_ctl add");
-        always_ready = true;
-        m_always_ready.push_back(tag);
+        return false;
     }
-    m_tags[fd] = tag;
-    m_entries.emplace(tag, std::make_unique<Entry>(Entry { fd, events, always_ready, std::move(handler) }));
+    insert(fd, events, tag, false, std::move(handler));
+    return true;
 }
 
 void Loop::modify(int fd, std::uint32_t events)

@@ -39,6 +39,9 @@ public:
     // Watches fd (owned by the caller, which removes it before closing it)
     // for events. A handler may add, modify and remove fds, itself included.
     void add(int fd, std::uint32_t events, Handler handler);
+    // The same, but false (and fd not added) when epoll cannot watch fd, for
+    // a caller that reads such an fd at its own pace instead.
+    bool try_add(int fd, std::uint32_t events, Handler handler);
     void modify(int fd, std::uint32_t events);
     void remove(int fd) noexcept;
     bool contains(int fd) const { return m_tags.contains(fd); }
@@ -64,6 +67,8 @@ private:
         bool always_ready; // epoll refused it (EPERM): ready as poll() says.
         Handler handler;
     };
+    void insert(
+        int fd, std::uint32_t events, std::uint64_t tag, bool always_ready, Handler handler);
     void dispatch(std::uint64_t tag, std::uint32_t events);
 
     Poller m_poller;

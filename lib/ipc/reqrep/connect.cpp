@@ -1,3 +1,6 @@
+// Connecting a client to a server of an ADDRESS (connect.hpp), waiting for
+// one on the registry directory's inotify watch when --wait allows.
+
 #include "ipc/reqrep/connect.hpp"
 
 #include "ipc/io/loop.hpp"

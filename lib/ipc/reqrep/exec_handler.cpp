@@ -1,11 +1,13 @@
 // Each request runs as an io::Job: its stdin an anonymous file, its stdout
 // held only up to --max-size (the handler is killed as soon as it writes
 // more) and its stderr only its tail. Its exit is seen through a pidfd;
-// each of the three has its tag in the server's poller.
+// each of the three is watched by the server's loop.
 
 #include "ipc/reqrep/exec_handler.hpp"
 
 #include "ipc/core/error.hpp"
+#include "ipc/core/parse.hpp"
+#include "ipc/io/loop.hpp"
 
 #include <fmt/format.h>
 
@@ -50,10 +52,9 @@ ExecHandler::ExecHandler(HandlerOptions options)
 
 ExecHandler::~ExecHandler() = default; // Each Job's Child kills and reaps its process group.
 
-void ExecHandler::attach(io::Poller& poller, std::uint64_t first_tag, ReplyFn reply)
+void ExecHandler::attach(io::Loop& loop, ReplyFn reply)
 {
-    m_poller = &poller;
-    m_first_tag = first_tag;
+    m_loop = &loop;
     m_reply = std::move(reply);
 }
 
@@ -99,24 +100,21 @@ bool ExecHandler::start(std::size_t slot, Waiting const& waiting)
         m_reply(waiting.job, wire::ReplyStatus::Error, e.what());
         return true;
     }
-    auto const& process = running->process;
-    m_poller->add(process.exit_fd(), EPOLLIN, tag(slot));
-    m_poller->add(process.stdout_fd(), EPOLLIN, tag(slot) + 1);
-    m_poller->add(process.stderr_fd(), EPOLLIN, tag(slot) + 2);
+    auto& process = running->process;
+    m_loop->add(process.exit_fd(), EPOLLIN, [this, slot](std::uint32_t) {
+        if (auto const status = m_slots[slot]->process.try_wait())
+            finish(slot, *status);
+    });
+    m_loop->add(process.stdout_fd(), EPOLLIN, [this, &process](std::uint32_t) {
+        if (process.stdout_open() && !process.read_stdout())
+            m_loop->remove(process.stdout_fd());
+    });
+    m_loop->add(process.stderr_fd(), EPOLLIN, [this, &process](std::uint32_t) {
+        if (process.stderr_open() && !process.read_stderr())
+            m_loop->remove(process.stderr_fd());
+    });
     ++m_running;
     return true;
-}
-
-void ExecHandler::read_reply(Running& running)
-{
-    if (running.process.stdout_open() && !running.process.read_stdout())
-        m_poller->remove(running.process.stdout_fd());
-}
-
-void ExecHandler::read_errors(Running& running)
-{
-    if (running.process.stderr_open() && !running.process.read_stderr())
-        m_poller->remove(running.process.stderr_fd());
 }
 
 void ExecHandler::finish(std::size_t slot, int status)
@@ -124,7 +122,7 @@ void ExecHandler::finish(std::size_t slot, int status)
     auto& running = *m_slots[slot];
     auto& process = running.process;
     for (int const fd : { process.exit_fd(), process.stdout_fd(), process.stderr_fd() })
-        m_poller->remove(fd);
+        m_loop->remove(fd);
     auto& reply = process.output();
     auto stopped = process.stopped();
     if (stopped == io::Job::Stopped::No && delimited(m_options.framing.mode) && !reply.empty()
@@ -146,25 +144,6 @@ void ExecHandler::finish(std::size_t slot, int status)
     m_slots[slot].reset();
     --m_running;
     m_starved = false;
-}
-
-void ExecHandler::on_event(std::uint64_t tag, std::uint32_t)
-{
-    auto const slot = (tag - m_first_tag) / 3;
-    if (slot >= m_slots.size() || !m_slots[slot])
-        return;
-    auto& running = *m_slots[slot];
-    switch ((tag - m_first_tag) % 3) {
-    case 0:
-        if (auto const status = running.process.try_wait())
-            finish(slot, *status);
-        break;
-    case 1:
-        read_reply(running);
-        break;
-    default:
-        read_errors(running);
-    }
 }
 
 void ExecHandler::tick()
@@ -193,13 +172,13 @@ void ExecHandler::cancel(std::uint64_t connection)
         [connection](auto const& waiting) { return waiting.job.connection == connection; });
 }
 
-int ExecHandler::timeout_ms() const
+std::optional<Deadline> ExecHandler::deadline() const
 {
-    std::optional<io::Job::Clock::time_point> next;
+    std::optional<Deadline> next;
     for (auto const& running : m_slots)
         if (auto const deadline = running ? running->process.deadline() : std::nullopt)
             next = next ? std::min(*next, *deadline) : *deadline;
-    return ms_until(next);
+    return next;
 }
 
 }

@@ -20,13 +20,12 @@ public:
     explicit ExecHandler(HandlerOptions options);
     ~ExecHandler() override;
 
-    void attach(io::Poller& poller, std::uint64_t first_tag, ReplyFn reply) override;
+    void attach(io::Loop& loop, ReplyFn reply) override;
     void submit(Job const& job, std::string_view data) override;
     bool full() const override;
     std::size_t in_flight() const override { return m_queue.size() + m_running; }
-    void on_event(std::uint64_t tag, std::uint32_t events) override;
     void tick() override;
-    int timeout_ms() const override;
+    std::optional<Deadline> deadline() const override;
     void cancel(std::uint64_t connection) override;
 
 private:
@@ -40,14 +39,10 @@ private:
     };
 
     bool start(std::size_t slot, Waiting const& waiting);
-    void read_reply(Running& running);
-    void read_errors(Running& running);
     void finish(std::size_t slot, int status);
-    std::uint64_t tag(std::size_t slot) const { return m_first_tag + 3 * slot; }
 
     HandlerOptions m_options;
-    io::Poller* m_poller = nullptr;
-    std::uint64_t m_first_tag = 0;
+    io::Loop* m_loop = nullptr;
     ReplyFn m_reply;
     std::deque<Waiting> m_queue;
     std::vector<std::optional<Running>> m_slots;

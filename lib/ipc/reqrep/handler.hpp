@@ -2,15 +2,13 @@
 
 // What answers requests inside ipc-serve: the three handler modes of
 // DESIGN section 5 behind one interface. The server owns the event loop; a
-// handler registers its own fds with the server's poller under tags it is
-// given, and answers each request exactly once through the reply callback.
+// handler adds its own fds to it, each with its own callback, and answers
+// each request exactly once through the reply callback.
 
-#include "ipc/core/parse.hpp"
+#include "ipc/core/time.hpp"
 #include "ipc/framing/options.hpp"
-#include "ipc/io/poller.hpp"
 #include "ipc/wire/frame.hpp"
 
-#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -20,9 +18,15 @@
 #include <sys/types.h>
 #include <vector>
 
+namespace ipc::io {
+class Loop;
+}
+
 namespace ipc::reqrep {
 
-// Who asked: the server's connection and the client's request id.
+// Who asked: the transport's key for the client (LocalServer: its
+// connection; a co-process keeps one key's requests in order) and the
+// client's request id.
 struct Job {
     std::uint64_t connection = 0;
     std::uint64_t id = 0;
@@ -35,9 +39,9 @@ class Handler {
 public:
     virtual ~Handler() = default;
 
-    // Called once before any request: the poller, the first tag of this
-    // handler's range (tags from there on are its own) and the reply callback.
-    virtual void attach(io::Poller& poller, std::uint64_t first_tag, ReplyFn reply) = 0;
+    // Called once before any request: the server's loop (for the handler's
+    // fds) and the reply callback.
+    virtual void attach(io::Loop& loop, ReplyFn reply) = 0;
 
     // Takes one request; data is valid only during the call. Never called while full().
     virtual void submit(Job const& job, std::string_view data) = 0;
@@ -46,17 +50,18 @@ public:
     // Requests taken and not yet answered.
     virtual std::size_t in_flight() const = 0;
 
-    // An event on one of the handler's tags.
-    virtual void on_event(std::uint64_t tag, std::uint32_t events) = 0;
     // Runs after every round of events: start work, write batches, check deadlines.
     virtual void tick() = 0;
-    // Milliseconds until the handler's next deadline, -1 for none.
-    virtual int timeout_ms() const = 0;
+    // When tick() must run next for a deadline, nullopt for none.
+    virtual std::optional<Deadline> deadline() const = 0;
     // The client of connection went away: drop its requests not started yet.
     virtual void cancel(std::uint64_t connection) = 0;
     // True when the handler can answer nothing more (stdio: stdin ended).
     virtual bool finished() const { return false; }
 };
+
+// How long a co-process may take over a reply, unless --handler-timeout says.
+inline constexpr Duration default_pipe_timeout = std::chrono::seconds(5);
 
 struct HandlerOptions {
     std::vector<std::string> command {}; // Empty: stdio mode.
@@ -67,10 +72,6 @@ struct HandlerOptions {
     std::size_t max_size = 0; // The longest reply a handler may give.
     std::string name {}; // IPC_NAME.
 };
-
-// What timeout_ms() returns for the earliest deadline: the milliseconds
-// until it, rounded up and at most a day; -1 for none.
-int ms_until(std::optional<std::chrono::steady_clock::time_point> deadline);
 
 // The handler mode options ask for: exec mode with a command, co-processes
 // with pipe, stdio mode without a command. Throws as their constructors do.

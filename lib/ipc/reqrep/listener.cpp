@@ -1,3 +1,6 @@
+// Binding a server's address (listener.hpp): a registry socket for a NAME,
+// a path (replacing only a stale socket) or a TCP port.
+
 #include "ipc/reqrep/listener.hpp"
 
 #include "ipc/io/socket.hpp"

@@ -7,6 +7,8 @@
 #include "ipc/reqrep/pipe_handler.hpp"
 
 #include "ipc/core/log.hpp"
+#include "ipc/core/parse.hpp"
+#include "ipc/io/loop.hpp"
 #include "ipc/io/out_buffer.hpp"
 #include "ipc/io/socket.hpp"
 #include "ipc/io/sys.hpp"
@@ -27,7 +29,6 @@ constexpr int pipe_size = 1024 * 1024; // Fewer wake-ups per batch, where allowe
 }
 
 struct PipeHandler::Worker {
-    std::size_t index = 0;
     std::optional<io::Child> child; // With our ends of its stdin and stdout.
     int write_fd = -1, read_fd = -1;
     io::OutBuffer out;
@@ -36,9 +37,8 @@ struct PipeHandler::Worker {
     std::optional<Clock::time_point> deadline; // --pipe: when the next reply is due.
     bool alive = false, writing = false; // writing: EPOLLOUT asked.
 
-    Worker(std::size_t i, framing::Options const& framing, std::size_t max_size)
-        : index(i)
-        , splitter(framing.mode, framing.delimiter, max_size)
+    Worker(framing::Options const& framing, std::size_t max_size)
+        : splitter(framing.mode, framing.delimiter, max_size)
     {
     }
 };
@@ -55,22 +55,24 @@ PipeHandler::PipeHandler(HandlerOptions options)
         io::require_program(m_options.command.at(0));
     std::size_t const count = stdio() ? 1 : m_options.jobs;
     for (std::size_t i = 0; i < count; ++i)
-        m_workers.push_back(std::make_unique<Worker>(i, m_options.framing, m_options.max_size));
+        m_workers.push_back(std::make_unique<Worker>(m_options.framing, m_options.max_size));
 }
 
 PipeHandler::~PipeHandler() = default; // Each Child kills and reaps its group.
 
-void PipeHandler::attach(io::Poller& poller, std::uint64_t first_tag, ReplyFn reply)
+void PipeHandler::attach(io::Loop& loop, ReplyFn reply)
 {
-    m_poller = &poller;
-    m_first_tag = first_tag;
+    m_loop = &loop;
     m_reply = std::move(reply);
     if (stdio()) {
         auto& worker = *m_workers.front();
         worker.write_fd = STDOUT_FILENO;
         worker.read_fd = STDIN_FILENO;
         worker.alive = true;
-        m_poll_stdin = m_poller->try_add(STDIN_FILENO, EPOLLIN, m_first_tag);
+        m_poll_stdin = m_loop->try_add(STDIN_FILENO, EPOLLIN, [this, &worker](std::uint32_t) {
+            if (worker.alive)
+                read_in(worker);
+        });
         return;
     }
     for (auto& worker : m_workers)
@@ -93,9 +95,8 @@ void PipeHandler::start(Worker& worker)
     worker.splitter = framing::Splitter(m_options.framing.mode, m_options.framing.delimiter, m_options.max_size);
     worker.writing = false;
     worker.alive = true;
-    auto const tag = m_first_tag + 2 * worker.index;
-    m_poller->add(worker.read_fd, EPOLLIN, tag);
-    m_poller->add(worker.write_fd, 0, tag + 1);
+    m_loop->add(worker.read_fd, EPOLLIN, [this, &worker](std::uint32_t) { read_in(worker); });
+    m_loop->add(worker.write_fd, 0, [this, &worker](std::uint32_t) { write_out(worker); });
 }
 
 bool PipeHandler::full() const
@@ -207,7 +208,7 @@ void PipeHandler::write_out(Worker& worker)
     }
     if (worker.out.write_to(worker.write_fd) == io::OutBuffer::Status::Closed) {
         // It closed its stdin: its end shows on stdout, where died() runs.
-        m_poller->remove(worker.write_fd);
+        m_loop->remove(worker.write_fd);
         worker.writing = false;
         worker.out.clear();
         return;
@@ -215,7 +216,7 @@ void PipeHandler::write_out(Worker& worker)
     bool const wanted = !worker.out.empty();
     if (wanted != worker.writing) {
         worker.writing = wanted;
-        m_poller->modify(worker.write_fd, wanted ? std::uint32_t { EPOLLOUT } : 0u, m_first_tag + 2 * worker.index + 1);
+        m_loop->modify(worker.write_fd, wanted ? std::uint32_t { EPOLLOUT } : 0u);
     }
 }
 
@@ -273,8 +274,8 @@ bool PipeHandler::deliver(Worker& worker)
 // whatever it would still write reaches nobody. Returns its wait status.
 int PipeHandler::stop(Worker& worker)
 {
-    m_poller->remove(worker.read_fd);
-    m_poller->remove(worker.write_fd);
+    m_loop->remove(worker.read_fd);
+    m_loop->remove(worker.write_fd);
     worker.child->kill(SIGKILL);
     int const status = worker.child->wait();
     worker.child.reset();
@@ -316,7 +317,7 @@ void PipeHandler::died(Worker& worker, std::string const& why)
         // Nothing can answer any more: fail what is left, and end.
         m_finished = true;
         worker.alive = false;
-        m_poller->remove(STDIN_FILENO); // Not there when it is a file: no harm.
+        m_loop->remove(STDIN_FILENO); // Not there when it is a file: no harm.
         m_poll_stdin = false;
         auto const reason = why.empty() ? std::string("standard input ended before the reply") : why;
         for (auto& held : worker.held)
@@ -333,22 +334,6 @@ void PipeHandler::died(Worker& worker, std::string const& why)
         why.empty()
             ? fmt::format("the co-process ended ({}) without replying", io::describe_status(status))
             : fmt::format("the co-process was stopped: {}", why));
-}
-
-void PipeHandler::on_event(std::uint64_t tag, std::uint32_t)
-{
-    auto const index = (tag - m_first_tag) / 2;
-    if (index >= m_workers.size())
-        return;
-    auto& worker = *m_workers[index];
-    if (!worker.alive)
-        return;
-    // An event may be stale: the worker may have been restarted on new fds
-    // earlier in the same round. Reading and writing find out for themselves.
-    if ((tag - m_first_tag) % 2 == 0)
-        read_in(worker);
-    else
-        write_out(worker);
 }
 
 void PipeHandler::cancel(std::uint64_t connection)
@@ -386,13 +371,13 @@ void PipeHandler::tick()
     }
 }
 
-int PipeHandler::timeout_ms() const
+std::optional<Deadline> PipeHandler::deadline() const
 {
-    std::optional<Clock::time_point> next;
+    std::optional<Deadline> next;
     for (auto const& worker : m_workers)
         if (worker->deadline)
             next = next ? std::min(*next, *worker->deadline) : *worker->deadline;
-    return ms_until(next);
+    return next;
 }
 
 }

@@ -22,9 +22,6 @@
 
 namespace ipc::reqrep {
 
-// How long a co-process may take over a reply, unless --handler-timeout says.
-inline constexpr Duration default_pipe_timeout = std::chrono::seconds(5);
-
 class PipeHandler final : public Handler {
 public:
     // Starts the co-processes (none in stdio mode). Throws Error(Usage) for
@@ -32,13 +29,12 @@ public:
     explicit PipeHandler(HandlerOptions options);
     ~PipeHandler() override;
 
-    void attach(io::Poller& poller, std::uint64_t first_tag, ReplyFn reply) override;
+    void attach(io::Loop& loop, ReplyFn reply) override;
     void submit(Job const& job, std::string_view data) override;
     bool full() const override;
     std::size_t in_flight() const override { return m_in_flight; }
-    void on_event(std::uint64_t tag, std::uint32_t events) override;
     void tick() override;
-    int timeout_ms() const override;
+    std::optional<Deadline> deadline() const override;
     void cancel(std::uint64_t connection) override;
     bool finished() const override { return m_finished; }
 
@@ -65,8 +61,7 @@ private:
 
     HandlerOptions m_options;
     Duration m_timeout;
-    io::Poller* m_poller = nullptr;
-    std::uint64_t m_first_tag = 0;
+    io::Loop* m_loop = nullptr;
     ReplyFn m_reply;
     std::vector<std::unique_ptr<Worker>> m_workers;
     // Requests not written yet: per connection, in order, and the connections

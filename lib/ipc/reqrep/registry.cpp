@@ -1,3 +1,6 @@
+// The svc/NAME directory of local servers (registry.hpp): listing their
+// sockets in a random order, adding, touching and removing them.
+
 #include "ipc/reqrep/registry.hpp"
 
 #include "ipc/io/socket.hpp"

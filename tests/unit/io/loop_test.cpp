@@ -132,3 +132,20 @@ TEST_CASE("a regular file, which epoll cannot watch, is always ready as poll say
     CHECK(loop.run_once(std::chrono::steady_clock::now()) == Loop::Result::Timeout);
     CHECK(calls == 1);
 }
+
+TEST_CASE("try_add refuses a regular file and leaves it out, and adds a pipe", "[io]")
+{
+    Loop loop;
+    ipc::io::Fd file(::open("/proc/self/exe", O_RDONLY | O_CLOEXEC));
+    REQUIRE(file);
+    int calls = 0;
+    CHECK_FALSE(loop.try_add(file.get(), EPOLLIN, [&](std::uint32_t) { ++calls; }));
+    CHECK_FALSE(loop.contains(file.get()));
+    CHECK(loop.run_once(std::chrono::steady_clock::now()) == Loop::Result::Timeout);
+    CHECK(calls == 0);
+    Pipe pipe;
+    CHECK(loop.try_add(pipe.read.get(), EPOLLIN, [&](std::uint32_t) { ++calls; }));
+    REQUIRE(::write(pipe.write.get(), "x", 1) == 1);
+    CHECK(loop.run_once(std::nullopt) == Loop::Result::Ready);
+    CHECK(calls == 1);
+}

@@ -1,10 +1,11 @@
-// The client keeps every unanswered request in a deque in id order, so a
-// reply finds its request by subtraction, and replies that overtake an
-// earlier one wait there (copied) until it is answered. Frames are batched
-// into one buffer and written when it is large or before the client blocks.
+// Frames are batched into one buffer and written when it is large or before
+// the client blocks; what the server sends back is decoded and fed to the
+// Pipeline. Everything about order, retries and timeouts is the Pipeline's;
+// this file owns the socket and the words of the errors.
 
-#include "ipc/reqrep/client.hpp"
+#include "ipc/reqrep/local_client.hpp"
 
+#include "ipc/core/parse.hpp"
 #include "ipc/io/socket.hpp"
 #include "ipc/io/stop.hpp"
 #include "ipc/io/sys.hpp"
@@ -17,37 +18,40 @@ namespace ipc::reqrep {
 
 namespace {
 
-// In flight at once: enough to keep a server busy, bounded so that a client
-// feeding a slow server does not hold all of its input in memory.
-constexpr std::size_t max_in_flight = 16 * 1024;
-constexpr std::size_t max_in_flight_bytes = 8 * 1024 * 1024;
+using Clock = std::chrono::steady_clock;
+
 constexpr std::size_t read_size = 256 * 1024;
 
 }
 
-Client::Client(ClientOptions options, Stop& stop, OnReply on_reply, OnIdle on_idle)
+LocalClient::LocalClient(ClientOptions options, Stop& stop, OnReply on_reply, OnIdle on_idle)
     : m_options(std::move(options))
     , m_stop(stop)
     , m_loop(stop)
-    , m_on_reply(std::move(on_reply))
     , m_on_idle(std::move(on_idle))
+    , m_pipeline(m_options.timeout, m_options.retries, std::move(on_reply))
     , m_in(new char[read_size])
     , m_decoder(m_options.max_size + wire::reply_header_size)
-    , m_retries_left(m_options.retries)
 {
     connect({});
 }
 
-Client::~Client() = default;
+LocalClient::~LocalClient() = default;
 
-void Client::disconnect()
+void LocalClient::fail(Exit exit, std::string message, std::string hint)
+{
+    m_on_idle(); // The replies handed out so far reach the output first.
+    throw Error(exit, std::move(message), std::move(hint));
+}
+
+void LocalClient::disconnect()
 {
     m_connected = false;
     m_loop.remove(m_connection.fd.get());
     m_connection.fd.reset();
 }
 
-void Client::connect(std::string const& avoid)
+void LocalClient::connect(std::string const& avoid)
 {
     disconnect();
     auto connected = reqrep::connect(m_options.address, m_options.wait, m_stop, avoid);
@@ -64,16 +68,12 @@ void Client::connect(std::string const& avoid)
     m_decoder = wire::Decoder(m_options.max_size + wire::reply_header_size);
     m_out.clear();
     wire::append_hello(m_out.back(), wire::Role::Client);
-    auto const now = Clock::now();
-    for (auto& pending : m_pending) {
-        if (pending.replied)
-            continue;
-        wire::append_request(m_out.back(), pending.id, pending.data);
-        pending.sent = now;
-    }
+    m_pipeline.resend(Clock::now(), [this](std::uint64_t id, std::string_view data) {
+        wire::append_request(m_out.back(), id, data);
+    });
 }
 
-void Client::send(std::string_view data)
+void LocalClient::send(std::string_view data)
 {
     if (m_interrupted)
         return;
@@ -81,20 +81,17 @@ void Client::send(std::string_view data)
         auto const closed = m_connection.server;
         connect(closed); // The server closed an idle connection.
     }
-    bool const keep = m_options.retries > 0;
-    auto& pending = m_pending.emplace_back(
-        Pending { m_next_id++, data.size(), Clock::now(), keep ? std::string(data) : "", false, true, {} });
-    m_pending_bytes += data.size();
-    wire::append_request(m_out.back(), pending.id, data);
+    auto const id = m_pipeline.add(data, Clock::now());
+    wire::append_request(m_out.back(), id, data);
     if (m_out.pending().size() >= io_chunk_size) {
         write_out();
         read_replies(); // Keep replies flowing, so the server never waits on us.
     }
-    while (!m_interrupted && (m_pending.size() >= max_in_flight || m_pending_bytes >= max_in_flight_bytes))
+    while (!m_interrupted && m_pipeline.full())
         pump(-1, true);
 }
 
-bool Client::wait_input(int fd)
+bool LocalClient::wait_input(int fd)
 {
     while (!m_interrupted)
         if (pump(fd, true))
@@ -102,27 +99,28 @@ bool Client::wait_input(int fd)
     return false;
 }
 
-bool Client::finish()
+bool LocalClient::finish()
 {
-    while (!m_interrupted && !m_pending.empty())
+    while (!m_interrupted && !m_pipeline.empty())
         pump(-1, true);
     return !m_interrupted;
 }
 
 // One round: writes what it can, then waits (when block is set) for the
 // socket, a signal, or input_fd. True when input_fd is readable.
-bool Client::pump(int input_fd, bool block)
+bool LocalClient::pump(int input_fd, bool block)
 {
     write_out();
     if (block)
         m_on_idle();
     if (m_connected)
-        m_loop.modify(m_connection.fd.get(), EPOLLIN | (m_out.empty() ? 0u : std::uint32_t { EPOLLOUT }));
+        m_loop.modify(
+            m_connection.fd.get(), EPOLLIN | (m_out.empty() ? 0u : std::uint32_t { EPOLLOUT }));
     m_socket_events = 0;
     bool input = false;
     if (input_fd >= 0)
         m_loop.add(input_fd, EPOLLIN, [&input](std::uint32_t) { input = true; });
-    auto const result = m_loop.run_once(block ? deadline() : Clock::now());
+    auto const result = m_loop.run_once(block ? m_pipeline.deadline() : Clock::now());
     if (input_fd >= 0)
         m_loop.remove(input_fd);
     if (result == io::Loop::Result::Stopped) {
@@ -133,13 +131,14 @@ bool Client::pump(int input_fd, bool block)
         read_replies();
     if (m_socket_events & EPOLLOUT && m_connected)
         write_out();
-    if (m_options.timeout && !m_pending.empty()
-        && Clock::now() - m_pending.front().sent >= *m_options.timeout)
-        timed_out();
+    if (auto const id = m_pipeline.overdue(Clock::now()))
+        fail(Exit::Timeout,
+            fmt::format("{}: request {}: no reply within {}", m_options.address.text(), *id,
+                format_duration(*m_options.timeout)));
     return input;
 }
 
-void Client::write_out()
+void LocalClient::write_out()
 {
     if (!m_connected || m_out.write_to(m_connection.fd.get()) != io::OutBuffer::Status::Closed)
         return;
@@ -151,7 +150,7 @@ void Client::write_out()
         lost(why.c_str());
 }
 
-void Client::read_replies()
+void LocalClient::read_replies()
 {
     if (!m_connected)
         return;
@@ -168,97 +167,54 @@ void Client::read_replies()
         auto const status = m_decoder.feed(input);
         if (status == wire::Decoder::Status::NeedMore)
             break;
-        if (status == wire::Decoder::Status::TooLarge) {
-            m_on_idle();
-            throw Error(Exit::IoError,
+        if (status == wire::Decoder::Status::TooLarge)
+            fail(Exit::IoError,
                 fmt::format("{}: a reply of {} bytes is longer than --max-size ({} bytes)", server,
                     m_decoder.announced() - wire::reply_header_size, m_options.max_size),
                 "raise --max-size");
-        }
         std::string error;
         auto const reply = wire::parse_reply(m_decoder.body(), error);
-        if (!reply) {
-            m_on_idle();
-            throw Error(Exit::IoError, fmt::format("{}: bad frame from the server: {}", server, error));
-        }
+        if (!reply)
+            fail(Exit::IoError, fmt::format("{}: bad frame from the server: {}", server, error));
         take(*reply);
     }
-    deliver_ready();
 }
 
-void Client::take(wire::Reply const& reply)
+void LocalClient::take(wire::Reply const& reply)
 {
-    if (reply.id == 0 && reply.status == wire::ReplyStatus::Error) { // Refused outright.
-        m_on_idle();
-        throw Error(Exit::Unavailable,
+    if (reply.id == 0 && reply.status == wire::ReplyStatus::Error) // Refused outright.
+        fail(Exit::Unavailable,
             fmt::format("{}: the server refused the connection: {}", m_options.address.text(),
                 printable(reply.data)),
             "ask its owner to start it with --allow-uid or --allow-group");
-    }
-    auto const first = m_pending.empty() ? 0 : m_pending.front().id;
-    if (m_pending.empty() || reply.id < first || reply.id - first >= m_pending.size()
-        || m_pending[reply.id - first].replied) {
-        m_on_idle();
-        throw Error(Exit::IoError,
+    auto const taken = m_pipeline.take(
+        reply.id, reply.status == wire::ReplyStatus::Ok, reply.data, Clock::now());
+    if (taken == Pipeline::Taken::NotWaiting)
+        fail(Exit::IoError,
             fmt::format("{}: the server answered request {}, which is not waiting for a reply",
                 m_options.address.text(), reply.id));
-    }
-    bool const ok = reply.status == wire::ReplyStatus::Ok;
-    auto& pending = m_pending[reply.id - first];
-    if (reply.id != first) { // Overtook an earlier request: it waits its turn.
-        pending.replied = true;
-        pending.ok = ok;
-        pending.reply.assign(reply.data);
-        return;
-    }
-    m_on_reply({ pending.id, ok, reply.data, Clock::now() - pending.sent });
-    m_pending_bytes -= pending.size;
-    m_pending.pop_front();
 }
 
-void Client::deliver_ready()
-{
-    while (!m_pending.empty() && m_pending.front().replied) {
-        auto& pending = m_pending.front();
-        m_on_reply({ pending.id, pending.ok, pending.reply, Clock::now() - pending.sent });
-        m_pending_bytes -= pending.size;
-        m_pending.pop_front();
-    }
-}
-
-void Client::lost(char const* why)
+void LocalClient::lost(char const* why)
 {
     disconnect();
-    std::size_t const unanswered = static_cast<std::size_t>(
-        std::count_if(m_pending.begin(), m_pending.end(), [](auto const& p) { return !p.replied; }));
-    if (unanswered == 0)
+    switch (m_pipeline.lost()) {
+    case Pipeline::Retry::Nothing:
         return; // Reconnect when there is something to send.
-    if (m_retries_left == 0) {
-        m_on_idle();
-        throw Error(Exit::Unavailable,
+    case Pipeline::Retry::GiveUp: {
+        auto const unanswered = m_pipeline.unanswered();
+        fail(Exit::Unavailable,
             fmt::format("{}: lost the connection to the server ({}) with {} {} unanswered",
-                m_options.address.text(), why, unanswered, unanswered == 1 ? "request" : "requests"),
+                m_options.address.text(), why, unanswered,
+                unanswered == 1 ? "request" : "requests"),
             m_options.retries == 0 ? "send them to another server with --retries N"
                                    : "no retry was left (--retries)");
     }
-    --m_retries_left;
+    case Pipeline::Retry::Resend:
+        break;
+    }
     auto const failed = m_connection.server;
     connect(failed);
-}
-
-std::optional<Deadline> Client::deadline() const
-{
-    if (!m_options.timeout || m_pending.empty())
-        return std::nullopt;
-    return m_pending.front().sent + *m_options.timeout;
-}
-
-void Client::timed_out()
-{
-    m_on_idle();
-    throw Error(Exit::Timeout,
-        fmt::format("{}: request {}: no reply within {}", m_options.address.text(),
-            m_pending.front().id, format_duration(*m_options.timeout)));
 }
 
 }

@@ -1,0 +1,83 @@
+#pragma once
+
+// The server side's policy, whatever carries the requests: each request
+// goes to the Handler, none is taken while it is full (back-pressure) or
+// after --count, and a signal or --count starts a drain that answers every
+// request taken before the server returns; a second signal abandons them.
+// A transport (LocalServer; a NATS server later) owns its connections or
+// subscriptions, registers their fds in loop(), calls submit() for each
+// request it decodes and writes back what Transport::deliver() gets.
+
+#include "ipc/core/error.hpp"
+#include "ipc/core/time.hpp"
+#include "ipc/io/loop.hpp"
+#include "ipc/reqrep/handler.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string_view>
+
+namespace ipc {
+class Stop;
+}
+
+namespace ipc::reqrep {
+
+class Dispatcher {
+public:
+    // What a server's transport does for the dispatcher: once per round of
+    // the loop, resume() before the handler runs and flush() after it.
+    class Transport {
+    public:
+        virtual ~Transport() = default;
+        // A reply to job: queue it for its client (drop it when the client has
+        // gone) and write it in flush(). data is valid only during the call.
+        virtual void deliver(Job const& job, wire::ReplyStatus status, std::string_view data) = 0;
+        // Go on with requests left unread while nothing could be taken.
+        virtual void resume() = 0;
+        // Write the replies queued.
+        virtual void flush() = 0;
+        // True while replies are still to be written: a drain waits for them.
+        virtual bool writing() const = 0;
+        // The drain begins: take no new clients, read no more requests.
+        virtual void drain() = 0;
+        // Before each wait, unless draining: upkeep, and when the wait must
+        // end for the next (now: requests wait that can be taken now).
+        virtual std::optional<Deadline> upkeep() = 0;
+    };
+
+    // Attaches the handler to loop(); its replies go to transport.deliver().
+    Dispatcher(std::unique_ptr<Handler> handler, std::optional<std::uint64_t> count, Stop& stop,
+        Transport& transport);
+
+    // The one loop of the server: transport and handler fds, stop's signals.
+    io::Loop& loop() { return m_loop; }
+
+    // True when a request may be handed over now: not draining, and the
+    // handler has room.
+    bool can_take() const { return !m_draining && !m_handler->full(); }
+    bool draining() const { return m_draining; }
+
+    // Hands one request to the handler (only when can_take()); data is valid
+    // only during the call. The drain starts once --count were taken.
+    void submit(Job const& job, std::string_view data);
+    // The client of connection went away: the handler drops what it has not started.
+    void cancel(std::uint64_t connection) { m_handler->cancel(connection); }
+
+    // Serves as Server::run says.
+    Exit run();
+
+private:
+    void begin_drain();
+
+    std::unique_ptr<Handler> m_handler;
+    std::optional<std::uint64_t> m_count;
+    Stop& m_stop;
+    Transport& m_transport;
+    io::Loop m_loop;
+    std::uint64_t m_taken = 0;
+    bool m_draining = false;
+};
+
+}

@@ -1,0 +1,169 @@
+#include "ipc/reqrep/pipeline.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+using namespace std::chrono_literals;
+using ipc::reqrep::Pipeline;
+
+namespace {
+
+// A pipeline and what it handed out, at a time the test moves by hand.
+struct Fixture {
+    std::vector<std::string> delivered; // "ID ok|error DATA ELAPSED_MS"
+    Pipeline::Time now {}; // The epoch of the steady clock: any fixed point will do.
+    Pipeline pipeline;
+
+    explicit Fixture(std::optional<ipc::Duration> timeout = std::nullopt, std::uint64_t retries = 0)
+        : pipeline(timeout, retries, [this](ipc::reqrep::Outcome const& reply) {
+            delivered.push_back(std::to_string(reply.id) + (reply.ok ? " ok " : " error ")
+                + std::string(reply.data) + " "
+                + std::to_string(
+                    std::chrono::duration_cast<std::chrono::milliseconds>(reply.elapsed).count()));
+        })
+    {
+    }
+};
+
+}
+
+TEST_CASE("requests get ids from 1 up, and a reply to the oldest is handed out at once", "[reqrep]")
+{
+    Fixture f;
+    CHECK(f.pipeline.empty());
+    CHECK(f.pipeline.add("a", f.now) == 1);
+    CHECK(f.pipeline.add("b", f.now) == 2);
+    CHECK(f.pipeline.unanswered() == 2);
+    f.now += 30ms;
+    CHECK(f.pipeline.take(1, true, "A", f.now) == Pipeline::Taken::Delivered);
+    CHECK(f.delivered == std::vector<std::string> { "1 ok A 30" });
+    CHECK_FALSE(f.pipeline.empty());
+}
+
+TEST_CASE(
+    "a reply that overtakes an earlier one waits, copied, until that one is answered", "[reqrep]")
+{
+    Fixture f;
+    for (auto const* data : { "a", "b", "c" })
+        f.pipeline.add(data, f.now);
+    {
+        std::string reply = "C";
+        CHECK(f.pipeline.take(3, false, reply, f.now + 1ms) == Pipeline::Taken::Held);
+        reply = "overwritten"; // The transport's buffer is reused.
+    }
+    CHECK(f.pipeline.take(2, true, "B", f.now + 2ms) == Pipeline::Taken::Held);
+    CHECK(f.delivered.empty());
+    CHECK(f.pipeline.unanswered() == 1);
+    CHECK(f.pipeline.take(1, true, "A", f.now + 5ms) == Pipeline::Taken::Delivered);
+    CHECK(f.delivered == std::vector<std::string> { "1 ok A 5", "2 ok B 5", "3 error C 5" });
+    CHECK(f.pipeline.empty());
+}
+
+TEST_CASE("a reply to no request waiting for one is refused, and changes nothing", "[reqrep]")
+{
+    Fixture f;
+    CHECK(f.pipeline.take(1, true, "x", f.now) == Pipeline::Taken::NotWaiting); // None sent.
+    f.pipeline.add("a", f.now);
+    f.pipeline.add("b", f.now);
+    f.pipeline.take(2, true, "B", f.now);
+    auto const id = GENERATE(0u, 2u, 3u, 99u); // Before the first, held already, not sent yet.
+    CAPTURE(id);
+    CHECK(f.pipeline.take(id, true, "x", f.now) == Pipeline::Taken::NotWaiting);
+    f.pipeline.take(1, true, "A", f.now);
+    CHECK(f.delivered == std::vector<std::string> { "1 ok A 0", "2 ok B 0" });
+    CHECK(f.pipeline.take(1, true, "again", f.now) == Pipeline::Taken::NotWaiting);
+}
+
+TEST_CASE("the pipeline is full at 16384 requests or 8 MiB in flight", "[reqrep]")
+{
+    Fixture f;
+    SECTION("by count")
+    {
+        for (int i = 0; i < 16383; ++i)
+            f.pipeline.add("x", f.now);
+        CHECK_FALSE(f.pipeline.full());
+        f.pipeline.add("x", f.now);
+        CHECK(f.pipeline.full());
+        f.pipeline.take(1, true, "", f.now);
+        CHECK_FALSE(f.pipeline.full());
+    }
+    SECTION("by bytes")
+    {
+        std::string const mib(1024 * 1024, 'x');
+        for (int i = 0; i < 7; ++i)
+            f.pipeline.add(mib, f.now);
+        CHECK_FALSE(f.pipeline.full());
+        f.pipeline.add(mib, f.now);
+        CHECK(f.pipeline.full());
+        f.pipeline.take(1, true, "", f.now);
+        CHECK_FALSE(f.pipeline.full());
+    }
+}
+
+TEST_CASE("a lost server costs a retry only when requests are unanswered", "[reqrep]")
+{
+    Fixture f(std::nullopt, 2);
+    CHECK(f.pipeline.lost() == Pipeline::Retry::Nothing); // Idle: nothing to resend.
+    f.pipeline.add("a", f.now);
+    CHECK(f.pipeline.lost() == Pipeline::Retry::Resend);
+    CHECK(f.pipeline.lost() == Pipeline::Retry::Resend);
+    CHECK(f.pipeline.lost() == Pipeline::Retry::GiveUp);
+    f.pipeline.take(1, true, "A", f.now);
+    CHECK(f.pipeline.lost() == Pipeline::Retry::Nothing);
+}
+
+TEST_CASE("without retries a lost server with requests unanswered gives up", "[reqrep]")
+{
+    Fixture f;
+    f.pipeline.add("a", f.now);
+    CHECK(f.pipeline.lost() == Pipeline::Retry::GiveUp);
+}
+
+TEST_CASE("a resend sends the unanswered requests in order and times them from then on", "[reqrep]")
+{
+    Fixture f(std::chrono::seconds(10), 1);
+    for (auto const* data : { "a", "b", "c", "d" })
+        f.pipeline.add(data, f.now);
+    f.pipeline.take(3, true, "C", f.now); // Held: not sent again.
+    REQUIRE(f.pipeline.lost() == Pipeline::Retry::Resend);
+    f.now += 4s;
+    std::vector<std::string> sent;
+    f.pipeline.resend(f.now, [&sent](std::uint64_t id, std::string_view data) {
+        sent.push_back(std::to_string(id) + ":" + std::string(data));
+    });
+    CHECK(sent == std::vector<std::string> { "1:a", "2:b", "4:d" });
+    CHECK(f.pipeline.deadline() == f.now + 10s);
+    f.pipeline.take(1, true, "A", f.now + 1s);
+    f.pipeline.take(2, true, "B", f.now + 1s);
+    // 3 was answered before the resend: its time runs from when it was first sent.
+    CHECK(f.delivered == std::vector<std::string> { "1 ok A 1000", "2 ok B 1000", "3 ok C 5000" });
+}
+
+TEST_CASE(
+    "the oldest unanswered request runs out of --timeout at its deadline, not before", "[reqrep]")
+{
+    SECTION("no --timeout: no deadline")
+    {
+        Fixture f;
+        f.pipeline.add("a", f.now);
+        CHECK_FALSE(f.pipeline.deadline());
+        CHECK_FALSE(f.pipeline.overdue(f.now + std::chrono::hours(24)));
+    }
+    SECTION("the oldest's deadline, then the next one's")
+    {
+        Fixture f(2s);
+        CHECK_FALSE(f.pipeline.deadline()); // Nothing in flight.
+        auto const first = f.now;
+        f.pipeline.add("a", first);
+        f.pipeline.add("b", first + 1s);
+        CHECK(f.pipeline.deadline() == first + 2s);
+        CHECK_FALSE(f.pipeline.overdue(first + 2s - 1ns));
+        CHECK(f.pipeline.overdue(first + 2s) == 1u);
+        f.pipeline.take(1, true, "A", first + 1500ms);
+        CHECK(f.pipeline.deadline() == first + 3s);
+        CHECK_FALSE(f.pipeline.overdue(first + 2s));
+        CHECK(f.pipeline.overdue(first + 3s) == 2u);
+    }
+}
