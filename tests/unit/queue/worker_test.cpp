@@ -26,10 +26,10 @@ struct Fixture {
     explicit Fixture(std::vector<std::string> const& items)
     {
         REQUIRE(output_fd >= 0);
-        queue->begin();
+        queue->begin({});
         for (auto const& item : items)
             queue->add(item, {});
-        queue->commit();
+        queue->commit(ipc::queue::End::Batch);
     }
     ~Fixture() { ::close(output_fd); }
 
