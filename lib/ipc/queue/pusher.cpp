@@ -15,8 +15,7 @@ Pusher::Pusher(Queue& queue, PushOptions const& options, Key const& key, BatchLi
         return;
     // Claimed now, not with the first item: a busy or finished key is
     // known before any input is read.
-    m_queue.begin({ m_key, m_window });
-    m_open = true;
+    open();
     commit(End::Batch);
 }
 
@@ -28,10 +27,8 @@ Pusher::~Pusher()
 
 void Pusher::add(std::string_view data)
 {
-    if (!m_open) { // Begun with the first item, so no lock is held while input pauses.
-        m_queue.begin({ m_key, m_window });
-        m_open = true;
-    }
+    if (!m_open)
+        open(); // With the first item, so no lock is held while input pauses.
     m_queue.add(data, m_options);
     ++m_items;
     m_bytes += data.size();
@@ -47,12 +44,16 @@ void Pusher::pause()
 
 void Pusher::finish()
 {
-    if (!m_open && !m_key.empty()) { // The push under the key ends with a batch.
-        m_queue.begin({ m_key, m_window });
-        m_open = true;
-    }
+    if (!m_open && !m_key.empty())
+        open(); // The push under the key ends with a batch.
     if (m_open)
         commit(End::Push);
+}
+
+void Pusher::open()
+{
+    m_queue.begin({ m_key, m_window });
+    m_open = true;
 }
 
 void Pusher::commit(End end)

@@ -46,6 +46,7 @@ public:
     Committed const& total() const { return m_total; }
 
 private:
+    void open();
     void commit(End end);
 
     Queue& m_queue;

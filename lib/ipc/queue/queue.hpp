@@ -102,8 +102,9 @@ public:
     // Push in transactions: begin, add items, commit. Nothing is stored until
     // commit() returns; a failure (e.g. a full disk) rolls the batch back and
     // throws Error(IoError). The destructor rolls back an uncommitted batch.
-    // Under a key, the first begin() claims it for this Queue: it throws
-    // Error(TempFail) while another push under the key runs.
+    // A commit that stored items wakes the queue's waiters. Under a key,
+    // the first begin() claims it for this Queue: it throws Error(TempFail)
+    // while another push under the key runs.
     virtual void begin(Key const& key) = 0;
     virtual void add(std::string_view data, PushOptions const& options) = 0;
     virtual Committed commit(End end) = 0;

@@ -19,6 +19,23 @@ using ipc::test::push;
 
 using State = ipc::test::QueueDirs;
 
+namespace {
+
+// A push under key "k" (window 1h) that stored "a" and "b" in a first
+// batch, then failed in its second.
+void fail_push(State& state)
+{
+    auto failed = state.open("jobs");
+    failed->begin({ "k", 1h });
+    failed->add("a", {});
+    failed->add("b", {});
+    CHECK(failed->commit(ipc::queue::End::Batch).stored == 2);
+    failed->begin({ "k", 1h });
+    failed->add("c", {});
+} // Gone without End::Push, its second batch uncommitted.
+
+}
+
 TEST_CASE("a leased item is not leased again until it is acked or its lease runs out", "[queue]")
 {
     State state;
@@ -82,15 +99,7 @@ TEST_CASE("a push under a key stores each item once within its window, and a fai
 {
     using ipc::queue::End;
     State state;
-    {
-        auto failed = state.open("jobs");
-        failed->begin({ "k", 1h });
-        failed->add("a", {});
-        failed->add("b", {});
-        CHECK(failed->commit(End::Batch).stored == 2);
-        failed->begin({ "k", 1h });
-        failed->add("c", {});
-    } // Gone without End::Push, its last batch uncommitted: a push that failed.
+    fail_push(state);
     auto queue = state.open("jobs");
     queue->begin({ "k", 1h }); // Claims the key, which it holds after the batch.
     queue->commit(End::Batch);
@@ -125,13 +134,7 @@ TEST_CASE("the items of a batch rolled back under a key count again in the next"
 {
     using ipc::queue::End;
     State state;
-    {
-        auto failed = state.open("jobs");
-        failed->begin({ "k", 1h });
-        failed->add("a", {});
-        failed->add("b", {});
-        CHECK(failed->commit(End::Batch).stored == 2);
-    }
+    fail_push(state);
     auto queue = state.open("jobs");
     queue->begin({ "k", 1h });
     queue->add("a", {});
