@@ -3,6 +3,7 @@
 
 #include "queue.hpp"
 
+#include "ipc/backend.hpp"
 #include "ipc/cli/options.hpp"
 #include "ipc/cli/run.hpp"
 #include "ipc/core/log.hpp"
@@ -10,7 +11,6 @@
 #include "ipc/framing/writer.hpp"
 #include "ipc/names/name.hpp"
 #include "ipc/queue/queue.hpp"
-#include "ipc/backend.hpp"
 
 #include <CLI/CLI.hpp>
 #include <unistd.h>

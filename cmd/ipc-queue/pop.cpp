@@ -4,11 +4,11 @@
 
 #include "queue.hpp"
 
+#include "ipc/backend.hpp"
 #include "ipc/cli/options.hpp"
 #include "ipc/cli/run.hpp"
 #include "ipc/names/name.hpp"
 #include "ipc/queue/popper.hpp"
-#include "ipc/backend.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>

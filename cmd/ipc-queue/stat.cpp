@@ -3,13 +3,13 @@
 
 #include "queue.hpp"
 
+#include "ipc/backend.hpp"
 #include "ipc/cli/run.hpp"
 #include "ipc/core/log.hpp"
 #include "ipc/core/parse.hpp"
 #include "ipc/framing/json_object.hpp"
 #include "ipc/framing/writer.hpp"
 #include "ipc/names/name.hpp"
-#include "ipc/backend.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>

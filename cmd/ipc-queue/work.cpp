@@ -3,10 +3,10 @@
 
 #include "queue.hpp"
 
+#include "ipc/backend.hpp"
 #include "ipc/cli/options.hpp"
 #include "ipc/cli/run.hpp"
 #include "ipc/names/name.hpp"
-#include "ipc/backend.hpp"
 #include "ipc/queue/worker.hpp"
 
 #include <CLI/CLI.hpp>

@@ -85,9 +85,9 @@ private:
     Clock& m_clock;
     Database m_db; // Declared first: the statements are finalized before it closes.
     ChunkTable m_items, m_dead;
-    Statement m_next_get, m_next_put, m_key_get, m_key_put, m_key_sweep, m_key_count,
-        m_ready_above, m_ready_zero, m_ready_below, m_mark_leased, m_ack, m_extend, m_release,
-        m_bury, m_unbury, m_dead_list, m_undead, m_stats, m_rates, m_next_due, m_record, m_prune;
+    Statement m_next_get, m_next_put, m_key_get, m_key_put, m_key_sweep, m_key_count, m_ready_above,
+        m_ready_zero, m_ready_below, m_mark_leased, m_ack, m_extend, m_release, m_bury, m_unbury,
+        m_dead_list, m_undead, m_stats, m_rates, m_next_due, m_record, m_prune;
     // Items added but not inserted yet: one chunk being made, and the
     // options its items share.
     Chunk m_pending;

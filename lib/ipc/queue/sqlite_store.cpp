@@ -139,8 +139,8 @@ Committed SqliteQueue::commit(End end)
 {
     insert_pending();
     if (!m_key.empty() && (m_pushed != 0 || end == End::Push)) {
-        auto* count = m_db.prepare(m_key_count,
-            "UPDATE keys SET stored = stored + ?2, done = done OR ?3 WHERE key = ?1");
+        auto* count = m_db.prepare(
+            m_key_count, "UPDATE keys SET stored = stored + ?2, done = done OR ?3 WHERE key = ?1");
         bind_text(count, 1, m_key);
         sqlite3_bind_int64(count, 2, static_cast<std::int64_t>(m_pushed));
         sqlite3_bind_int(count, 3, end == End::Push);
@@ -149,9 +149,9 @@ Committed SqliteQueue::commit(End end)
     if (m_pushed != 0)
         record(m_pushed, 0);
     m_db.commit();
-    Committed const committed { .stored = m_pushed,
-        .duplicates = m_duplicates,
-        .finished = !m_key.empty() && m_key_finished };
+    Committed const committed {
+        .stored = m_pushed, .duplicates = m_duplicates, .finished = !m_key.empty() && m_key_finished
+    };
     m_pushed = m_duplicates = 0;
     m_next_id.reset();
     if (committed.stored != 0)
@@ -162,8 +162,8 @@ Committed SqliteQueue::commit(End end)
 void SqliteQueue::rollback() noexcept
 {
     if (!m_key.empty() && !m_key_finished) // The items of the batch are added again.
-        m_key_added -= std::min(m_key_added,
-            m_pushed + m_duplicates + static_cast<std::uint64_t>(m_pending.count));
+        m_key_added -= std::min(
+            m_key_added, m_pushed + m_duplicates + static_cast<std::uint64_t>(m_pending.count));
     m_pending.count = 0;
     m_pending.ends.clear();
     m_pending.data.clear();

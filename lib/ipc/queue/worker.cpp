@@ -67,7 +67,7 @@ void Worker::start(Item const& item)
             .timeout = m_options.handler_timeout }),
         .renew_at = Clock::now() + m_options.lease / 2 }));
     auto& job = m_running.back()->job;
-    m_loop.add(job.exit_fd(), EPOLLIN, [](std::uint32_t) { }); // wait() looks at every job.
+    m_loop.add(job.exit_fd(), EPOLLIN, [](std::uint32_t) {}); // wait() looks at every job.
     m_loop.add(job.stderr_fd(), EPOLLIN, [this, &job](std::uint32_t) {
         if (!job.read_stderr())
             m_loop.remove(job.stderr_fd()); // Ended: it would stay readable.

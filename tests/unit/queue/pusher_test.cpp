@@ -70,8 +70,8 @@ using Log = std::vector<std::string>;
 
 }
 
-TEST_CASE("a batch begins with its first item and is committed at its item limit or a pause",
-    "[queue]")
+TEST_CASE(
+    "a batch begins with its first item and is committed at its item limit or a pause", "[queue]")
 {
     Recorder queue;
     Pusher pusher(queue, {}, {}, { .items = 2 });
@@ -103,8 +103,8 @@ TEST_CASE("a batch is committed once it holds its byte limit", "[queue]")
     CHECK(pusher.total().stored == 4);
 }
 
-TEST_CASE("under a key, the key is claimed at once and the push ends with a batch of its own",
-    "[queue]")
+TEST_CASE(
+    "under a key, the key is claimed at once and the push ends with a batch of its own", "[queue]")
 {
     Recorder queue;
     queue.duplicates = 1; // The first item was stored by an earlier push under the key.
@@ -116,8 +116,8 @@ TEST_CASE("under a key, the key is claimed at once and the push ends with a batc
     pusher.pause();
     pusher.finish();
     CHECK(queue.log
-        == Log { "begin k", "commit", "begin k", "add a", "add b", "commit", "begin k",
-            "commit push" });
+        == Log {
+            "begin k", "commit", "begin k", "add a", "add b", "commit", "begin k", "commit push" });
     CHECK(pusher.total().stored == 1);
     CHECK(pusher.total().duplicates == 1);
 }
@@ -130,8 +130,7 @@ TEST_CASE("a key whose push finished before is known before any input", "[queue]
     CHECK(pusher.finished());
 }
 
-TEST_CASE("a commit that fails leaves what was stored before, and the batch rolled back",
-    "[queue]")
+TEST_CASE("a commit that fails leaves what was stored before, and the batch rolled back", "[queue]")
 {
     Recorder queue;
     {
