@@ -175,7 +175,7 @@ void Worker::wait()
 Exit Worker::run()
 {
     while (taking() || !m_running.empty()) {
-        if (taking() && m_running.size() < m_options.jobs)
+        if (want_items())
             take();
         if (!taking() && m_running.empty())
             break;
