@@ -104,7 +104,8 @@ public:
     // throws Error(IoError). The destructor rolls back an uncommitted batch.
     // A commit that stored items wakes the queue's waiters. Under a key,
     // the first begin() claims it for this Queue: it throws Error(TempFail)
-    // while another push under the key runs.
+    // while another push under the key runs. Duplicates are counted by
+    // commit(), not add(): a remote store learns of them when it acknowledges.
     virtual void begin(Key const& key) = 0;
     virtual void add(std::string_view data, PushOptions const& options) = 0;
     virtual Committed commit(End end) = 0;
