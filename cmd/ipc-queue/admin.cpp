@@ -3,6 +3,7 @@
 
 #include "queue.hpp"
 
+#include "ipc/backend.hpp"
 #include "ipc/cli/options.hpp"
 #include "ipc/cli/run.hpp"
 #include "ipc/core/log.hpp"
@@ -10,7 +11,6 @@
 #include "ipc/framing/writer.hpp"
 #include "ipc/names/name.hpp"
 #include "ipc/queue/queue.hpp"
-#include "ipc/queue/sqlite_store.hpp"
 
 #include <CLI/CLI.hpp>
 #include <unistd.h>
@@ -31,7 +31,7 @@ struct AdminOptions {
 
 std::unique_ptr<ipc::queue::Queue> open_existing(std::string const& name)
 {
-    return ipc::queue::open_sqlite(ipc::parse_name(name, "queue"), ipc::queue::Missing::Fail);
+    return ipc::open_queue(ipc::parse_name(name, "queue"), ipc::queue::Missing::Fail);
 }
 
 ipc::Exit peek(AdminOptions const& options)
@@ -71,7 +71,7 @@ ipc::Exit dead(AdminOptions const& options)
 ipc::Exit list(AdminOptions const&)
 {
     ipc::framing::Writer out(STDOUT_FILENO, {});
-    for (auto const& name : ipc::queue::list_queues())
+    for (auto const& name : ipc::queue_names())
         out.write({ name, {}, 0 });
     out.flush();
     return ipc::Exit::Ok;
@@ -136,7 +136,7 @@ void add_admin(CLI::App& app)
         return ipc::Exit::Ok;
     }));
     add_name(add("rm", "delete queue NAME", [](AdminOptions const& given) {
-        ipc::queue::remove_queue(ipc::parse_name(given.name, "queue"));
+        ipc::remove_queue(ipc::parse_name(given.name, "queue"));
         return ipc::Exit::Ok;
     }));
 }

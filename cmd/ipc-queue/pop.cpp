@@ -4,11 +4,11 @@
 
 #include "queue.hpp"
 
+#include "ipc/backend.hpp"
 #include "ipc/cli/options.hpp"
 #include "ipc/cli/run.hpp"
 #include "ipc/names/name.hpp"
 #include "ipc/queue/popper.hpp"
-#include "ipc/queue/sqlite_store.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -30,7 +30,7 @@ ipc::Exit pop(PopOptions const& given)
 {
     auto options = given;
     auto const name = ipc::parse_name(options.name, "queue");
-    auto queue = ipc::queue::open_sqlite(name);
+    auto queue = ipc::open_queue(name);
     if (!options.all && !options.pop.limits.count)
         options.pop.limits.count = 1; // One item, as LPOP and BLPOP take.
     options.pop.lease = options.lease.value_or(ipc::queue::default_pop_lease);

@@ -2,13 +2,13 @@
 
 #include "queue.hpp"
 
+#include "ipc/backend.hpp"
 #include "ipc/cli/options.hpp"
 #include "ipc/cli/run.hpp"
 #include "ipc/core/log.hpp"
 #include "ipc/framing/reader.hpp"
 #include "ipc/names/name.hpp"
-#include "ipc/queue/sqlite_store.hpp"
-#include "ipc/queue/wakeup.hpp"
+#include "ipc/queue/pusher.hpp"
 
 #include <CLI/CLI.hpp>
 #include <unistd.h>
@@ -17,12 +17,6 @@ namespace queue_cmd {
 
 namespace {
 
-using namespace std::chrono_literals;
-
-// A batch from stdin is committed when input pauses, or at these sizes.
-constexpr std::uint64_t batch_items = 50'000;
-constexpr std::size_t batch_bytes = 16 << 20;
-constexpr ipc::Duration default_dedup_window = 24h;
 constexpr std::int64_t max_priority = 1'000'000'000;
 
 struct PushOptions {
@@ -37,133 +31,57 @@ struct PushOptions {
     bool verbose = false;
 };
 
-// Stores the items in batches, each committed when input pauses and at
-// batch_items or batch_bytes, so that no lock is held while input waits;
-// stored() says how many items a failure leaves stored.
-class Batches {
-public:
-    Batches(ipc::queue::Queue& queue, std::string const& name, ipc::queue::PushOptions options)
-        : m_queue(queue)
-        , m_name(name)
-        , m_options(options)
-    {
-    }
-
-    void add(std::string_view data)
-    {
-        if (!m_open) { // Begun with the first item, so no lock is held while input pauses.
-            m_queue.begin();
-            m_open = true;
-        }
-        m_queue.add(data, m_options);
-        ++m_pending;
-        m_pending_bytes += data.size();
-        if (m_pending >= batch_items || m_pending_bytes >= batch_bytes)
-            commit();
-    }
-
-    // Stores the batch begun, if any; with finish_key, marks the push under
-    // its key done with it.
-    void commit(bool finish_key = false)
-    {
-        if (finish_key && !m_open) {
-            m_queue.begin();
-            m_open = true;
-        }
-        if (!m_open)
-            return;
-        if (finish_key)
-            m_queue.finish_key();
-        m_queue.commit();
-        m_open = false;
-        ipc::queue::ring(m_name);
-        m_stored += m_pending;
-        m_pending = 0;
-        m_pending_bytes = 0;
-    }
-
-    std::uint64_t stored() const { return m_stored; }
-
-private:
-    ipc::queue::Queue& m_queue;
-    std::string const& m_name;
-    ipc::queue::PushOptions m_options;
-    bool m_open = false; // A batch is begun; the Queue rolls it back if it is never committed.
-    std::uint64_t m_pending = 0;
-    std::size_t m_pending_bytes = 0;
-    std::uint64_t m_stored = 0;
-};
-
-// Under --id: claims the key; false when a push under it finished already.
-// skip is then the count of items an earlier push under it stored before
-// it failed.
-bool claim(ipc::queue::Queue& queue, std::string const& name, PushOptions const& options,
-    std::uint64_t& skip)
+void add_all(ipc::queue::Pusher& pusher, PushOptions const& options)
 {
-    auto const key = ipc::printable(options.key);
-    auto const claim
-        = queue.claim_key(options.key, options.dedup_window.value_or(default_dedup_window));
-    switch (claim.status) {
-    case ipc::queue::KeyClaim::Status::Busy:
-        throw ipc::Error(ipc::Exit::TempFail,
-            fmt::format("{}: --id {}: another push with this key is running", name, key),
-            "try again once it has finished");
-    case ipc::queue::KeyClaim::Status::Done:
-        if (options.verbose)
-            ipc::warn("{}: --id {}: pushed before; nothing added", name, key);
-        return false;
-    case ipc::queue::KeyClaim::Status::Claimed:
-        break;
+    if (!options.items.empty()) {
+        for (auto const& data : options.items)
+            pusher.add(data);
+        return;
     }
-    skip = claim.stored;
-    if (skip != 0 && options.verbose)
-        ipc::warn("{}: --id {}: {} items were stored before; adding the rest", name, key, skip);
-    return true;
+    ipc::framing::Reader in(STDIN_FILENO, options.framing);
+    in.set_on_idle([&] {
+        pusher.pause(); // Input paused: store what we have before we wait.
+        return true;
+    });
+    while (auto message = in.next())
+        pusher.add(message->data);
 }
 
 ipc::Exit push(PushOptions const& options)
 {
     auto const name = ipc::parse_name(options.name, "queue");
-    auto queue = ipc::queue::open_sqlite(name, ipc::queue::Missing::Create, options.sync);
+    auto queue = ipc::open_queue(name, ipc::queue::Missing::Create, options.sync);
     bool const keyed = !options.key.empty();
-    std::uint64_t skip = 0; // Items stored by an earlier, failed push under the key.
-    if (keyed && !claim(*queue, name, options, skip))
-        return ipc::Exit::Ok;
-    Batches batches(*queue, name,
-        { .delay = options.delay.value_or(ipc::Duration {}), .priority = options.priority });
-    auto const add = [&](std::string_view data) {
-        if (skip > 0)
-            --skip;
-        else
-            batches.add(data);
+    auto const said = [&](std::string_view what) {
+        if (options.verbose)
+            ipc::warn("{}: --id {}: {}", name, ipc::printable(options.key), what);
     };
+    ipc::queue::Pusher pusher(*queue,
+        { .delay = options.delay.value_or(ipc::Duration {}), .priority = options.priority },
+        { options.key, options.dedup_window.value_or(ipc::queue::default_dedup_window) });
+    if (pusher.finished()) {
+        said("pushed before; nothing added");
+        return ipc::Exit::Ok;
+    }
     // The third catch site (STYLE section 6): a failure after some batches
     // were stored must say so, for they stay.
     try {
-        if (!options.items.empty()) {
-            for (auto const& data : options.items)
-                add(data);
-        } else {
-            ipc::framing::Reader in(STDIN_FILENO, options.framing);
-            in.set_on_idle([&] {
-                batches.commit(); // Input paused: store what we have before we wait.
-                return true;
-            });
-            while (auto message = in.next())
-                add(message->data);
-        }
-        batches.commit(keyed);
+        add_all(pusher, options);
+        pusher.finish();
     } catch (ipc::Error const& e) {
-        if (batches.stored() == 0)
+        auto const stored = pusher.total().stored;
+        if (stored == 0)
             throw;
         auto const hint = keyed
             ? fmt::format(
                 "run the same push with --id {} again to add the rest", ipc::printable(options.key))
             : std::string("a re-run stores them again; with --id KEY it would not");
         throw ipc::Error(e.exit(),
-            fmt::format("{}; {} items were stored before the error", e.what(), batches.stored()),
+            fmt::format("{}; {} items were stored before the error", e.what(), stored),
             e.hint().empty() ? hint : e.hint() + "; " + hint);
     }
+    if (auto const duplicates = pusher.total().duplicates; duplicates != 0)
+        said(fmt::format("{} items were stored before; adding the rest", duplicates));
     return ipc::Exit::Ok;
 }
 }

@@ -3,13 +3,13 @@
 
 #include "queue.hpp"
 
+#include "ipc/backend.hpp"
 #include "ipc/cli/run.hpp"
 #include "ipc/core/log.hpp"
 #include "ipc/core/parse.hpp"
 #include "ipc/framing/json_object.hpp"
 #include "ipc/framing/writer.hpp"
 #include "ipc/names/name.hpp"
-#include "ipc/queue/sqlite_store.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -60,7 +60,7 @@ ipc::Exit stat(StatOptions const& options)
 {
     std::vector<std::string> names;
     if (options.name.empty())
-        names = ipc::queue::list_queues();
+        names = ipc::queue_names();
     else
         names.push_back(ipc::parse_name(options.name, "queue"));
     ipc::framing::Writer out(STDOUT_FILENO, {});
@@ -74,7 +74,7 @@ ipc::Exit stat(StatOptions const& options)
         // that cannot be read must not hide the others. It is reported, and
         // the exit status is its error's.
         try {
-            auto const stats = ipc::queue::open_sqlite(name, ipc::queue::Missing::Fail)->stats();
+            auto const stats = ipc::open_queue(name, ipc::queue::Missing::Fail)->stats();
             out.write({ stat_line(name, stats, options.json), {}, 0 });
         } catch (ipc::Error const& e) {
             if (!options.name.empty())

@@ -3,10 +3,10 @@
 
 #include "queue.hpp"
 
+#include "ipc/backend.hpp"
 #include "ipc/cli/options.hpp"
 #include "ipc/cli/run.hpp"
 #include "ipc/names/name.hpp"
-#include "ipc/queue/sqlite_store.hpp"
 #include "ipc/queue/worker.hpp"
 
 #include <CLI/CLI.hpp>
@@ -30,7 +30,7 @@ ipc::Exit work(WorkOptions const& options)
     if (options.command.empty())
         ipc::cli::usage_error("work: CMD is required");
     auto const name = ipc::parse_name(options.name, "queue");
-    auto queue = ipc::queue::open_sqlite(name);
+    auto queue = ipc::open_queue(name);
     ipc::queue::Worker worker(*queue, name,
         { .command = options.command,
             .jobs = options.jobs.value_or(1),

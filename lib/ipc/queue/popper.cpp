@@ -21,7 +21,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t batch_items = 1000;
-// The slow timer behind the doorbell, in case a ring was missed.
+// The slow timer behind the waiter, in case a wake-up was missed.
 constexpr int fallback_ms = 5000;
 // How often to look whether the reader has taken more, while it has not
 // taken everything: from the first to the last, doubling in between.
@@ -72,8 +72,8 @@ Popper::Popper(Queue& queue, std::string name, PopOptions const& options)
     , m_out(m_own ? m_own.get() : options.output_fd, options.framing)
 {
     if (m_options.wait) {
-        m_bell.emplace(m_name); // Before the first look, so no push is missed.
-        m_loop.add(m_bell->fd(), 0, [this](std::uint32_t events) { m_bell_events = events; });
+        m_waiter = m_queue.waiter(); // Before the first look, so no push is missed.
+        m_loop.add(m_waiter->fd(), 0, [this](std::uint32_t events) { m_waiter_events = events; });
     }
     try {
         m_loop.add(output(), 0, [this](std::uint32_t events) { m_output_events = events; });
@@ -98,7 +98,7 @@ Exit Popper::run()
                 std::min<std::uint64_t>(m_stop.remaining(), batch_items), m_options.lease);
             if (!m_batch.empty())
                 write();
-            else if (!m_bell || !wait_for_items())
+            else if (!m_waiter || !wait_for_items())
                 break;
         }
         finish();
@@ -139,24 +139,24 @@ std::span<Item const> Popper::unwritten() const
 }
 
 // Waits for the signals, the output (writable when asked, and its reader
-// leaving) and, when asked, the doorbell, for up to timeout_ms (or until
-// --timeout, if sooner); true when the doorbell rang.
-bool Popper::wait_once(bool writable, bool bell, int timeout_ms)
+// leaving) and, when asked, the waiter, for up to timeout_ms (or until
+// --timeout, if sooner); true when the waiter woke.
+bool Popper::wait_once(bool writable, bool woken, int timeout_ms)
 {
     if (m_loop.contains(output()))
         m_loop.modify(output(), writable ? std::uint32_t { EPOLLOUT } : 0u);
-    if (m_bell)
-        m_loop.modify(m_bell->fd(), bell ? std::uint32_t { EPOLLIN } : 0u);
-    m_output_events = m_bell_events = 0;
+    if (m_waiter)
+        m_loop.modify(m_waiter->fd(), woken ? std::uint32_t { EPOLLIN } : 0u);
+    m_output_events = m_waiter_events = 0;
     std::optional<Deadline> deadline;
     if (int const ms = sooner(timeout_ms, m_stop.timeout_ms()); ms >= 0)
         deadline = Clock::now() + std::chrono::milliseconds(ms);
     m_loop.run_once(deadline);
     if (m_output_events & (EPOLLERR | EPOLLHUP))
         m_reader_gone = true;
-    if (m_bell_events)
-        m_bell->drain();
-    return m_bell_events != 0;
+    if (m_waiter_events)
+        m_waiter->rearm();
+    return m_waiter_events != 0;
 }
 
 // Milliseconds until the leases are due for renewal, or -1 with none held.
@@ -167,7 +167,7 @@ int Popper::renew_ms() const
     return std::min(ms_until(m_renew_at), fallback_ms);
 }
 
-// The queue is empty: waits for a ring, a due item or the fallback timer;
+// The queue is empty: waits for a wake-up, a due item or the fallback timer;
 // false for a signal, a limit or the reader leaving. Meanwhile it settles
 // and renews what was written and not taken yet.
 bool Popper::wait_for_items()

@@ -16,10 +16,10 @@
 #include "ipc/io/stop.hpp"
 #include "ipc/queue/ledger.hpp"
 #include "ipc/queue/queue.hpp"
-#include "ipc/queue/wakeup.hpp"
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -37,7 +37,7 @@ struct PopOptions {
 
 class Popper {
 public:
-    // Pops from queue, named name (validated) for wake-ups and messages.
+    // Pops from queue, named name for messages.
     // Takes over SIGINT and SIGTERM (io::Stop).
     Popper(Queue& queue, std::string name, PopOptions const& options);
     ~Popper();
@@ -65,7 +65,7 @@ private:
     void settle();
     void renew();
     void give_back() noexcept;
-    bool wait_once(bool writable, bool bell, int timeout_ms);
+    bool wait_once(bool writable, bool woken, int timeout_ms);
     int renew_ms() const;
     int output() const { return m_own ? m_own.get() : m_options.output_fd; }
 
@@ -73,9 +73,9 @@ private:
     std::string m_name;
     PopOptions m_options;
     Stop m_stop;
-    io::Loop m_loop; // The stop's signalfd, the output and the doorbell.
-    std::uint32_t m_output_events = 0, m_bell_events = 0; // Seen by the last wait.
-    std::optional<Doorbell> m_bell;
+    io::Loop m_loop; // The stop's signalfd, the output and the waiter.
+    std::uint32_t m_output_events = 0, m_waiter_events = 0; // Seen by the last wait.
+    std::unique_ptr<Waiter> m_waiter; // With wait.
     bool m_pipe = false; // The output is a pipe: taken = written - unread.
     io::Fd m_own; // A non-blocking description of the output pipe, if /proc gave one.
     framing::Writer m_out;

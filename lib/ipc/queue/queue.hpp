@@ -7,7 +7,9 @@
 #include "ipc/core/parse.hpp"
 #include "ipc/framing/json.hpp"
 
+#include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -54,21 +56,44 @@ enum class Sync { Normal, Full };
 // What opening a queue that does not exist does.
 enum class Missing { Create, Fail };
 
-// What claim_key() found.
-struct KeyClaim {
-    enum class Status {
-        Claimed, // Ours to push under.
-        Done, // A push under the key finished within its window.
-        Busy, // Another process's push under the key is running.
-    };
-    Status status = Status::Claimed;
-    // Claimed: the items that an earlier push under the key stored before
-    // it failed, to be skipped by this one.
-    std::uint64_t stored = 0;
+// How long a key of push --id is remembered.
+inline constexpr Duration default_dedup_window = std::chrono::hours(24);
+
+// The key of a push (push --id): the nth item added under a key, counted
+// over the batches of a push, is the nth item of every push under that key
+// within its window, and is stored once.
+struct Key {
+    std::string_view name; // Empty: no key.
+    Duration window = default_dedup_window;
+};
+
+// What a batch ends: just itself, or the push (under a key: the push is
+// done, and a later one under the key adds nothing).
+enum class End { Batch, Push };
+
+// What commit() did with the items added since begin().
+struct Committed {
+    std::uint64_t stored = 0; // Now in the queue.
+    std::uint64_t duplicates = 0; // Stored under the key before: left out.
+    // A push under the key finished before, so every item of this one is a
+    // duplicate. A store that learns about duplicates only item by item
+    // leaves it false.
+    bool finished = false;
 };
 
 // What release() does with an item: back in line, or onto the dead list.
 enum class Fate { Retry, Dead };
+
+// Wakes a consumer that waits for items: fd() (to watch in an io::Loop)
+// is readable after a push, as a hint only (look with Queue::lease()), and
+// rearm() consumes the wake-up. Made before the first look at the queue,
+// so that no push between the two is missed.
+class Waiter {
+public:
+    virtual ~Waiter() = default;
+    virtual int fd() const = 0;
+    virtual void rearm() noexcept = 0;
+};
 
 class Queue {
 public:
@@ -77,17 +102,17 @@ public:
     // Push in transactions: begin, add items, commit. Nothing is stored until
     // commit() returns; a failure (e.g. a full disk) rolls the batch back and
     // throws Error(IoError). The destructor rolls back an uncommitted batch.
-    virtual void begin() = 0;
+    // A commit that stored items wakes the queue's waiters. Under a key,
+    // the first begin() claims it for this Queue: it throws Error(TempFail)
+    // while another push under the key runs. Duplicates are counted by
+    // commit(), not add(): a remote store learns of them when it acknowledges.
+    virtual void begin(Key const& key) = 0;
     virtual void add(std::string_view data, PushOptions const& options) = 0;
-    virtual void commit() = 0;
+    virtual Committed commit(End end) = 0;
     virtual void rollback() noexcept = 0;
 
-    // A push under a key (push --id): claim_key(), outside a batch, records
-    // key for window and holds it for this process until the Queue is
-    // destroyed; each commit() then counts its items under the key, and
-    // finish_key(), inside the last batch, marks the push done.
-    virtual KeyClaim claim_key(std::string_view key, Duration window) = 0;
-    virtual void finish_key() = 0;
+    // Watches for pushes, to wait for items (see Waiter).
+    virtual std::unique_ptr<Waiter> waiter() = 0;
 
     // Leases up to max ready items, highest priority and oldest first, for
     // lease; each counts one attempt. Empty when none is ready. The items of

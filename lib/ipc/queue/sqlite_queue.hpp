@@ -51,12 +51,11 @@ public:
     SqliteQueue(std::string name, std::string path, Sync sync, Clock& clock);
     ~SqliteQueue() override = default;
 
-    void begin() override;
+    void begin(Key const& key) override;
     void add(std::string_view data, PushOptions const& options) override;
-    void commit() override;
+    Committed commit(End end) override;
     void rollback() noexcept override;
-    KeyClaim claim_key(std::string_view key, Duration window) override;
-    void finish_key() override;
+    std::unique_ptr<Waiter> waiter() override;
 
     std::vector<Item> lease(std::size_t max, Duration lease) override;
     std::uint64_t extend(std::span<Item const> items, Duration lease) override;
@@ -74,6 +73,7 @@ public:
 private:
     std::int64_t now_ns() { return m_clock.now_ns(); }
     void insert_pending();
+    void claim(Key const& key);
     template<typename Each> void scan_ready(std::int64_t now, Each each);
     template<typename Bind>
     std::uint64_t each_run(
@@ -85,17 +85,21 @@ private:
     Clock& m_clock;
     Database m_db; // Declared first: the statements are finalized before it closes.
     ChunkTable m_items, m_dead;
-    Statement m_next_get, m_next_put, m_key_get, m_key_put, m_key_sweep, m_key_count, m_key_done,
-        m_ready_above, m_ready_zero, m_ready_below, m_mark_leased, m_ack, m_extend, m_release,
-        m_bury, m_unbury, m_dead_list, m_undead, m_stats, m_rates, m_next_due, m_record, m_prune;
+    Statement m_next_get, m_next_put, m_key_get, m_key_put, m_key_sweep, m_key_count, m_ready_above,
+        m_ready_zero, m_ready_below, m_mark_leased, m_ack, m_extend, m_release, m_bury, m_unbury,
+        m_dead_list, m_undead, m_stats, m_rates, m_next_due, m_record, m_prune;
     // Items added but not inserted yet: one chunk being made, and the
     // options its items share.
     Chunk m_pending;
     PushOptions m_pending_options;
     std::optional<Id> m_next_id; // Within a push's transaction: the next item's id.
     std::uint64_t m_pushed = 0; // Items inserted by the transaction, for `activity`.
+    std::uint64_t m_duplicates = 0; // Items left out by the transaction.
     std::string m_key; // The key claimed, if any,
-    io::Fd m_key_lock; // and its lock (lock_key()).
+    io::Fd m_key_lock; // its lock (lock_key()),
+    std::uint64_t m_key_stored = 0; // the items earlier pushes under it stored,
+    bool m_key_finished = false; // whether one of them finished,
+    std::uint64_t m_key_added = 0; // and the items added under it so far.
 };
 
 }

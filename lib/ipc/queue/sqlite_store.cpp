@@ -9,6 +9,7 @@
 #include "ipc/names/name.hpp"
 #include "ipc/queue/sqlite_queue.hpp"
 #include "ipc/queue/sqlite_schema.hpp"
+#include "ipc/queue/wakeup.hpp"
 
 #include <fmt/format.h>
 
@@ -64,15 +65,22 @@ SqliteQueue::SqliteQueue(std::string name, std::string path, Sync sync, Clock& c
     transaction(m_db, [&] { open_schema(m_db); });
 }
 
-void SqliteQueue::begin()
+void SqliteQueue::begin(Key const& key)
 {
+    if (!key.name.empty() && key.name != m_key)
+        claim(key);
     m_next_id.reset(); // Other processes may have pushed since.
     m_pushed = 0;
+    m_duplicates = 0;
     m_db.begin();
 }
 
 void SqliteQueue::add(std::string_view data, PushOptions const& options)
 {
+    if (!m_key.empty() && (m_key_finished || m_key_added++ < m_key_stored)) {
+        ++m_duplicates; // Stored by an earlier push under the key.
+        return;
+    }
     if (m_pending.count > 0
         && (options.delay != m_pending_options.delay
             || options.priority != m_pending_options.priority
@@ -127,73 +135,84 @@ void SqliteQueue::record(std::uint64_t pushed, std::uint64_t done)
     m_db.step(prune);
 }
 
-void SqliteQueue::commit()
+Committed SqliteQueue::commit(End end)
 {
     insert_pending();
-    if (m_pushed != 0 && !m_key.empty()) {
-        auto* count
-            = m_db.prepare(m_key_count, "UPDATE keys SET stored = stored + ?2 WHERE key = ?1");
+    if (!m_key.empty() && (m_pushed != 0 || end == End::Push)) {
+        auto* count = m_db.prepare(
+            m_key_count, "UPDATE keys SET stored = stored + ?2, done = done OR ?3 WHERE key = ?1");
         bind_text(count, 1, m_key);
         sqlite3_bind_int64(count, 2, static_cast<std::int64_t>(m_pushed));
+        sqlite3_bind_int(count, 3, end == End::Push);
         m_db.step(count);
     }
     if (m_pushed != 0)
         record(m_pushed, 0);
-    m_pushed = 0;
     m_db.commit();
+    Committed const committed {
+        .stored = m_pushed, .duplicates = m_duplicates, .finished = !m_key.empty() && m_key_finished
+    };
+    m_pushed = m_duplicates = 0;
     m_next_id.reset();
+    if (committed.stored != 0)
+        ring(m_db.name());
+    return committed;
 }
 
 void SqliteQueue::rollback() noexcept
 {
+    if (!m_key.empty() && !m_key_finished) // The items of the batch are added again.
+        m_key_added -= std::min(
+            m_key_added, m_pushed + m_duplicates + static_cast<std::uint64_t>(m_pending.count));
     m_pending.count = 0;
     m_pending.ends.clear();
     m_pending.data.clear();
     m_next_id.reset();
-    m_pushed = 0;
+    m_pushed = m_duplicates = 0;
     m_db.rollback();
 }
 
-KeyClaim SqliteQueue::claim_key(std::string_view key, Duration window)
+std::unique_ptr<Waiter> SqliteQueue::waiter()
 {
-    auto lock = lock_key(m_db.path(), key);
+    return std::make_unique<Doorbell>(m_db.name());
+}
+
+// Claims key for this Queue, outside a transaction: records it for its
+// window, or finds what earlier pushes under it stored and whether one
+// finished; holds it until the Queue is destroyed.
+void SqliteQueue::claim(Key const& key)
+{
+    auto lock = lock_key(m_db.path(), key.name);
     if (!lock)
-        return { .status = KeyClaim::Status::Busy };
-    auto const claim = transaction(m_db, [&] {
+        throw Error(Exit::TempFail,
+            fmt::format("{}: --id {}: another push with this key is running", m_db.name(),
+                printable(key.name)),
+            "try again once it has finished");
+    transaction(m_db, [&] {
         auto const now = now_ns();
         // Old keys go first, so the table stays as small as the window.
         auto* sweep = m_db.prepare(m_key_sweep, "DELETE FROM keys WHERE expires <= ?1");
         sqlite3_bind_int64(sweep, 1, now);
         m_db.step(sweep);
         auto* get = m_db.prepare(m_key_get, "SELECT stored, done FROM keys WHERE key = ?1");
-        bind_text(get, 1, key);
+        bind_text(get, 1, key.name);
+        m_key_stored = 0;
+        m_key_finished = false;
         if (m_db.step(get) == SQLITE_ROW) {
-            KeyClaim found { .status = sqlite3_column_int64(get, 1) != 0
-                    ? KeyClaim::Status::Done
-                    : KeyClaim::Status::Claimed,
-                .stored = static_cast<std::uint64_t>(sqlite3_column_int64(get, 0)) };
+            m_key_stored = static_cast<std::uint64_t>(sqlite3_column_int64(get, 0));
+            m_key_finished = sqlite3_column_int64(get, 1) != 0;
             sqlite3_reset(get);
-            return found;
+            return;
         }
         auto* put = m_db.prepare(
             m_key_put, "INSERT INTO keys (key, expires, stored, done) VALUES (?1, ?2, 0, 0)");
-        bind_text(put, 1, key);
-        sqlite3_bind_int64(put, 2, now + nanoseconds(window));
+        bind_text(put, 1, key.name);
+        sqlite3_bind_int64(put, 2, now + nanoseconds(key.window));
         m_db.step(put);
-        return KeyClaim {};
     });
-    if (claim.status == KeyClaim::Status::Claimed) {
-        m_key = key;
-        m_key_lock = std::move(lock);
-    }
-    return claim;
-}
-
-void SqliteQueue::finish_key()
-{
-    auto* done = m_db.prepare(m_key_done, "UPDATE keys SET done = 1 WHERE key = ?1");
-    bind_text(done, 1, m_key);
-    m_db.step(done);
+    m_key = key.name;
+    m_key_lock = std::move(lock);
+    m_key_added = 0;
 }
 
 std::unique_ptr<Queue> open_sqlite(

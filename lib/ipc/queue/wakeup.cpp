@@ -38,7 +38,7 @@ Doorbell::~Doorbell()
     ::unlinkat(m_dir.get(), m_file.c_str(), 0);
 }
 
-void Doorbell::drain() noexcept
+void Doorbell::rearm() noexcept
 {
     while (true) {
         int const peer = ::accept4(m_socket.get(), nullptr, nullptr, SOCK_CLOEXEC);

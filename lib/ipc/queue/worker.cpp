@@ -1,5 +1,5 @@
 // The worker's loop: take items while handler slots are free, then wait on
-// the handlers' exits and stderr, the doorbell, signals and the timers
+// the handlers' exits and stderr, the queue's waiter, signals and the timers
 // (lease renewals, handler timeouts, the fallback for delayed items).
 
 #include "ipc/queue/worker.hpp"
@@ -13,7 +13,6 @@
 
 #include <algorithm>
 #include <cassert>
-#include <poll.h>
 #include <sys/wait.h>
 
 namespace ipc::queue {
@@ -43,9 +42,10 @@ Worker::Worker(Queue& queue, std::string name, WorkOptions options)
     : m_queue(queue)
     , m_name(std::move(name))
     , m_options(std::move(options))
-    , m_bell(m_name)
+    , m_waiter(m_queue.waiter()) // Before the first look, so no push is missed.
 {
     assert(!m_options.command.empty());
+    m_loop.add(m_waiter->fd(), EPOLLIN, [this](std::uint32_t) { m_waiter->rearm(); });
 }
 
 Worker::~Worker() = default;
@@ -66,6 +66,12 @@ void Worker::start(Item const& item)
             .stdout_fd = m_options.output_fd,
             .timeout = m_options.handler_timeout }),
         .renew_at = Clock::now() + m_options.lease / 2 }));
+    auto& job = m_running.back()->job;
+    m_loop.add(job.exit_fd(), EPOLLIN, [](std::uint32_t) {}); // wait() looks at every job.
+    m_loop.add(job.stderr_fd(), EPOLLIN, [this, &job](std::uint32_t) {
+        if (!job.read_stderr())
+            m_loop.remove(job.stderr_fd()); // Ended: it would stay readable.
+    });
 }
 
 void Worker::take()
@@ -132,50 +138,32 @@ void Worker::finish(Running& running, int status)
 
 void Worker::wait()
 {
-    std::vector<pollfd> fds { { m_stop.signal_fd(), POLLIN, 0 }, { m_bell.fd(), POLLIN, 0 } };
-    for (auto const& running : m_running) {
-        auto const& job = running->job;
-        fds.push_back({ job.exit_fd(), POLLIN, 0 });
-        fds.push_back({ job.stderr_open() ? job.stderr_fd() : -1, POLLIN, 0 });
-    }
-    int timeout = -1;
-    if (taking() && m_running.size() < m_options.jobs) {
-        timeout = fallback_ms;
-        if (auto const due = m_queue.next_due())
-            timeout = static_cast<int>(std::clamp<std::int64_t>(
-                std::chrono::ceil<std::chrono::milliseconds>(*due).count(), 0, fallback_ms));
-    } else {
-        fds[1].fd = -1; // Full: a ring would only spin us.
-    }
+    // Full, a wake-up would only spin us.
+    m_loop.modify(m_waiter->fd(), want_items() ? std::uint32_t { EPOLLIN } : 0u);
     auto const now = Clock::now();
-    auto const until = [&](Clock::time_point when) {
-        auto const ms = std::chrono::ceil<std::chrono::milliseconds>(when - now).count();
-        int const left = static_cast<int>(std::clamp<long long>(ms, 0, fallback_ms));
-        timeout = timeout < 0 ? left : std::min(timeout, left);
-    };
+    auto wake = now + std::chrono::milliseconds(fallback_ms);
+    if (want_items())
+        if (auto const due = m_queue.next_due())
+            wake = std::min(wake, now + std::chrono::ceil<std::chrono::milliseconds>(*due));
     for (auto const& running : m_running) {
-        until(running->renew_at);
+        wake = std::min(wake, running->renew_at);
         if (auto const deadline = running->job.deadline())
-            until(*deadline);
+            wake = std::min(wake, *deadline);
     }
-    ::poll(fds.data(), fds.size(), timeout);
-    if (fds[0].revents)
-        m_stop.check_signal();
-    if (fds[1].revents)
-        m_bell.drain();
-    for (std::size_t i = 0; i < m_running.size(); ++i) {
-        auto& running = *m_running[i];
-        if (fds[2 + 2 * i + 1].revents)
-            running.job.read_stderr();
-        if (Clock::now() >= running.renew_at) {
+    m_loop.run_once(wake);
+    for (auto const& running : m_running) {
+        if (Clock::now() >= running->renew_at) {
             // A handler that outlives half its lease keeps its item.
-            m_queue.extend(std::span(&running.item, 1), m_options.lease);
-            running.renew_at = Clock::now() + m_options.lease / 2;
+            m_queue.extend(std::span(&running->item, 1), m_options.lease);
+            running->renew_at = Clock::now() + m_options.lease / 2;
         }
-        running.job.check_deadline(Clock::now());
+        running->job.check_deadline(Clock::now());
     }
     for (auto it = m_running.begin(); it != m_running.end();) {
-        if (auto const status = (*it)->job.try_wait()) {
+        auto& job = (*it)->job;
+        if (auto const status = job.try_wait()) {
+            m_loop.remove(job.exit_fd());
+            m_loop.remove(job.stderr_fd());
             finish(**it, *status);
             it = m_running.erase(it);
         } else {
@@ -187,7 +175,7 @@ void Worker::wait()
 Exit Worker::run()
 {
     while (taking() || !m_running.empty()) {
-        if (taking() && m_running.size() < m_options.jobs)
+        if (want_items())
             take();
         if (!taking() && m_running.empty())
             break;

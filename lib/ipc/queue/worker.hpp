@@ -7,9 +7,9 @@
 
 #include "ipc/core/error.hpp"
 #include "ipc/core/parse.hpp"
+#include "ipc/io/loop.hpp"
 #include "ipc/io/stop.hpp"
 #include "ipc/queue/queue.hpp"
-#include "ipc/queue/wakeup.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -41,9 +41,8 @@ struct WorkOptions {
 
 class Worker {
 public:
-    // Works on queue, named name (validated) for the handlers' IPC_QUEUE,
-    // messages and wake-ups; options.command is not empty. Takes over
-    // SIGINT and SIGTERM (io::Stop).
+    // Works on queue, named name for the handlers' IPC_QUEUE and messages;
+    // options.command is not empty. Takes over SIGINT and SIGTERM (io::Stop).
     Worker(Queue& queue, std::string name, WorkOptions options);
     ~Worker();
 
@@ -64,12 +63,14 @@ private:
     void start(Item const& item);
     void finish(Running& running, int status);
     void wait();
+    bool want_items() const { return taking() && m_running.size() < m_options.jobs; }
 
     Queue& m_queue;
     std::string m_name;
     WorkOptions m_options;
-    Doorbell m_bell;
     Stop m_stop { {} }; // SIGINT and SIGTERM: stop taking, finish what runs.
+    io::Loop m_loop { m_stop }; // The waiter, and each handler's exit and stderr.
+    std::unique_ptr<Waiter> m_waiter;
     std::vector<std::unique_ptr<Running>> m_running;
     std::uint64_t m_taken = 0;
     bool m_drained = false;

@@ -5,6 +5,7 @@
 #include "ipc/backend.hpp"
 
 #include "ipc/core/error.hpp"
+#include "ipc/io/loop.hpp"
 
 #include "backend/backend.hpp"
 #include "support/items.hpp"
@@ -72,21 +73,69 @@ TEST_CASE("a dead item waits on the dead list with its error until retried", "[b
     CHECK(queue->purge() == 2);
 }
 
-TEST_CASE("a key claimed by a finished push is done; another key is not", "[backend][queue]")
+TEST_CASE("a push under a key stores each item once; other keys are apart", "[backend][queue]")
 {
-    using Status = ipc::queue::KeyClaim::Status;
+    ipc::test::Backend const backend(GENERATE(ipc::test::backends()));
+    auto const first = push(*ipc::open_queue("jobs"), { "a", "b" }, {}, "k");
+    CHECK(first.stored == 2);
+    CHECK(first.duplicates == 0);
+    auto const again = push(*ipc::open_queue("jobs"), { "a", "b" }, {}, "k");
+    CHECK(again.stored == 0);
+    CHECK(again.duplicates == 2);
+    CHECK(push(*ipc::open_queue("jobs"), { "a" }, {}, "other").stored == 1);
+    CHECK(push(*ipc::open_queue("jobs"), { "a" }).stored == 1); // No key: always stored.
+    CHECK(ipc::open_queue("jobs")->stats().ready == 4);
+}
+
+TEST_CASE("a push under a key that failed part-way is resumed where it stopped", "[backend][queue]")
+{
+    using ipc::queue::End;
     ipc::test::Backend const backend(GENERATE(ipc::test::backends()));
     {
-        auto queue = ipc::open_queue("jobs");
-        REQUIRE(queue->claim_key("k", 1h).status == Status::Claimed);
-        queue->begin();
-        queue->add("a", {});
-        queue->finish_key();
-        queue->commit();
-    }
-    CHECK(ipc::open_queue("jobs")->claim_key("k", 1h).status == Status::Done);
-    CHECK(ipc::open_queue("jobs")->claim_key("other", 1h).status == Status::Claimed);
-    CHECK(ipc::open_queue("jobs")->stats().ready == 1);
+        auto failed = ipc::open_queue("jobs");
+        failed->begin({ "k" });
+        failed->add("a", {});
+        auto const committed = failed->commit(End::Batch);
+        CHECK(committed.stored == 1);
+        failed->begin({ "k" });
+        failed->add("b", {});
+    } // Gone in the middle of its second batch.
+    auto queue = ipc::open_queue("jobs");
+    queue->begin({ "k" });
+    queue->add("a", {});
+    auto const first = queue->commit(End::Batch); // Across batches: the nth item is the nth.
+    CHECK(first.stored == 0);
+    CHECK(first.duplicates == 1);
+    queue->begin({ "k" });
+    queue->add("b", {});
+    queue->add("c", {});
+    auto const rest = queue->commit(End::Push);
+    CHECK(rest.stored == 2);
+    CHECK(rest.duplicates == 0);
+    CHECK(data_of(queue->peek(10)) == std::vector<std::string> { "a", "b", "c" });
+}
+
+TEST_CASE("a queue's waiter wakes an io::Loop after a push from another handle", "[backend][queue]")
+{
+    ipc::test::Backend const backend(GENERATE(ipc::test::backends()));
+    auto queue = ipc::open_queue("jobs");
+    auto const waiter = queue->waiter();
+    ipc::io::Loop loop;
+    int wakes = 0;
+    loop.add(waiter->fd(), EPOLLIN, [&](std::uint32_t) {
+        ++wakes;
+        waiter->rearm();
+    });
+    auto const soon = [] { return std::chrono::steady_clock::now() + 10s; };
+    loop.run_once(std::chrono::steady_clock::now());
+    CHECK(wakes == 0);
+    push(*ipc::open_queue("jobs"), { "a" });
+    CHECK(loop.run_until(soon(), [&] { return wakes > 0; }) == ipc::io::Loop::Result::Ready);
+    CHECK(data_of(queue->lease(10, 1min)) == std::vector<std::string> { "a" });
+    loop.run_once(std::chrono::steady_clock::now()); // Rearmed: quiet until the next push.
+    CHECK(wakes == 1);
+    push(*ipc::open_queue("jobs"), { "b" });
+    CHECK(loop.run_until(soon(), [&] { return wakes > 1; }) == ipc::io::Loop::Result::Ready);
 }
 
 TEST_CASE("queues are listed, and a missing one is unavailable", "[backend][queue]")

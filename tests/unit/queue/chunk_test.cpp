@@ -25,10 +25,10 @@ std::string ends_of(std::vector<std::uint32_t> const& offsets)
 void push_numbers(
     ipc::queue::Queue& queue, int first, int count, ipc::queue::PushOptions const& options = {})
 {
-    queue.begin();
+    queue.begin({});
     for (int i = first; i < first + count; ++i)
         queue.add(std::to_string(i), options);
-    queue.commit();
+    queue.commit(ipc::queue::End::Batch);
 }
 
 // The items' data must be "first" .. "first+count-1" and their ids consecutive.
@@ -181,12 +181,12 @@ TEST_CASE("items larger than a chunk's share go whole, each in its own", "[queue
     ipc::test::QueueDirs state;
     auto queue = state.open("jobs");
     std::string const big(ipc::queue::chunk_bytes + 10, 'x');
-    queue->begin();
+    queue->begin({});
     queue->add("small", {});
     queue->add(big, {});
     queue->add(big, {});
     queue->add("", {});
-    queue->commit();
+    queue->commit(ipc::queue::End::Batch);
     auto const items = queue->lease(10, 1min);
     REQUIRE(items.size() == 4);
     CHECK(items[0].data == "small");

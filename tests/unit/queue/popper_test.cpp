@@ -19,10 +19,10 @@ struct Fixture {
 
     Fixture()
     {
-        queue->begin();
+        queue->begin({});
         for (char const* item : { "1", "2", "3", "4", "5" })
             queue->add(item, {});
-        queue->commit();
+        queue->commit(ipc::queue::End::Batch);
     }
 
     std::vector<std::string> ready()
@@ -87,10 +87,10 @@ TEST_CASE("a write that fails half-way through a batch gives back the whole batc
 {
     Fixture fixture;
     IgnoreSigpipe ignore;
-    fixture.queue->begin();
+    fixture.queue->begin({});
     for (int i = 0; i < 995; ++i)
         fixture.queue->add(std::string(300, 'x'), {}); // 300 KB: written in several goes.
-    fixture.queue->commit();
+    fixture.queue->commit(ipc::queue::End::Batch);
     int ends[2];
     REQUIRE(::pipe2(ends, O_CLOEXEC) == 0);
     ::close(ends[0]); // The reader is gone before the first write.

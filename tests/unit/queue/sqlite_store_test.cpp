@@ -3,6 +3,7 @@
 #include "ipc/queue/lease.hpp"
 
 #include "ipc/core/error.hpp"
+#include "ipc/io/loop.hpp"
 #include "queue/state.hpp"
 #include "support/items.hpp"
 
@@ -17,6 +18,23 @@ using ipc::test::data_of;
 using ipc::test::push;
 
 using State = ipc::test::QueueDirs;
+
+namespace {
+
+// A push under key "k" (window 1h) that stored "a" and "b" in a first
+// batch, then failed in its second.
+void fail_push(State& state)
+{
+    auto failed = state.open("jobs");
+    failed->begin({ "k", 1h });
+    failed->add("a", {});
+    failed->add("b", {});
+    CHECK(failed->commit(ipc::queue::End::Batch).stored == 2);
+    failed->begin({ "k", 1h });
+    failed->add("c", {});
+} // Gone without End::Push, its second batch uncommitted.
+
+}
 
 TEST_CASE("a leased item is not leased again until it is acked or its lease runs out", "[queue]")
 {
@@ -45,7 +63,7 @@ TEST_CASE("an uncommitted batch leaves nothing behind", "[queue]")
     State state;
     {
         auto queue = state.open("jobs");
-        queue->begin();
+        queue->begin({});
         queue->add("lost", {});
     } // Destroyed without commit: rolled back.
     auto queue = state.open("jobs");
@@ -75,34 +93,76 @@ TEST_CASE("a delayed item waits, and next_due says until when", "[queue]")
     CHECK(data_of(queue->lease(1, 1min)) == std::vector<std::string> { "later" });
 }
 
-TEST_CASE("a key is claimed once within its window, and a push that failed is resumed", "[queue]")
+TEST_CASE("a push under a key stores each item once within its window, and a failed one "
+          "is resumed",
+    "[queue]")
 {
-    using Status = ipc::queue::KeyClaim::Status;
+    using ipc::queue::End;
     State state;
-    {
-        auto failed = state.open("jobs");
-        auto const claim = failed->claim_key("k", 1h);
-        CHECK(claim.status == Status::Claimed);
-        CHECK(claim.stored == 0);
-        push(*failed, { "a", "b" });
-        failed->begin();
-        failed->add("c", {});
-    } // Gone without finish_key(), its last batch uncommitted: a push that failed.
+    fail_push(state);
     auto queue = state.open("jobs");
-    auto const resumed = queue->claim_key("k", 1h);
-    CHECK(resumed.status == Status::Claimed);
+    queue->begin({ "k", 1h }); // Claims the key, which it holds after the batch.
+    queue->commit(End::Batch);
+    try {
+        state.open("jobs")->begin({ "k", 1h }); // Held by queue.
+        FAIL("claimed twice");
+    } catch (ipc::Error const& e) {
+        CHECK(e.exit() == ipc::Exit::TempFail);
+        CHECK(std::string(e.what()) == "jobs: --id k: another push with this key is running");
+    }
+    queue->begin({ "k", 1h });
+    for (auto const* item : { "a", "b", "c", "d" })
+        queue->add(item, {});
+    auto const resumed = queue->commit(End::Push);
     CHECK(resumed.stored == 2);
-    CHECK(state.open("jobs")->claim_key("k", 1h).status == Status::Busy); // Held by queue.
-    queue->begin();
-    queue->add("c", {});
-    queue->finish_key();
-    queue->commit();
+    CHECK(resumed.duplicates == 2);
+    CHECK_FALSE(resumed.finished);
     queue.reset();
-    CHECK(state.open("jobs")->claim_key("k", 1h).status == Status::Done);
-    state.clock.advance(1h); // Its window ran out: the key is forgotten.
-    auto const again = state.open("jobs")->claim_key("k", 1h);
-    CHECK(again.status == Status::Claimed);
+    CHECK(data_of(state.open("jobs")->peek(10)) == std::vector<std::string> { "a", "b", "c", "d" });
+
+    auto const again = push(*state.open("jobs"), { "e" }, {}, "k");
+    CHECK(again.finished); // Every item of a finished push's key is a duplicate.
     CHECK(again.stored == 0);
+    CHECK(again.duplicates == 1);
+    state.clock.advance(1h); // Its window ran out: the key is forgotten.
+    auto const later = push(*state.open("jobs"), { "e" }, {}, "k");
+    CHECK(later.stored == 1);
+    CHECK_FALSE(later.finished);
+}
+
+TEST_CASE("the items of a batch rolled back under a key count again in the next", "[queue]")
+{
+    using ipc::queue::End;
+    State state;
+    fail_push(state);
+    auto queue = state.open("jobs");
+    queue->begin({ "k", 1h });
+    queue->add("a", {});
+    queue->rollback();
+    queue->begin({ "k", 1h });
+    for (auto const* item : { "a", "b", "c" })
+        queue->add(item, {});
+    auto const committed = queue->commit(End::Push);
+    CHECK(committed.duplicates == 2);
+    CHECK(committed.stored == 1);
+    CHECK(data_of(queue->peek(10)) == std::vector<std::string> { "a", "b", "c" });
+}
+
+TEST_CASE("only a commit that stored items wakes the queue's waiters", "[queue]")
+{
+    State state;
+    auto queue = state.open("jobs");
+    auto const waiter = queue->waiter();
+    ipc::io::Loop loop;
+    bool woken = false;
+    loop.add(waiter->fd(), EPOLLIN, [&](std::uint32_t) { woken = true; });
+    queue->begin({});
+    queue->commit(ipc::queue::End::Batch);
+    loop.run_once(std::chrono::steady_clock::now());
+    CHECK_FALSE(woken);
+    push(*state.open("jobs"), { "a" });
+    loop.run_once(std::chrono::steady_clock::now() + 10s);
+    CHECK(woken);
 }
 
 TEST_CASE("released items retry after their back-off, dead ones wait for retry", "[queue]")

@@ -29,7 +29,7 @@ TEST_CASE("a ring wakes every waiter of that queue and no other", "[queue]")
         CHECK(readable(first.fd(), 1000));
         CHECK(readable(second.fd(), 1000));
         CHECK_FALSE(readable(other.fd(), 0));
-        first.drain();
+        first.rearm();
         CHECK_FALSE(readable(first.fd(), 0));
     }
     ipc::queue::ring("jobs"); // No waiters left: nothing to do, no error.

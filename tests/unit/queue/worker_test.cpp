@@ -2,14 +2,18 @@
 
 #include "ipc/queue/sqlite_store.hpp"
 #include "queue/state.hpp"
+#include "support/items.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <fcntl.h>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 #include <unistd.h>
 
 using namespace std::chrono_literals;
@@ -26,10 +30,10 @@ struct Fixture {
     explicit Fixture(std::vector<std::string> const& items)
     {
         REQUIRE(output_fd >= 0);
-        queue->begin();
+        queue->begin({});
         for (auto const& item : items)
             queue->add(item, {});
-        queue->commit();
+        queue->commit(ipc::queue::End::Batch);
     }
     ~Fixture() { ::close(output_fd); }
 
@@ -104,4 +108,27 @@ TEST_CASE("a handler past its timeout is killed and the attempt fails", "[queue]
     auto const dead = fixture.queue->dead(10);
     REQUIRE(dead.size() == 1);
     CHECK(dead[0].error == "timed out after 50ms");
+}
+
+TEST_CASE("a waiting worker is woken by a push, well before its fallback timer", "[queue]")
+{
+    Fixture fixture({});
+    std::thread producer([&] {
+        // The worker's waiter shows that it waits: its socket in the runtime directory.
+        auto const dir = fixture.dirs.temp / "run/queue/jobs";
+        auto const waiting = [&] {
+            std::error_code error;
+            std::filesystem::directory_iterator entries(dir, error);
+            return !error && entries != std::filesystem::directory_iterator();
+        };
+        for (int tries = 0; tries < 10'000 && !waiting(); ++tries)
+            std::this_thread::sleep_for(1ms);
+        ipc::test::push(*ipc::queue::open_sqlite("jobs"), { "late" });
+    });
+    auto const start = std::chrono::steady_clock::now();
+    auto const exit = fixture.work({ .command = { "cat" }, .count = 1 });
+    producer.join();
+    CHECK(exit == ipc::Exit::Ok);
+    CHECK(std::chrono::steady_clock::now() - start < 4s); // The fallback timer is 5s.
+    CHECK(fixture.written() == "late\n");
 }

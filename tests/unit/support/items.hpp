@@ -5,18 +5,19 @@
 #include "ipc/queue/queue.hpp"
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ipc::test {
 
-// Pushes items in one batch, committed.
-inline void push(queue::Queue& queue, std::vector<std::string> const& items,
-    queue::PushOptions const& options = {})
+// Pushes items in one batch, committed; under key, as a whole push.
+inline queue::Committed push(queue::Queue& queue, std::vector<std::string> const& items,
+    queue::PushOptions const& options = {}, std::string_view key = {})
 {
-    queue.begin();
+    queue.begin({ key });
     for (auto const& item : items)
         queue.add(item, options);
-    queue.commit();
+    return queue.commit(key.empty() ? queue::End::Batch : queue::End::Push);
 }
 
 inline std::vector<std::string> data_of(std::vector<queue::Item> const& items)
