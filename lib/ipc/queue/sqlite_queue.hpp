@@ -16,7 +16,7 @@
 //   sqlite_admin.cpp  dead items, retry, purge, stats
 
 #include "ipc/core/clock.hpp"
-#include "ipc/io/fd.hpp"
+#include "ipc/core/fd.hpp"
 #include "ipc/queue/chunk.hpp"
 #include "ipc/queue/queue.hpp"
 #include "ipc/queue/sqlite_chunks.hpp"
@@ -95,7 +95,7 @@ private:
     std::optional<Id> m_next_id; // Within a push's transaction: the next item's id.
     std::uint64_t m_pushed = 0; // Items inserted by the transaction, for `activity`.
     std::string m_key; // The key claimed, if any,
-    io::Fd m_key_lock; // and its lock (lock_key()).
+    Fd m_key_lock; // and its lock (lock_key()).
 };
 
 }

@@ -4,7 +4,7 @@
 // in runtime_dir()/queue/NAME/; after a commit, a producer connects to each
 // one (ring()), which makes the waiter's socket readable within microseconds.
 
-#include "ipc/io/fd.hpp"
+#include "ipc/core/fd.hpp"
 
 #include <string>
 
@@ -26,8 +26,8 @@ public:
     void drain() noexcept;
 
 private:
-    io::Fd m_dir;
-    io::Fd m_socket;
+    Fd m_dir;
+    Fd m_socket;
     std::string m_file;
 };
 

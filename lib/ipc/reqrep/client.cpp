@@ -5,9 +5,9 @@
 
 #include "ipc/reqrep/client.hpp"
 
+#include "ipc/core/sys.hpp"
 #include "ipc/io/socket.hpp"
 #include "ipc/io/stop.hpp"
-#include "ipc/io/sys.hpp"
 #include "ipc/names/name.hpp"
 #include "ipc/wire/encoder.hpp"
 

@@ -7,9 +7,9 @@
 #include "ipc/reqrep/pipe_handler.hpp"
 
 #include "ipc/core/log.hpp"
+#include "ipc/core/sys.hpp"
 #include "ipc/io/out_buffer.hpp"
 #include "ipc/io/socket.hpp"
-#include "ipc/io/sys.hpp"
 
 #include <csignal>
 #include <fcntl.h>

@@ -6,9 +6,9 @@
 #include "ipc/reqrep/server.hpp"
 
 #include "ipc/core/log.hpp"
+#include "ipc/core/sys.hpp"
 #include "ipc/io/out_buffer.hpp"
 #include "ipc/io/stop.hpp"
-#include "ipc/io/sys.hpp"
 #include "ipc/names/name.hpp"
 #include "ipc/wire/decoder.hpp"
 #include "ipc/wire/encoder.hpp"
@@ -34,7 +34,7 @@ constexpr int refresh_ms = 60 * 1000;
 }
 
 struct Server::Connection {
-    io::Fd fd;
+    Fd fd;
     io::Peer peer;
     bool tcp = false;
     std::uint64_t key = 0;
@@ -48,7 +48,7 @@ struct Server::Connection {
     bool dirty = false;
     bool waiting = false;
 
-    Connection(io::Fd socket, std::size_t max_body)
+    Connection(Fd socket, std::size_t max_body)
         : fd(std::move(socket))
         , decoder(max_body)
     {
@@ -84,8 +84,8 @@ void Server::write_ready_file() const
     auto const& path = m_options.ready_file;
     auto const temporary = path + ".tmp";
     {
-        io::Fd fd { sys::check(::open(temporary.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644),
+        Fd fd { sys::check(
+            ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644),
             "create", temporary) };
         if (!sys::write_all(fd.get(), m_listener.resolved() + "\n"))
             sys::check(-1, "write", temporary);
