@@ -2,8 +2,8 @@
 
 // Thin wrappers over system calls: same arguments, but failures become
 // SystemError naming the call and its object, so callers read top to bottom;
-// and the one place that retries EINTR and waits on a non-blocking fd
-// (poll), so that no caller writes those loops itself.
+// and the one place that retries EINTR and waits on a non-blocking fd, so
+// that no caller writes those loops itself.
 
 #include "ipc/core/error.hpp"
 
@@ -54,10 +54,10 @@ inline int check(int rc, std::string_view call, std::string_view object = {})
 }
 
 // Waits until fd is ready for events (POLLIN, POLLOUT) or has an error or a
-// hang-up (which the next read or write reports), for at most timeout_ms as
-// poll() counts it (-1: for ever, 0: only looks). EINTR is retried with the
-// time left. False when the time ran out first; true as well when poll()
-// itself fails, so that the caller's next call reports why.
+// hang-up (which the next read or write reports), for at most timeout_ms
+// (-1: for ever, 0: only looks). EINTR is retried with the time left. False
+// when the time ran out first; true as well when the wait itself fails, so
+// that the caller's next call reports why.
 bool wait_ready(int fd, short events, int timeout_ms = -1) noexcept;
 
 // One read(2), retried on EINTR; where a non-blocking fd (a stdin we share)
