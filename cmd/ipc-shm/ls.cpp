@@ -27,10 +27,7 @@ struct ListOptions {
 
 std::int64_t age_seconds(ipc::shm::Info const& info)
 {
-    auto const now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-        std::chrono::system_clock::now().time_since_epoch())
-                         .count();
-    return std::max<std::int64_t>(0, (now - info.mtime_ns) / 1'000'000'000);
+    return std::max<std::int64_t>(0, (ipc::now_ns() - info.mtime_ns) / 1'000'000'000);
 }
 
 std::string age_text(ipc::shm::Info const& info)

@@ -172,11 +172,10 @@ int Popper::renew_ms() const
 // and renews what was written and not taken yet.
 bool Popper::wait_for_items()
 {
-    int timeout = fallback_ms;
+    auto const now = Clock::now();
+    auto until = now + std::chrono::milliseconds(fallback_ms);
     if (auto const due = m_queue.next_due())
-        timeout = static_cast<int>(std::clamp<std::int64_t>(
-            std::chrono::ceil<std::chrono::milliseconds>(*due).count(), 0, fallback_ms));
-    auto const until = Clock::now() + std::chrono::milliseconds(timeout);
+        until = std::min(until, now + std::max(*due, Duration::zero()));
     for (int look = first_look_ms;; look = std::min(2 * look, last_look_ms)) {
         int wait = sooner(ms_until(until), m_stop.wait_ms());
         if (!m_ledger.empty())
