@@ -6,7 +6,7 @@
 #include "ipc/backend.hpp"
 #include "ipc/cli/run.hpp"
 #include "ipc/core/log.hpp"
-#include "ipc/core/parse.hpp"
+#include "ipc/core/time.hpp"
 #include "ipc/framing/json_object.hpp"
 #include "ipc/framing/writer.hpp"
 #include "ipc/names/name.hpp"
@@ -30,7 +30,7 @@ std::string age(std::optional<ipc::Duration> age)
 {
     if (!age)
         return "-";
-    return ipc::format_duration(std::chrono::floor<std::chrono::milliseconds>(*age));
+    return ipc::format_age(*age);
 }
 
 std::string stat_line(std::string const& name, ipc::queue::Stats const& stats, bool json)

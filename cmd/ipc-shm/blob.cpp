@@ -5,8 +5,8 @@
 
 #include "ipc/cli/options.hpp"
 #include "ipc/cli/run.hpp"
+#include "ipc/core/sys.hpp"
 #include "ipc/framing/writer.hpp"
-#include "ipc/io/sys.hpp"
 #include "ipc/names/name.hpp"
 #include "ipc/shm/board.hpp"
 #include "ipc/shm/catalogue.hpp"
@@ -38,7 +38,7 @@ ipc::Exit put(BlobOptions const& options)
         ipc::shm::put_object(store, name, STDIN_FILENO, "stdin", options.mode);
         return ipc::Exit::Ok;
     }
-    ipc::io::Fd in(::open(options.file.c_str(), O_RDONLY | O_CLOEXEC));
+    ipc::Fd in(::open(options.file.c_str(), O_RDONLY | O_CLOEXEC));
     if (!in)
         throw ipc::SystemError(ipc::Exit::IoError,
             fmt::format("{}: {}", ipc::printable(options.file), std::strerror(errno)), errno);

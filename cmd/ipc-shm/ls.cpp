@@ -4,6 +4,7 @@
 #include "shm.hpp"
 
 #include "ipc/cli/run.hpp"
+#include "ipc/core/time.hpp"
 #include "ipc/framing/json_object.hpp"
 #include "ipc/framing/writer.hpp"
 #include "ipc/shm/catalogue.hpp"
@@ -26,22 +27,12 @@ struct ListOptions {
 
 std::int64_t age_seconds(ipc::shm::Info const& info)
 {
-    auto const now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-        std::chrono::system_clock::now().time_since_epoch())
-                         .count();
-    return std::max<std::int64_t>(0, (now - info.mtime_ns) / 1'000'000'000);
+    return std::max<std::int64_t>(0, (ipc::now_ns() - info.mtime_ns) / 1'000'000'000);
 }
 
-// "42s", "7m", "3h", "12d": as much precision as a glance needs.
-std::string format_age(std::int64_t seconds)
+std::string age_text(ipc::shm::Info const& info)
 {
-    if (seconds < 120)
-        return fmt::format("{}s", seconds);
-    if (seconds < 2 * 3600)
-        return fmt::format("{}m", seconds / 60);
-    if (seconds < 2 * 86400)
-        return fmt::format("{}h", seconds / 3600);
-    return fmt::format("{}d", seconds / 86400);
+    return ipc::format_age(std::chrono::seconds(age_seconds(info)));
 }
 
 std::string_view kind_text(ipc::shm::Info const& info)
@@ -86,7 +77,7 @@ ipc::Exit list(ListOptions const& options)
         row("NAME", "SIZE", "KIND", "OWNER", "MODE", "AGE");
         for (auto const& info : infos)
             row(info.name, info.size, kind_text(info), ipc::shm::user_name(info.owner),
-                fmt::format("{:04o}", info.mode), format_age(age_seconds(info)));
+                fmt::format("{:04o}", info.mode), age_text(info));
     }
     out.flush();
     return ipc::Exit::Ok;
@@ -104,7 +95,7 @@ ipc::Exit stat(ListOptions const& options)
         out.write(text(fmt::format("name: {}\npath: {}\nkind: {}\nsize: {}\nowner: {}\nmode: "
                                    "{:04o}\nage: {}",
             info.name, store.path(name), kind_text(info), info.size,
-            ipc::shm::user_name(info.owner), info.mode, format_age(age_seconds(info)))));
+            ipc::shm::user_name(info.owner), info.mode, age_text(info))));
         if (!info.problem.empty())
             out.write(text(fmt::format("problem: {}", info.problem)));
     }

@@ -3,6 +3,7 @@
 // duration formats and parses back to exactly itself.
 
 #include "ipc/core/parse.hpp"
+#include "ipc/core/time.hpp"
 
 #include <cstdlib>
 #include <cstring>

@@ -4,7 +4,6 @@
 
 #include "ipc/core/parse.hpp"
 
-#include <fmt/format.h>
 #include <limits>
 
 namespace ipc {
@@ -50,35 +49,10 @@ std::optional<std::uint64_t> whole_number(std::string_view text, std::uint64_t l
     return decimal(digits, limit);
 }
 
-// A duration unit is scale * 10^exponent nanoseconds; the split lets a
-// fraction be converted exactly with small integers.
-struct Unit {
-    std::string_view suffix;
-    std::uint64_t scale;
-    std::size_t exponent;
-};
-
-constexpr Unit units[] = {
-    { "ns", 1, 0 },
-    { "us", 1, 3 },
-    { "ms", 1, 6 },
-    { "s", 1, 9 },
-    { "m", 6, 10 },
-    { "h", 36, 11 },
-};
-
-std::uint64_t nanoseconds(Unit const& unit)
-{
-    std::uint64_t value = unit.scale;
-    for (std::size_t i = 0; i < unit.exponent; ++i)
-        value *= 10;
-    return value;
-}
-
 // floor(0.DIGITS * unit), in nanoseconds, without rounding errors: the first
 // `exponent` digits scale exactly, the rest are multiplied by the small
 // scale right to left, keeping only the carry into the integer part.
-std::uint64_t fraction_nanoseconds(std::string_view digits, Unit const& unit)
+std::uint64_t fraction_nanoseconds(std::string_view digits, DurationUnit const& unit)
 {
     std::uint64_t leading = 0;
     for (std::size_t i = 0; i < unit.exponent; ++i)
@@ -89,21 +63,6 @@ std::uint64_t fraction_nanoseconds(std::string_view digits, Unit const& unit)
         carry = (static_cast<std::uint64_t>(digits[i - 1] - '0') * unit.scale + carry) / 10;
     return leading * unit.scale + carry;
 }
-
-// Renders value / unit with the fraction's trailing zeros removed: "1.5", "250".
-std::string decimal_fraction(std::uint64_t value, std::uint64_t unit, std::size_t width)
-{
-    auto const whole = value / unit;
-    auto fraction = value % unit;
-    if (fraction == 0)
-        return fmt::format("{}", whole);
-    while (fraction % 10 == 0) {
-        fraction /= 10;
-        --width;
-    }
-    return fmt::format("{}.{:0{}}", whole, fraction, width);
-}
-
 }
 
 std::optional<Duration> parse_duration(std::string_view text)
@@ -118,16 +77,16 @@ std::optional<Duration> parse_duration(std::string_view text)
         if (fraction_digits.empty())
             return std::nullopt;
     }
-    Unit const* unit = &units[3]; // A bare number means seconds.
+    DurationUnit const* unit = &duration_units[3]; // A bare number means seconds.
     if (!text.empty()) {
         unit = nullptr;
-        for (auto const& candidate : units)
+        for (auto const& candidate : duration_units)
             if (candidate.suffix == text)
                 unit = &candidate;
         if (!unit)
             return std::nullopt;
     }
-    auto const per_unit = nanoseconds(*unit);
+    auto const per_unit = unit->nanoseconds();
     auto const whole = decimal(whole_digits, max_signed / per_unit);
     if (!whole)
         return std::nullopt;
@@ -228,30 +187,4 @@ std::optional<mode_t> parse_mode(std::string_view text)
         return std::nullopt;
     return mode;
 }
-
-std::string format_duration(Duration duration)
-{
-    auto const count = duration.count();
-    // The magnitude as unsigned, so that the most negative value has one too.
-    auto const magnitude
-        = count < 0 ? 0 - static_cast<std::uint64_t>(count) : static_cast<std::uint64_t>(count);
-    auto const sign = count < 0 ? "-" : "";
-    if (magnitude == 0)
-        return "0s";
-    auto const hour = nanoseconds(units[5]);
-    auto const minute = nanoseconds(units[4]);
-    if (magnitude % hour == 0)
-        return fmt::format("{}{}h", sign, magnitude / hour);
-    if (magnitude % minute == 0)
-        return fmt::format("{}{}m", sign, magnitude / minute);
-    // The largest unit below a minute that keeps a whole part: "1.5s", "250ms".
-    for (int i = 3; i > 0; --i) {
-        auto const unit = nanoseconds(units[i]);
-        if (magnitude >= unit)
-            return fmt::format("{}{}{}", sign, decimal_fraction(magnitude, unit, units[i].exponent),
-                units[i].suffix);
-    }
-    return fmt::format("{}{}ns", sign, magnitude);
-}
-
 }

@@ -46,8 +46,4 @@ std::optional<std::size_t> parse_choice(
 
 // A file mode for new files: "0640" or "640", octal, at most 0777.
 std::optional<mode_t> parse_mode(std::string_view text);
-
-// "1.5s" style rendering of a duration for messages.
-std::string format_duration(Duration duration);
-
 }

@@ -1,4 +1,5 @@
-// RFC 3339 date-times to and from Unix nanoseconds (time.hpp). The calendar
+// Durations and ages as text, deadlines, the wall clock, and RFC 3339
+// date-times to and from Unix nanoseconds (time.hpp). The calendar
 // arithmetic is std::chrono's (C++20 civil dates); the parser reads
 // fixed-width fields against a small pattern instead of sscanf, which would
 // accept signs, spaces and short fields.
@@ -35,6 +36,62 @@ int ms_until(Deadline deadline)
 int ms_until(std::optional<Deadline> deadline)
 {
     return deadline ? ms_until(*deadline) : -1;
+}
+
+namespace {
+
+// Renders value / unit with the fraction's trailing zeros removed: "1.5", "250".
+std::string decimal_fraction(std::uint64_t value, std::uint64_t unit, std::size_t width)
+{
+    auto const whole = value / unit;
+    auto fraction = value % unit;
+    if (fraction == 0)
+        return fmt::format("{}", whole);
+    while (fraction % 10 == 0) {
+        fraction /= 10;
+        --width;
+    }
+    return fmt::format("{}.{:0{}}", whole, fraction, width);
+}
+
+}
+
+std::string format_duration(Duration duration)
+{
+    auto const count = duration.count();
+    // The magnitude as unsigned, so that the most negative value has one too.
+    auto const magnitude
+        = count < 0 ? 0 - static_cast<std::uint64_t>(count) : static_cast<std::uint64_t>(count);
+    auto const sign = count < 0 ? "-" : "";
+    if (magnitude == 0)
+        return "0s";
+    auto const hour = duration_units[5].nanoseconds();
+    auto const minute = duration_units[4].nanoseconds();
+    if (magnitude % hour == 0)
+        return fmt::format("{}{}h", sign, magnitude / hour);
+    if (magnitude % minute == 0)
+        return fmt::format("{}{}m", sign, magnitude / minute);
+    // The largest unit below a minute that keeps a whole part: "1.5s", "250ms".
+    for (int i = 3; i > 0; --i) {
+        auto const& unit = duration_units[i];
+        if (magnitude >= unit.nanoseconds())
+            return fmt::format("{}{}{}", sign,
+                decimal_fraction(magnitude, unit.nanoseconds(), unit.exponent), unit.suffix);
+    }
+    return fmt::format("{}{}ns", sign, magnitude);
+}
+
+std::string format_age(Duration age)
+{
+    auto const seconds
+        = std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::seconds>(age).count());
+    if (seconds < 2 * 60)
+        return fmt::format("{}s", seconds);
+    if (seconds < 2 * 3600)
+        return fmt::format("{}m", seconds / 60);
+    if (seconds < 2 * 86400)
+        return fmt::format("{}h", seconds / 3600);
+    return fmt::format("{}d", seconds / 86400);
 }
 
 namespace {

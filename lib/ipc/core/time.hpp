@@ -1,7 +1,8 @@
 #pragma once
 
-// Time: durations, deadlines and the milliseconds a wait has left, the wall
-// clock in nanoseconds, and RFC 3339 date-times for --json envelopes (pure).
+// Time: durations (their units, and how messages and listings show them),
+// deadlines and the milliseconds a wait has left, the wall clock in
+// nanoseconds, and RFC 3339 date-times for --json envelopes (pure).
 
 #include <chrono>
 #include <cstdint>
@@ -12,6 +13,42 @@
 namespace ipc {
 
 using Duration = std::chrono::nanoseconds;
+
+// The units of a duration as flags and messages write it. A unit is
+// scale * 10^exponent nanoseconds; the split lets a fraction be converted
+// exactly with small integers.
+struct DurationUnit {
+    std::string_view suffix;
+    std::uint64_t scale;
+    std::size_t exponent;
+
+    constexpr std::uint64_t nanoseconds() const
+    {
+        std::uint64_t value = scale;
+        for (std::size_t i = 0; i < exponent; ++i)
+            value *= 10;
+        return value;
+    }
+};
+
+inline constexpr DurationUnit duration_units[] = {
+    { "ns", 1, 0 },
+    { "us", 1, 3 },
+    { "ms", 1, 6 },
+    { "s", 1, 9 },
+    { "m", 6, 10 },
+    { "h", 36, 11 },
+};
+
+// A duration for messages, exactly, in the largest unit that keeps it short:
+// "1.5s", "250ms", "2m", "1h", "90s"; parse_duration reads it back.
+std::string format_duration(Duration duration);
+
+// An age for a listing, whole and at a glance, as ls and ps show time:
+// seconds under two minutes ("42s"), minutes under two hours ("7m"), hours
+// under two days ("3h"), then days ("12d"); rounded down. A negative age
+// (a clock set back) is "0s". JSON output gives exact numbers instead.
+std::string format_age(Duration age);
 
 // When a wait must end, on the monotonic clock.
 using Deadline = std::chrono::steady_clock::time_point;

@@ -1,6 +1,7 @@
 #include "ipc/framing/reader.hpp"
 
 #include "ipc/core/error.hpp"
+#include "ipc/core/sys.hpp"
 #include "ipc/framing/json.hpp"
 
 #include <fmt/format.h>
@@ -8,9 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <limits>
-#include <poll.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 namespace ipc::framing {
 
@@ -34,25 +33,18 @@ std::size_t line_limit(Options const& options)
 
 std::size_t read_input(int fd, char* into, std::size_t size)
 {
-    for (;;) {
-        auto const count = ::read(fd, into, size);
-        if (count >= 0)
-            return static_cast<std::size_t>(count);
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            pollfd entry { fd, POLLIN, 0 }; // Stdin may be non-blocking; we must not spin.
-            ::poll(&entry, 1, -1);
-        } else if (errno != EINTR) {
-            int const saved = errno;
-            throw SystemError(
-                Exit::IoError, fmt::format("read stdin: {}", std::strerror(saved)), saved);
-        }
+    auto const count = sys::read_some(fd, into, size);
+    if (count < 0) {
+        int const saved = errno;
+        throw SystemError(
+            Exit::IoError, fmt::format("read stdin: {}", std::strerror(saved)), saved);
     }
+    return static_cast<std::size_t>(count);
 }
 
 bool input_ready(int fd)
 {
-    pollfd entry { fd, POLLIN, 0 };
-    return ::poll(&entry, 1, 0) > 0;
+    return sys::wait_ready(fd, POLLIN, 0);
 }
 
 void refuse_too_long(std::uint64_t number, std::size_t max_size)
@@ -121,7 +113,7 @@ std::string_view Reader::next_run(std::size_t limit)
 }
 
 // Reads once; false at end of input. A read that may block is preceded by a
-// poll() for readiness, and on_idle runs when nothing is ready: that lets the
+// check for readiness, and on_idle runs when nothing is ready: that lets the
 // caller flush its batches. Every read asks for 64 KiB or more, so one poll
 // per read costs little per message (under 0.1 ns for 16-byte lines), and it
 // cannot be skipped safely: a full read proves nothing about the next one.

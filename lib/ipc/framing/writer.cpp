@@ -1,6 +1,7 @@
 #include "ipc/framing/writer.hpp"
 
 #include "ipc/core/error.hpp"
+#include "ipc/core/sys.hpp"
 
 #include <fmt/format.h>
 
@@ -9,19 +10,10 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
-#include <poll.h>
-#include <unistd.h>
 
 namespace ipc::framing {
 
 namespace {
-
-bool wait_writable(int fd)
-{
-    pollfd entry { fd, POLLOUT, 0 };
-    while (::poll(&entry, 1, -1) < 0 && errno == EINTR) { }
-    return true;
-}
 
 [[noreturn]] void throw_write_error(int error)
 {
@@ -121,21 +113,14 @@ void Writer::write_run(std::string_view run)
 
 int Writer::write_out(std::string_view bytes)
 {
-    int error = 0;
-    while (!bytes.empty() && !m_gave_up && error == 0) {
-        auto const count = ::write(m_fd, bytes.data(), bytes.size());
-        if (count >= 0) {
-            bytes.remove_prefix(static_cast<std::size_t>(count));
-            m_written += static_cast<std::uint64_t>(count);
-        } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            // We must not spin.
-            m_gave_up = !(m_on_blocked ? m_on_blocked() : wait_writable(m_fd));
-        } else if (errno != EINTR) {
-            error = errno;
-        }
+    sys::Written written;
+    if (!m_gave_up && !bytes.empty()) {
+        written = sys::write_out(m_fd, bytes, m_on_blocked);
+        m_gave_up = written.count < bytes.size() && written.error == 0;
     }
-    m_dropped += bytes.size();
-    return error;
+    m_written += written.count;
+    m_dropped += bytes.size() - written.count;
+    return written.error;
 }
 
 void Writer::flush()

@@ -9,7 +9,7 @@
 
 #include "ipc/io/child.hpp"
 
-#include "ipc/io/sys.hpp"
+#include "ipc/core/sys.hpp"
 
 #include <array>
 #include <csignal>

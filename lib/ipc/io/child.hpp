@@ -8,7 +8,7 @@
 // it, even when that thread's process is killed with SIGKILL. The destructor
 // kills the group and reaps it, so no child outlives us by accident.
 
-#include "ipc/io/fd.hpp"
+#include "ipc/core/fd.hpp"
 
 #include <optional>
 #include <string>

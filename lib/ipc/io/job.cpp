@@ -5,8 +5,8 @@
 #include "ipc/io/job.hpp"
 
 #include "ipc/core/limits.hpp"
+#include "ipc/core/sys.hpp"
 #include "ipc/io/socket.hpp"
-#include "ipc/io/sys.hpp"
 
 #include <csignal>
 #include <sys/mman.h>

@@ -3,8 +3,8 @@
 
 #include "ipc/io/loop.hpp"
 
+#include "ipc/core/sys.hpp"
 #include "ipc/io/stop.hpp"
-#include "ipc/io/sys.hpp"
 
 #include <algorithm>
 #include <cerrno>

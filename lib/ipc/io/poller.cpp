@@ -1,6 +1,6 @@
 #include "ipc/io/poller.hpp"
 
-#include "ipc/io/sys.hpp"
+#include "ipc/core/sys.hpp"
 
 namespace ipc::io {
 

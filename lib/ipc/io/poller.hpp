@@ -3,7 +3,7 @@
 // A small epoll wrapper: register fds with a tag, wait, and get back the ready
 // tags. Callers own the fds and dispatch on the tags themselves.
 
-#include "ipc/io/fd.hpp"
+#include "ipc/core/fd.hpp"
 
 #include <cstdint>
 #include <span>

@@ -1,7 +1,7 @@
 #include "ipc/io/socket.hpp"
 
 #include "ipc/core/log.hpp"
-#include "ipc/io/sys.hpp"
+#include "ipc/core/sys.hpp"
 
 #include <algorithm>
 #include <dirent.h>

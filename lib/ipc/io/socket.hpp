@@ -4,7 +4,7 @@
 // through /proc/self/fd/DIRFD/NAME, so a deep $IPC_DIR never hits the
 // 108-byte sun_path limit. Peers are checked with SO_PEERCRED.
 
-#include "ipc/io/fd.hpp"
+#include "ipc/core/fd.hpp"
 
 #include <cstdint>
 #include <optional>

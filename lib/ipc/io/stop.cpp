@@ -1,7 +1,7 @@
 #include "ipc/io/stop.hpp"
 
+#include "ipc/core/sys.hpp"
 #include "ipc/io/loop.hpp"
-#include "ipc/io/sys.hpp"
 
 #include <sys/signalfd.h>
 

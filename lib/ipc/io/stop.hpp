@@ -5,8 +5,8 @@
 // happens in a signal handler; exit() turns the reason into the exit status.
 
 #include "ipc/core/error.hpp"
+#include "ipc/core/fd.hpp"
 #include "ipc/core/parse.hpp"
-#include "ipc/io/fd.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -93,7 +93,7 @@ private:
     bool m_idled = false;
     bool m_output_closed = false;
     int m_output_fd = -1;
-    io::Fd m_signal_fd;
+    Fd m_signal_fd;
     sigset_t m_old_mask {};
 };
 

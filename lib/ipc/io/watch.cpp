@@ -1,6 +1,6 @@
 #include "ipc/io/watch.hpp"
 
-#include "ipc/io/sys.hpp"
+#include "ipc/core/sys.hpp"
 
 #include <array>
 #include <cstring>

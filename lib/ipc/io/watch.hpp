@@ -3,7 +3,7 @@
 // inotify on one directory: tells when entries appear (a subscriber
 // registered) without polling.
 
-#include "ipc/io/fd.hpp"
+#include "ipc/core/fd.hpp"
 
 #include <string>
 #include <vector>

@@ -33,7 +33,7 @@ struct Watching {
 
 struct LocalPublisher::Connection {
     Registration registration;
-    io::Fd fd;
+    Fd fd;
     SendBuffer buffer;
     std::uint64_t batch_serial = 0; // m_topic_serial of the open frame's topic.
     Tally* tally = nullptr;

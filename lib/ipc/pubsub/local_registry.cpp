@@ -1,7 +1,7 @@
 #include "ipc/pubsub/local_registry.hpp"
 
+#include "ipc/core/sys.hpp"
 #include "ipc/io/socket.hpp"
-#include "ipc/io/sys.hpp"
 #include "ipc/names/dirs.hpp"
 
 #include <fcntl.h>
@@ -52,7 +52,7 @@ std::optional<Registration> decode(std::string const& id, std::string_view text)
 
 std::string read_small_file(int dir_fd, std::string const& name)
 {
-    io::Fd fd { ::openat(dir_fd, name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW) };
+    Fd fd { ::openat(dir_fd, name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW) };
     if (!fd)
         return {};
     std::string text(max_registration_size, '\0');
@@ -103,14 +103,14 @@ void LocalRegistry::remove(std::string const& id) const noexcept
     ::unlinkat(m_dir.get(), (id + ".pat").c_str(), 0);
 }
 
-io::Fd LocalRegistry::add(Registration const& registration) const
+Fd LocalRegistry::add(Registration const& registration) const
 {
     auto const& id = registration.id;
     auto const text = encode(registration);
     auto const temporary = id + ".tmp";
     {
-        io::Fd fd { sys::check(::openat(m_dir.get(), temporary.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600),
+        Fd fd { sys::check(::openat(m_dir.get(), temporary.c_str(),
+                               O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600),
             "create", m_path + "/" + temporary) };
         if (!sys::write_all(fd.get(), text))
             sys::check(-1, "write", m_path + "/" + temporary);

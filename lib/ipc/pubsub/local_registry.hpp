@@ -6,7 +6,7 @@
 // renamed into place only once it listens, so a publisher never meets a
 // half-registered subscriber (and never mistakes one for a stale one).
 
-#include "ipc/io/fd.hpp"
+#include "ipc/core/fd.hpp"
 #include "ipc/names/pattern.hpp"
 
 #include <optional>
@@ -40,7 +40,7 @@ public:
 
     // Subscriber side: writes ID.pat, then binds and listens on ID.sock.
     // Returns the listening socket (non-blocking).
-    io::Fd add(Registration const& registration) const;
+    Fd add(Registration const& registration) const;
 
     // Keeps a registration's files fresh against /tmp cleaners. Returns false
     // when the socket file is gone (the caller re-adds the registration).
@@ -51,7 +51,7 @@ public:
 
 private:
     std::string m_path;
-    io::Fd m_dir;
+    Fd m_dir;
 };
 
 }

@@ -2,8 +2,8 @@
 
 #include "ipc/core/limits.hpp"
 #include "ipc/core/log.hpp"
+#include "ipc/core/sys.hpp"
 #include "ipc/io/socket.hpp"
-#include "ipc/io/sys.hpp"
 #include "ipc/names/name.hpp"
 #include "ipc/pubsub/retain.hpp"
 
@@ -24,7 +24,7 @@ constexpr auto refresh_interval = std::chrono::minutes(10);
 }
 
 struct LocalSubscriber::Connection {
-    io::Fd fd;
+    Fd fd;
     io::Peer peer;
     std::string buffer; // The last read; `input` is what is left of it to decode.
     std::string_view input;
@@ -34,7 +34,7 @@ struct LocalSubscriber::Connection {
     bool ready = false; // Queued in m_ready.
     bool hung_up = false;
 
-    Connection(io::Fd socket, io::Peer who, std::size_t max_body)
+    Connection(Fd socket, io::Peer who, std::size_t max_body)
         : fd(std::move(socket))
         , peer(who)
         , decoder(max_body)

@@ -37,7 +37,7 @@ private:
     SubscribeOptions m_options;
     LocalRegistry m_registry;
     Registration m_registration;
-    io::Fd m_listener;
+    Fd m_listener;
     io::Poller m_poller;
     std::vector<std::unique_ptr<Connection>> m_connections; // Index = poller tag - first_tag.
     std::deque<Connection*> m_ready; // Readable, in the order they became so.

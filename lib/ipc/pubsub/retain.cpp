@@ -1,8 +1,8 @@
 #include "ipc/pubsub/retain.hpp"
 
-#include "ipc/io/fd.hpp"
+#include "ipc/core/fd.hpp"
+#include "ipc/core/sys.hpp"
 #include "ipc/io/socket.hpp"
-#include "ipc/io/sys.hpp"
 #include "ipc/names/dirs.hpp"
 #include "ipc/names/name.hpp"
 
@@ -19,7 +19,7 @@ void store_retained(MessageView const& message)
     auto const path = fmt::format("{}/{}", dir, message.topic);
     auto const temporary = fmt::format("{}/.{}.{}", dir, message.topic, ::getpid());
     {
-        io::Fd fd { sys::check(
+        Fd fd { sys::check(
             ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600),
             "create", temporary) };
         if (!sys::write_all(fd.get(), message.data)) {
@@ -39,7 +39,7 @@ namespace {
 
 std::optional<Message> load_one(int dir_fd, std::string const& topic)
 {
-    io::Fd fd { ::openat(dir_fd, topic.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW) };
+    Fd fd { ::openat(dir_fd, topic.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW) };
     struct stat info { };
     if (!fd || ::fstat(fd.get(), &info) != 0 || !S_ISREG(info.st_mode))
         return std::nullopt;
@@ -63,7 +63,7 @@ std::vector<Message> load_retained(std::vector<Pattern> const& patterns)
 {
     std::vector<Message> messages;
     auto const path = runtime_dir(Create::No) + "/retain";
-    io::Fd dir_fd { ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW) };
+    Fd dir_fd { ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW) };
     if (!dir_fd)
         return messages; // Nothing was ever retained.
     DIR* dir = ::fdopendir(dir_fd.release());

@@ -38,10 +38,10 @@ bool is_pipe(int fd)
 // that pop can renew its leases while the pipe is full without making the
 // description it shares with other processes non-blocking. Invalid when
 // /proc cannot give one: pop then writes to fd as it is.
-io::Fd reopen_nonblocking(int fd)
+Fd reopen_nonblocking(int fd)
 {
     auto const path = fmt::format("/proc/self/fd/{}", fd);
-    return io::Fd { ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC) };
+    return Fd { ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC) };
 }
 
 // The bytes written to the pipe at fd that nobody has read yet.
@@ -68,7 +68,7 @@ Popper::Popper(Queue& queue, std::string name, PopOptions const& options)
     , m_stop(options.limits)
     , m_loop(m_stop)
     , m_pipe(is_pipe(options.output_fd))
-    , m_own(m_pipe ? reopen_nonblocking(options.output_fd) : io::Fd {})
+    , m_own(m_pipe ? reopen_nonblocking(options.output_fd) : Fd {})
     , m_out(m_own ? m_own.get() : options.output_fd, options.framing)
 {
     if (m_options.wait) {
@@ -172,11 +172,10 @@ int Popper::renew_ms() const
 // and renews what was written and not taken yet.
 bool Popper::wait_for_items()
 {
-    int timeout = fallback_ms;
+    auto const now = Clock::now();
+    auto until = now + std::chrono::milliseconds(fallback_ms);
     if (auto const due = m_queue.next_due())
-        timeout = static_cast<int>(std::clamp<std::int64_t>(
-            std::chrono::ceil<std::chrono::milliseconds>(*due).count(), 0, fallback_ms));
-    auto const until = Clock::now() + std::chrono::milliseconds(timeout);
+        until = std::min(until, now + std::max(*due, Duration::zero()));
     for (int look = first_look_ms;; look = std::min(2 * look, last_look_ms)) {
         int wait = sooner(ms_until(until), m_stop.wait_ms());
         if (!m_ledger.empty())

@@ -9,9 +9,9 @@
 // taken what it read: for those items delivery is at most once.
 
 #include "ipc/core/error.hpp"
+#include "ipc/core/fd.hpp"
 #include "ipc/framing/options.hpp"
 #include "ipc/framing/writer.hpp"
-#include "ipc/io/fd.hpp"
 #include "ipc/io/loop.hpp"
 #include "ipc/io/stop.hpp"
 #include "ipc/queue/ledger.hpp"
@@ -77,7 +77,7 @@ private:
     std::uint32_t m_output_events = 0, m_waiter_events = 0; // Seen by the last wait.
     std::unique_ptr<Waiter> m_waiter; // With wait.
     bool m_pipe = false; // The output is a pipe: taken = written - unread.
-    io::Fd m_own; // A non-blocking description of the output pipe, if /proc gave one.
+    Fd m_own; // A non-blocking description of the output pipe, if /proc gave one.
     framing::Writer m_out;
     Ledger m_ledger; // Written, not taken yet.
     std::vector<Item> m_batch; // Leased, being written: those from m_written on

@@ -16,7 +16,7 @@
 //   sqlite_admin.cpp  dead items, retry, purge, stats
 
 #include "ipc/core/clock.hpp"
-#include "ipc/io/fd.hpp"
+#include "ipc/core/fd.hpp"
 #include "ipc/queue/chunk.hpp"
 #include "ipc/queue/queue.hpp"
 #include "ipc/queue/sqlite_chunks.hpp"
@@ -96,7 +96,7 @@ private:
     std::uint64_t m_pushed = 0; // Items inserted by the transaction, for `activity`.
     std::uint64_t m_duplicates = 0; // Items left out by the transaction.
     std::string m_key; // The key claimed, if any,
-    io::Fd m_key_lock; // its lock (lock_key()),
+    Fd m_key_lock; // its lock (lock_key()),
     std::uint64_t m_key_stored = 0; // the items earlier pushes under it stored,
     bool m_key_finished = false; // whether one of them finished,
     std::uint64_t m_key_added = 0; // and the items added under it so far.

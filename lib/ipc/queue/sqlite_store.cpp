@@ -4,7 +4,7 @@
 #include "ipc/queue/sqlite_store.hpp"
 
 #include "ipc/core/error.hpp"
-#include "ipc/io/sys.hpp"
+#include "ipc/core/sys.hpp"
 #include "ipc/names/dirs.hpp"
 #include "ipc/names/name.hpp"
 #include "ipc/queue/sqlite_queue.hpp"
@@ -29,13 +29,12 @@ namespace {
 // process ends however it ends, on one byte of the database file far past
 // those SQLite locks, chosen by the key's FNV-1a hash. Returns no fd when
 // another process holds it.
-io::Fd lock_key(std::string const& path, std::string_view key)
+Fd lock_key(std::string const& path, std::string_view key)
 {
     std::uint64_t hash = 0xcbf2'9ce4'8422'2325;
     for (char const byte : key)
         hash = (hash ^ static_cast<unsigned char>(byte)) * 0x100'0000'01b3;
-    io::Fd fd { static_cast<int>(
-        sys::check(::open(path.c_str(), O_RDWR | O_CLOEXEC), "open", path)) };
+    Fd fd { static_cast<int>(sys::check(::open(path.c_str(), O_RDWR | O_CLOEXEC), "open", path)) };
     struct flock lock { };
     lock.l_type = F_WRLCK;
     lock.l_whence = SEEK_SET;

@@ -1,7 +1,7 @@
 #include "ipc/queue/wakeup.hpp"
 
+#include "ipc/core/sys.hpp"
 #include "ipc/io/socket.hpp"
-#include "ipc/io/sys.hpp"
 #include "ipc/names/dirs.hpp"
 
 #include <fmt/format.h>
@@ -55,7 +55,7 @@ void ring(std::string const& name) noexcept
 {
     try {
         auto const dir = bell_dir(name, Create::No);
-        io::Fd dir_fd { ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC) };
+        Fd dir_fd { ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC) };
         if (!dir_fd)
             return; // Nobody ever waited.
         for (auto const& id : io::registered_ids(dir_fd.get(), dir)) {

@@ -5,7 +5,7 @@
 // producer connects to each one (ring()), which makes the waiter's socket
 // readable within microseconds.
 
-#include "ipc/io/fd.hpp"
+#include "ipc/core/fd.hpp"
 #include "ipc/queue/queue.hpp"
 
 #include <string>
@@ -28,8 +28,8 @@ public:
     void rearm() noexcept override;
 
 private:
-    io::Fd m_dir;
-    io::Fd m_socket;
+    Fd m_dir;
+    Fd m_socket;
     std::string m_file;
 };
 

@@ -3,10 +3,10 @@
 
 #include "ipc/reqrep/connect.hpp"
 
+#include "ipc/core/sys.hpp"
 #include "ipc/io/loop.hpp"
 #include "ipc/io/socket.hpp"
 #include "ipc/io/stop.hpp"
-#include "ipc/io/sys.hpp"
 #include "ipc/io/watch.hpp"
 #include "ipc/reqrep/registry.hpp"
 
@@ -41,7 +41,7 @@ std::optional<Connected> try_connect_path(std::string const& path)
 {
     auto const slash = path.rfind('/');
     auto const dir = slash == std::string::npos ? std::string(".") : path.substr(0, slash + 1);
-    io::Fd dir_fd { ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC) };
+    Fd dir_fd { ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC) };
     if (!dir_fd)
         return std::nullopt;
     int error = 0;

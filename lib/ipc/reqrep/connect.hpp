@@ -4,8 +4,8 @@
 // servers registered under svc/NAME, chosen at random; stale sockets found on
 // the way are removed.
 
+#include "ipc/core/fd.hpp"
 #include "ipc/core/parse.hpp"
-#include "ipc/io/fd.hpp"
 #include "ipc/names/address.hpp"
 
 #include <optional>
@@ -18,7 +18,7 @@ class Stop;
 namespace ipc::reqrep {
 
 struct Connected {
-    io::Fd fd; // Blocking, close-on-exec.
+    Fd fd; // Blocking, close-on-exec.
     std::string server; // Which server, for a NAME its registry id; else empty.
 };
 

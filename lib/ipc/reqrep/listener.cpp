@@ -3,8 +3,8 @@
 
 #include "ipc/reqrep/listener.hpp"
 
+#include "ipc/core/sys.hpp"
 #include "ipc/io/socket.hpp"
-#include "ipc/io/sys.hpp"
 #include "ipc/names/name.hpp"
 
 #include <fcntl.h>
@@ -25,12 +25,12 @@ std::string new_id()
 
 // Binds path, replacing a socket nobody listens on; refuses a live one and
 // anything that is not a socket.
-io::Fd listen_path(std::string const& path)
+Fd listen_path(std::string const& path)
 {
     auto const slash = path.rfind('/');
     auto const dir = slash == std::string::npos ? std::string(".") : path.substr(0, slash + 1);
     auto const base = path.substr(slash == std::string::npos ? 0 : slash + 1);
-    io::Fd dir_fd { sys::check(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC), "open", dir) };
+    Fd dir_fd { sys::check(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC), "open", dir) };
     struct stat status { };
     if (::fstatat(dir_fd.get(), base.c_str(), &status, AT_SYMLINK_NOFOLLOW) == 0) {
         if (!S_ISSOCK(status.st_mode))

@@ -5,7 +5,7 @@
 // that path (replacing a stale socket, never a live one), tcp://HOST:PORT
 // binds HOST or 127.0.0.1. The destructor removes the socket file.
 
-#include "ipc/io/fd.hpp"
+#include "ipc/core/fd.hpp"
 #include "ipc/names/address.hpp"
 #include "ipc/reqrep/registry.hpp"
 
@@ -42,7 +42,7 @@ private:
     Address m_address;
     std::optional<Registry> m_registry;
     std::string m_id;
-    io::Fd m_fd;
+    Fd m_fd;
     std::string m_resolved;
     std::chrono::steady_clock::time_point m_next_refresh;
 };

@@ -6,9 +6,9 @@
 #include "ipc/reqrep/local_client.hpp"
 
 #include "ipc/core/parse.hpp"
+#include "ipc/core/sys.hpp"
 #include "ipc/io/socket.hpp"
 #include "ipc/io/stop.hpp"
-#include "ipc/io/sys.hpp"
 #include "ipc/names/name.hpp"
 #include "ipc/wire/encoder.hpp"
 

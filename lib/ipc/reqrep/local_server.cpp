@@ -7,8 +7,8 @@
 #include "ipc/reqrep/local_server.hpp"
 
 #include "ipc/core/log.hpp"
+#include "ipc/core/sys.hpp"
 #include "ipc/io/stop.hpp"
-#include "ipc/io/sys.hpp"
 #include "ipc/names/name.hpp"
 #include "ipc/wire/decoder.hpp"
 #include "ipc/wire/encoder.hpp"
@@ -28,7 +28,7 @@ constexpr auto refresh_interval = std::chrono::minutes(1);
 }
 
 struct LocalServer::Connection {
-    io::Fd fd;
+    Fd fd;
     io::Peer peer;
     bool tcp = false;
     std::uint64_t key = 0;
@@ -41,7 +41,7 @@ struct LocalServer::Connection {
     bool dirty = false;
     bool waiting = false;
 
-    Connection(io::Fd socket, std::size_t max_body)
+    Connection(Fd socket, std::size_t max_body)
         : fd(std::move(socket))
         , decoder(max_body)
     {

@@ -8,10 +8,10 @@
 
 #include "ipc/core/log.hpp"
 #include "ipc/core/parse.hpp"
+#include "ipc/core/sys.hpp"
 #include "ipc/io/loop.hpp"
 #include "ipc/io/out_buffer.hpp"
 #include "ipc/io/socket.hpp"
-#include "ipc/io/sys.hpp"
 
 #include <csignal>
 #include <fcntl.h>

@@ -3,8 +3,8 @@
 
 #include "ipc/reqrep/registry.hpp"
 
+#include "ipc/core/sys.hpp"
 #include "ipc/io/socket.hpp"
-#include "ipc/io/sys.hpp"
 #include "ipc/names/dirs.hpp"
 
 #include <algorithm>
@@ -47,7 +47,7 @@ std::vector<std::string> Registry::list() const
     return ids;
 }
 
-io::Fd Registry::add(std::string const& id) const
+Fd Registry::add(std::string const& id) const
 {
     return io::listen_unix_registered(m_dir.get(), id, m_path);
 }

@@ -5,7 +5,7 @@
 // never meets a half-ready server. A socket that refuses connection belongs
 // to a server that died; clients remove it.
 
-#include "ipc/io/fd.hpp"
+#include "ipc/core/fd.hpp"
 
 #include <optional>
 #include <string>
@@ -27,7 +27,7 @@ public:
     std::vector<std::string> list() const;
 
     // Server side: binds and listens on ID.sock (non-blocking).
-    io::Fd add(std::string const& id) const;
+    Fd add(std::string const& id) const;
     // Removes ID.sock (a stale one, or our own on exit).
     void remove(std::string const& id) const noexcept;
     // Keeps ID.sock fresh against /tmp cleaners; false when it is gone.
@@ -35,7 +35,7 @@ public:
 
 private:
     std::string m_path;
-    io::Fd m_dir;
+    Fd m_dir;
 };
 
 }

@@ -2,8 +2,8 @@
 
 #include "ipc/reqrep/server.hpp"
 
-#include "ipc/io/fd.hpp"
-#include "ipc/io/sys.hpp"
+#include "ipc/core/fd.hpp"
+#include "ipc/core/sys.hpp"
 
 #include <cstdio>
 #include <fcntl.h>
@@ -14,7 +14,7 @@ void write_ready_file(std::string const& path, std::string const& address)
 {
     auto const temporary = path + ".tmp";
     {
-        io::Fd fd { sys::check(
+        Fd fd { sys::check(
             ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644),
             "create", temporary) };
         if (!sys::write_all(fd.get(), address + "\n"))

@@ -5,7 +5,7 @@
 
 #include "ipc/shm/board.hpp"
 
-#include "ipc/io/sys.hpp"
+#include "ipc/core/sys.hpp"
 #include "ipc/names/name.hpp"
 #include "ipc/shm/draft.hpp"
 #include "ipc/shm/futex.hpp"

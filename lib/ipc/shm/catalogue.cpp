@@ -3,7 +3,7 @@
 
 #include "ipc/shm/catalogue.hpp"
 
-#include "ipc/io/sys.hpp"
+#include "ipc/core/sys.hpp"
 #include "ipc/names/name.hpp"
 #include "ipc/shm/probe.hpp"
 

@@ -4,7 +4,7 @@
 
 #include "ipc/shm/draft.hpp"
 
-#include "ipc/io/sys.hpp"
+#include "ipc/core/sys.hpp"
 #include "ipc/shm/process.hpp"
 
 #include <fmt/format.h>

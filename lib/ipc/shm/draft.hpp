@@ -4,7 +4,7 @@
 // which is never a valid name) and then moved into place whole, so that no
 // opener ever sees it half made.
 
-#include "ipc/io/fd.hpp"
+#include "ipc/core/fd.hpp"
 #include "ipc/shm/segment.hpp"
 
 #include <string>
@@ -33,7 +33,7 @@ public:
 private:
     std::string m_temp;
     std::string m_final;
-    io::Fd m_fd;
+    Fd m_fd;
     bool m_committed = false;
 };
 

@@ -1,7 +1,7 @@
 #include "ipc/shm/interrupter.hpp"
 
+#include "ipc/core/sys.hpp"
 #include "ipc/io/loop.hpp"
-#include "ipc/io/sys.hpp"
 
 #include <cerrno>
 #include <sys/eventfd.h>

@@ -5,7 +5,7 @@
 // Stop's signalfd and stdout and, once one fires, calls wake() again and again
 // until the waiting loop acknowledges it has seen fired().
 
-#include "ipc/io/fd.hpp"
+#include "ipc/core/fd.hpp"
 #include "ipc/io/stop.hpp"
 
 #include <atomic>
@@ -36,7 +36,7 @@ private:
     bool wait_for_either(Stop const& stop);
 
     std::function<void()> m_wake;
-    io::Fd m_quit; // Readable once the waiting is over.
+    Fd m_quit; // Readable once the waiting is over.
     std::atomic<bool> m_fired { false };
     std::atomic<bool> m_acknowledged { false };
     std::thread m_thread;

@@ -3,7 +3,7 @@
 
 #include "ipc/shm/mapping.hpp"
 
-#include "ipc/io/sys.hpp"
+#include "ipc/core/sys.hpp"
 
 #include <sys/mman.h>
 #include <utility>

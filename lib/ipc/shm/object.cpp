@@ -1,6 +1,6 @@
 #include "ipc/shm/object.hpp"
 
-#include "ipc/io/sys.hpp"
+#include "ipc/core/sys.hpp"
 #include "ipc/names/name.hpp"
 #include "ipc/shm/draft.hpp"
 

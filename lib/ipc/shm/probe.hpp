@@ -5,7 +5,7 @@
 // segment and ls and stat judge it alike. Internal to the shm module.
 
 #include "ipc/core/error.hpp"
-#include "ipc/io/fd.hpp"
+#include "ipc/core/fd.hpp"
 #include "ipc/shm/segment.hpp"
 
 #include <optional>
@@ -19,7 +19,7 @@ namespace ipc::shm {
 // alone (another owner, other names): refused even though its content might
 // be fine.
 struct Probe {
-    io::Fd fd;
+    Fd fd;
     struct stat st { };
     Header header {};
     std::optional<std::string> problem;

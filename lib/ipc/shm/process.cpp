@@ -1,6 +1,6 @@
 #include "ipc/shm/process.hpp"
 
-#include "ipc/io/fd.hpp"
+#include "ipc/core/fd.hpp"
 
 #include <cerrno>
 #include <charconv>
@@ -26,7 +26,7 @@ bool read_stat(std::int32_t pid, Stat& out)
 {
     char path[40];
     std::snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-    io::Fd fd(::open(path, O_RDONLY | O_CLOEXEC));
+    Fd fd(::open(path, O_RDONLY | O_CLOEXEC));
     if (!fd)
         return false;
     char buffer[1024];

@@ -6,7 +6,7 @@
 // built as a Draft (draft.hpp); ls, stat and rm are in catalogue.hpp.
 
 #include "ipc/core/error.hpp"
-#include "ipc/io/fd.hpp"
+#include "ipc/core/fd.hpp"
 #include "ipc/shm/mapping.hpp"
 
 #include <cstdint>
@@ -49,7 +49,7 @@ std::string user_name(uid_t uid);
 
 // An open, validated segment of one kind.
 struct Segment {
-    io::Fd fd;
+    Fd fd;
     Mapping map;
     std::string path;
 

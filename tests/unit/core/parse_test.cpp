@@ -132,29 +132,6 @@ TEST_CASE("sizes that are malformed, decimal-unit, fractional or too large are r
     REQUIRE_FALSE(ipc::parse_size(text));
 }
 
-TEST_CASE("durations are formatted in the largest unit that shows them exactly", "[core]")
-{
-    auto const [duration, expected] = GENERATE(table<ipc::Duration, std::string>({
-        { 0ns, "0s" },
-        { 1ns, "1ns" },
-        { 999ns, "999ns" },
-        { 10us, "10us" },
-        { 1500ns, "1.5us" },
-        { 250ms, "250ms" },
-        { 1001us, "1.001ms" },
-        { 2s, "2s" },
-        { 1500ms, "1.5s" },
-        { 1000000001ns, "1.000000001s" },
-        { 90s, "90s" },
-        { 1min, "1m" },
-        { 150min, "150m" },
-        { 1h, "1h" },
-        { -1500ms, "-1.5s" },
-    }));
-    CAPTURE(expected);
-    REQUIRE(ipc::format_duration(duration) == expected);
-}
-
 TEST_CASE("a formatted duration parses back to the same duration", "[core]")
 {
     auto const count = GENERATE(std::int64_t { 0 }, 1, 999, 1000, 1001, 123456789, 60000000000,
@@ -163,12 +140,6 @@ TEST_CASE("a formatted duration parses back to the same duration", "[core]")
     auto const text = ipc::format_duration(ipc::Duration(count));
     CAPTURE(text);
     REQUIRE(ipc::parse_duration(text) == ipc::Duration(count));
-}
-
-TEST_CASE("the most negative duration is still formatted", "[core]")
-{
-    REQUIRE(ipc::format_duration(ipc::Duration(std::numeric_limits<std::int64_t>::min()))
-        == "-9223372036.854775808s");
 }
 
 TEST_CASE("modes are octal and at most 0777", "[core]")

@@ -1,6 +1,9 @@
 #include "ipc/core/time.hpp"
 
 #include <catch2/catch.hpp>
+#include <limits>
+
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -52,4 +55,56 @@ TEST_CASE("malformed and out-of-range times are refused", "[core]")
         "2026-1-01T00:00:00Z");
     CAPTURE(text);
     CHECK_FALSE(ipc::parse_rfc3339(text));
+}
+
+TEST_CASE("durations are formatted in the largest unit that shows them exactly", "[core]")
+{
+    auto const [duration, expected] = GENERATE(table<ipc::Duration, std::string>({
+        { 0ns, "0s" },
+        { 1ns, "1ns" },
+        { 999ns, "999ns" },
+        { 10us, "10us" },
+        { 1500ns, "1.5us" },
+        { 250ms, "250ms" },
+        { 1001us, "1.001ms" },
+        { 2s, "2s" },
+        { 1500ms, "1.5s" },
+        { 1000000001ns, "1.000000001s" },
+        { 90s, "90s" },
+        { 1min, "1m" },
+        { 150min, "150m" },
+        { 1h, "1h" },
+        { -1500ms, "-1.5s" },
+    }));
+    CAPTURE(expected);
+    REQUIRE(ipc::format_duration(duration) == expected);
+}
+
+TEST_CASE("the most negative duration is still formatted", "[core]")
+{
+    REQUIRE(ipc::format_duration(ipc::Duration(std::numeric_limits<std::int64_t>::min()))
+        == "-9223372036.854775808s");
+}
+
+TEST_CASE("an age is whole, in the largest unit of which it holds two", "[core]")
+{
+    auto const [age, expected] = GENERATE(table<ipc::Duration, std::string>({
+        { 0s, "0s" },
+        { 999ms, "0s" },
+        { 1500ms, "1s" },
+        { 42s, "42s" },
+        { 119s, "119s" },
+        { 120s, "2m" },
+        { 7min + 59s, "7m" },
+        { 119min, "119m" },
+        { 2h, "2h" },
+        { 47h + 59min, "47h" },
+        { 48h, "2d" },
+        { 24h * 400, "400d" },
+        { ipc::Duration::max(), "106751d" },
+        { -5s, "0s" },
+        { ipc::Duration::min(), "0s" },
+    }));
+    CAPTURE(expected);
+    REQUIRE(ipc::format_age(age) == expected);
 }

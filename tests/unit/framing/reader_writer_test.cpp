@@ -1,8 +1,8 @@
 #include "ipc/core/error.hpp"
+#include "ipc/core/fd.hpp"
 #include "ipc/core/headers.hpp"
 #include "ipc/framing/reader.hpp"
 #include "ipc/framing/writer.hpp"
-#include "ipc/io/fd.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -20,8 +20,8 @@
 #include <unistd.h>
 #include <vector>
 
+using ipc::Fd;
 using ipc::MessageView;
-using ipc::io::Fd;
 using namespace ipc::framing;
 using namespace std::string_literals;
 

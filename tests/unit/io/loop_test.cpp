@@ -1,6 +1,6 @@
 #include "ipc/io/loop.hpp"
 
-#include "ipc/io/fd.hpp"
+#include "ipc/core/fd.hpp"
 #include "ipc/io/stop.hpp"
 
 #include <catch2/catch.hpp>
@@ -17,7 +17,7 @@ using ipc::io::Loop;
 namespace {
 
 struct Pipe {
-    ipc::io::Fd read, write;
+    ipc::Fd read, write;
     Pipe()
     {
         int fds[2];
@@ -63,7 +63,7 @@ TEST_CASE("a loop runs the handler of a ready fd with its events", "[io]")
 TEST_CASE("a foreign eventfd written from another thread wakes the loop", "[io]")
 {
     Loop loop;
-    ipc::io::Fd event(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    ipc::Fd event(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     REQUIRE(event);
     std::uint64_t got = 0;
     loop.add(event.get(), EPOLLIN, [&](std::uint32_t) {
@@ -122,7 +122,7 @@ TEST_CASE("a handler that removes fds keeps their pending events from running", 
 TEST_CASE("a regular file, which epoll cannot watch, is always ready as poll says", "[io]")
 {
     Loop loop;
-    ipc::io::Fd file(::open("/proc/self/exe", O_RDONLY | O_CLOEXEC));
+    ipc::Fd file(::open("/proc/self/exe", O_RDONLY | O_CLOEXEC));
     REQUIRE(file);
     int calls = 0;
     loop.add(file.get(), EPOLLIN, [&](std::uint32_t events) { calls += (events & EPOLLIN) != 0; });
@@ -136,7 +136,7 @@ TEST_CASE("a regular file, which epoll cannot watch, is always ready as poll say
 TEST_CASE("try_add refuses a regular file and leaves it out, and adds a pipe", "[io]")
 {
     Loop loop;
-    ipc::io::Fd file(::open("/proc/self/exe", O_RDONLY | O_CLOEXEC));
+    ipc::Fd file(::open("/proc/self/exe", O_RDONLY | O_CLOEXEC));
     REQUIRE(file);
     int calls = 0;
     CHECK_FALSE(loop.try_add(file.get(), EPOLLIN, [&](std::uint32_t) { ++calls; }));

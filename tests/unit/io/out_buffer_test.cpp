@@ -1,6 +1,6 @@
 #include "ipc/io/out_buffer.hpp"
 
-#include "ipc/io/fd.hpp"
+#include "ipc/core/fd.hpp"
 
 #include <catch2/catch.hpp>
 #include <cerrno>
@@ -25,14 +25,14 @@ std::string drain(int fd)
 }
 
 // A connected pair, non-blocking: a socket pair, or a pipe (read end first).
-std::pair<ipc::io::Fd, ipc::io::Fd> connected(bool socket)
+std::pair<ipc::Fd, ipc::Fd> connected(bool socket)
 {
     int ends[2];
     if (socket)
         REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, ends) == 0);
     else
         REQUIRE(::pipe2(ends, O_NONBLOCK) == 0);
-    return { ipc::io::Fd { ends[0] }, ipc::io::Fd { ends[1] } };
+    return { ipc::Fd { ends[0] }, ipc::Fd { ends[1] } };
 }
 
 }

@@ -1,5 +1,5 @@
+#include "ipc/core/sys.hpp"
 #include "ipc/io/socket.hpp"
-#include "ipc/io/sys.hpp"
 
 #include "support/temp_dir.hpp"
 
@@ -9,9 +9,9 @@
 
 namespace {
 
-ipc::io::Fd open_dir(std::string const& path)
+ipc::Fd open_dir(std::string const& path)
 {
-    return ipc::io::Fd { ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC) };
+    return ipc::Fd { ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC) };
 }
 
 }
@@ -29,7 +29,7 @@ TEST_CASE("a unix socket in a deep directory is reachable despite sun_path's lim
     auto client = ipc::io::try_connect_unix(dir.get(), "s.sock", ipc::io::Blocking::Yes, error);
     REQUIRE(client);
     CHECK(error == 0);
-    ipc::io::Fd server { ::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC) };
+    ipc::Fd server { ::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC) };
     REQUIRE(server);
     auto const peer = ipc::io::peer_of(server.get());
     CHECK(peer.uid == ::geteuid());

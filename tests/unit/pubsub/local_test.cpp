@@ -1,6 +1,6 @@
 #include "ipc/backend.hpp"
+#include "ipc/core/sys.hpp"
 #include "ipc/io/socket.hpp"
-#include "ipc/io/sys.hpp"
 #include "ipc/pubsub/local_registry.hpp"
 #include "ipc/pubsub/retain.hpp"
 #include "ipc/wire/encoder.hpp"

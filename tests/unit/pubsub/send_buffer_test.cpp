@@ -1,6 +1,6 @@
 #include "ipc/pubsub/send_buffer.hpp"
 
-#include "ipc/io/fd.hpp"
+#include "ipc/core/fd.hpp"
 
 #include <catch2/catch.hpp>
 #include <string>
@@ -9,7 +9,7 @@
 namespace {
 
 struct Pair {
-    ipc::io::Fd ours, theirs;
+    ipc::Fd ours, theirs;
     Pair()
     {
         int fds[2];

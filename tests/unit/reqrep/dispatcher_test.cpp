@@ -1,6 +1,6 @@
 #include "ipc/reqrep/dispatcher.hpp"
 
-#include "ipc/io/fd.hpp"
+#include "ipc/core/fd.hpp"
 #include "ipc/io/stop.hpp"
 
 #include <catch2/catch.hpp>
@@ -96,7 +96,7 @@ TEST_CASE("--count requests taken start the drain, and the server returns once t
     Fixture f(3);
     f.transport.unwritten_rounds = 3; // The drain waits for the replies to be written too.
     // A socket that can take more: an fd that stays readable wakes each wait.
-    ipc::io::Fd writable(::eventfd(1, EFD_CLOEXEC));
+    ipc::Fd writable(::eventfd(1, EFD_CLOEXEC));
     f.dispatcher.loop().add(writable.get(), EPOLLIN, [](std::uint32_t) {});
     for (std::uint64_t id = 1; id <= 2; ++id)
         f.dispatcher.submit(Job { 7, id }, std::to_string(id));

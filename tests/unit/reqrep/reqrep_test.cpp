@@ -1,7 +1,7 @@
 #include "ipc/backend.hpp"
+#include "ipc/core/sys.hpp"
 #include "ipc/io/socket.hpp"
 #include "ipc/io/stop.hpp"
-#include "ipc/io/sys.hpp"
 #include "ipc/reqrep/registry.hpp"
 #include "ipc/wire/encoder.hpp"
 

@@ -31,7 +31,7 @@ ipc::shm::Store store_in(ipc::test::TempDir const& dir)
 void forge_dead_setter(
     ipc::shm::Store const& store, std::string const& name, pid_t pid, std::uint64_t start)
 {
-    ipc::io::Fd fd(::open(store.path(name).c_str(), O_RDWR));
+    ipc::Fd fd(::open(store.path(name).c_str(), O_RDWR));
     std::uint32_t seq = 0;
     REQUIRE(::pread(fd.get(), &seq, sizeof(seq), 64) == sizeof(seq));
     seq |= 1u;

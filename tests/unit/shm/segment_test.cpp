@@ -82,7 +82,7 @@ TEST_CASE("put from a file descriptor copies to its end", "[shm]")
     auto const store = store_in(dir);
     std::string const data(3 * 1024 * 1024 + 17, 'z');
     write_file(dir / "input", data);
-    ipc::io::Fd in(::open((dir / "input").c_str(), O_RDONLY));
+    ipc::Fd in(::open((dir / "input").c_str(), O_RDONLY));
     CHECK(ipc::shm::put_object(store, "big", in.get(), "input", 0600) == data.size());
     CHECK(ipc::shm::Object(store, "big").data() == data);
 }

@@ -5,7 +5,7 @@
 #include <unistd.h>
 #include <utility>
 
-namespace ipc::io {
+namespace ipc {
 
 class Fd {
 public:
