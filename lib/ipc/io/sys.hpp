@@ -4,11 +4,11 @@
 // SystemError naming the call and its object, so callers read top to bottom.
 
 #include "ipc/core/error.hpp"
+#include "ipc/core/write_all.hpp" // sys::write_all, here too.
 
 #include <cerrno>
 #include <cstring>
 #include <fmt/format.h>
-#include <poll.h>
 #include <string_view>
 #include <unistd.h>
 
@@ -48,28 +48,6 @@ inline int check(int rc, std::string_view call, std::string_view object = {})
     if (rc >= 0)
         return rc;
     fail(call, object, errno);
-}
-
-// Writes all of data to fd, resuming after short writes and EINTR; on a
-// non-blocking fd (a stdout we share), waits for room. False with errno
-// set when a write fails.
-inline bool write_all(int fd, std::string_view data) noexcept
-{
-    while (!data.empty()) {
-        auto const written = ::write(fd, data.data(), data.size());
-        if (written < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN) {
-                pollfd room { fd, POLLOUT, 0 };
-                ::poll(&room, 1, -1);
-                continue;
-            }
-            return false;
-        }
-        data.remove_prefix(static_cast<std::size_t>(written));
-    }
-    return true;
 }
 
 }

@@ -1,5 +1,6 @@
 #include "ipc/core/error.hpp"
 #include "ipc/core/headers.hpp"
+#include "ipc/core/write_all.hpp"
 #include "ipc/framing/reader.hpp"
 #include "ipc/framing/writer.hpp"
 #include "ipc/io/fd.hpp"
@@ -42,18 +43,6 @@ Pipe make_pipe(int flags = 0)
 void set_nonblocking(int fd)
 {
     REQUIRE(::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK) == 0);
-}
-
-// Safe in any thread: Catch2 assertions are not, so this one only reports.
-bool write_all(int fd, std::string_view bytes)
-{
-    while (!bytes.empty()) {
-        auto const count = ::write(fd, bytes.data(), bytes.size());
-        if (count <= 0)
-            return false;
-        bytes.remove_prefix(static_cast<std::size_t>(count));
-    }
-    return true;
 }
 
 // Everything up to end of input (blocking fd), or up to "nothing ready" (non-blocking fd).
@@ -103,7 +92,7 @@ std::vector<std::string> read_through_pipe(std::string const& input, Options con
         sigemptyset(&pipe_signal);
         sigaddset(&pipe_signal, SIGPIPE);
         pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
-        written = write_all(pipe.write.get(), input);
+        written = ipc::sys::write_all(pipe.write.get(), input);
         pipe.write.reset();
     });
     try {
@@ -171,7 +160,7 @@ TEST_CASE("a reader reads JSON envelopes into data, topic and time", "[framing]"
     auto options = options_for(Mode::Line);
     options.json = true;
     auto pipe = make_pipe();
-    REQUIRE(write_all(pipe.write.get(),
+    REQUIRE(ipc::sys::write_all(pipe.write.get(),
         "{\"topic\":\"a.b\",\"data\":\"x\\ny\",\"time\":\"2026-11-27T04:42:38.123456Z\"}\n"
         "{\"data\":\"/w==\",\"encoding\":\"base64\",\"id\":7}\n"));
     pipe.write.reset();
@@ -197,7 +186,7 @@ TEST_CASE("a JSON envelope's headers are read, and written back the same", "[fra
                               R"({"topic":"a","data":"y"})"
                               "\n";
     auto pipe = make_pipe();
-    REQUIRE(write_all(pipe.write.get(), lines));
+    REQUIRE(ipc::sys::write_all(pipe.write.get(), lines));
     pipe.write.reset();
     Reader reader(pipe.read.get(), options);
     auto const first = reader.next();
@@ -217,7 +206,7 @@ TEST_CASE("bad JSON on stdin is an error that names its line", "[framing]")
     auto options = options_for(Mode::Line);
     options.json = true;
     auto pipe = make_pipe();
-    REQUIRE(write_all(pipe.write.get(), "{\"data\":\"ok\"}\n{\"data\":\"bad\\q\"}\n"));
+    REQUIRE(ipc::sys::write_all(pipe.write.get(), "{\"data\":\"ok\"}\n{\"data\":\"bad\\q\"}\n"));
     pipe.write.reset();
     Reader reader(pipe.read.get(), options);
     REQUIRE(reader.next());
@@ -264,14 +253,14 @@ TEST_CASE("a 10 MiB line goes through a pipe as one message", "[framing]")
 TEST_CASE("on_idle runs before a read that would block, and not while input is ready", "[framing]")
 {
     auto pipe = make_pipe();
-    REQUIRE(write_all(pipe.write.get(), "a\nb\n"));
+    REQUIRE(ipc::sys::write_all(pipe.write.get(), "a\nb\n"));
     // The producer answers "c" only when the reader goes idle. A watchdog
     // answers after a while instead, so a broken reader fails rather than hangs.
     std::mutex mutex;
     std::condition_variable answered_changed;
     bool answered = false;
     auto const answer = [&] {
-        answered = write_all(pipe.write.get(), "c\n");
+        answered = ipc::sys::write_all(pipe.write.get(), "c\n");
         pipe.write.reset();
     };
     std::thread watchdog([&] {
@@ -304,7 +293,7 @@ TEST_CASE("a reader stops without a partial last line when on_idle says so", "[f
     REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
     Fd read_end(fds[0]);
     Fd write_end(fds[1]);
-    REQUIRE(write_all(write_end.get(), "whole\npart"));
+    REQUIRE(ipc::sys::write_all(write_end.get(), "whole\npart"));
     Reader reader(read_end.get(), options_for(Mode::Line));
     int idle = 0;
     reader.set_on_idle([&] {
@@ -320,7 +309,7 @@ TEST_CASE("a reader of a regular file never calls on_idle", "[framing]")
 {
     Fd file(::memfd_create("framing-test", MFD_CLOEXEC));
     REQUIRE(file);
-    REQUIRE(write_all(file.get(), "one\ntwo\n"));
+    REQUIRE(ipc::sys::write_all(file.get(), "one\ntwo\n"));
     REQUIRE(::lseek(file.get(), 0, SEEK_SET) == 0);
     Reader reader(file.get(), options_for(Mode::Line));
     reader.set_on_idle([] {
@@ -338,7 +327,7 @@ TEST_CASE("a reader waits on a non-blocking stdin instead of failing", "[framing
     set_nonblocking(pipe.read.get());
     std::thread writer([&] {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        write_all(pipe.write.get(), "late\n");
+        ipc::sys::write_all(pipe.write.get(), "late\n");
         pipe.write.reset();
     });
     std::vector<std::string> messages;
@@ -522,7 +511,7 @@ TEST_CASE("reading runs and single messages gives the same messages as next() al
     input += "tail";
     auto pipe = make_pipe();
     std::thread writer([&] {
-        write_all(pipe.write.get(), input);
+        ipc::sys::write_all(pipe.write.get(), input);
         pipe.write.reset();
     });
     Reader reader(pipe.read.get(), options_for(Mode::Line));
