@@ -1,6 +1,7 @@
 #include "ipc/core/log.hpp"
 
 #include "ipc/io/fd.hpp"
+#include "support/read_available.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -52,12 +53,7 @@ TEST_CASE("a warning to a full non-blocking stderr waits for room and arrives wh
     while (!done && !(tid != 0 && sleeping(tid)) && std::chrono::steady_clock::now() < give_up)
         std::this_thread::yield();
     std::string got;
-    std::thread drain([&] {
-        char buffer[65536];
-        ssize_t count;
-        while ((count = ::read(reader.get(), buffer, sizeof(buffer))) > 0)
-            got.append(buffer, static_cast<std::size_t>(count));
-    });
+    std::thread drain([&] { got = ipc::test::read_available(reader.get()); });
     warner.join();
     ::dup2(saved.get(), STDERR_FILENO); // The pipe's last writer goes: the reader ends.
     drain.join();

@@ -1,6 +1,7 @@
 #include "ipc/core/write_all.hpp"
 
 #include "ipc/io/fd.hpp"
+#include "support/read_available.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -13,17 +14,6 @@
 #include <unistd.h>
 
 namespace {
-
-// Reads fd (blocking) to its end.
-std::string read_to_end(int fd)
-{
-    std::string got;
-    char buffer[65536];
-    ssize_t count;
-    while ((count = ::read(fd, buffer, sizeof(buffer))) > 0)
-        got.append(buffer, static_cast<std::size_t>(count));
-    return got;
-}
 
 iovec part(std::string const& bytes)
 {
@@ -40,7 +30,7 @@ TEST_CASE("write_all writes every part in order, across short writes and empty p
     // Parts larger than a pipe holds: the writes come up short.
     std::string const a(300 * 1024, 'a'), empty, b(70 * 1024, 'b'), c = "end";
     std::string got;
-    std::thread drain([&] { got = read_to_end(reader.get()); });
+    std::thread drain([&] { got = ipc::test::read_available(reader.get()); });
     iovec parts[] = { part(a), part(empty), part(b), part(empty), part(c) };
     bool const ok = ipc::sys::write_all(writer.get(), parts, 5);
     writer.reset();
@@ -57,7 +47,7 @@ TEST_CASE("write_all waits for room on a non-blocking descriptor instead of fail
     REQUIRE(::fcntl(writer.get(), F_SETFL, O_NONBLOCK) == 0); // Its reader blocks.
     std::string const data(1024 * 1024, 'x'); // 16 times what the pipe holds.
     std::string got;
-    std::thread drain([&] { got = read_to_end(reader.get()); });
+    std::thread drain([&] { got = ipc::test::read_available(reader.get()); });
     bool const ok = ipc::sys::write_all(writer.get(), data);
     writer.reset();
     drain.join();

@@ -4,6 +4,7 @@
 #include "ipc/framing/reader.hpp"
 #include "ipc/framing/writer.hpp"
 #include "ipc/io/fd.hpp"
+#include "support/read_available.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -43,21 +44,6 @@ Pipe make_pipe(int flags = 0)
 void set_nonblocking(int fd)
 {
     REQUIRE(::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK) == 0);
-}
-
-// Everything up to end of input (blocking fd), or up to "nothing ready" (non-blocking fd).
-std::string read_available(int fd)
-{
-    std::string out;
-    char buffer[65536];
-    for (;;) {
-        auto const count = ::read(fd, buffer, sizeof buffer);
-        if (count < 0 && errno == EINTR)
-            continue;
-        if (count <= 0)
-            return out;
-        out.append(buffer, static_cast<std::size_t>(count));
-    }
 }
 
 Options options_for(Mode mode, std::size_t max_size = ipc::default_max_size)
@@ -112,7 +98,7 @@ std::string write_through_pipe(std::vector<MessageView> const& messages, Options
 {
     auto pipe = make_pipe();
     std::string out;
-    std::thread reader([&] { out = read_available(pipe.read.get()); });
+    std::thread reader([&] { out = ipc::test::read_available(pipe.read.get()); });
     {
         Writer writer(pipe.write.get(), options);
         for (auto const& message : messages)
@@ -380,7 +366,7 @@ TEST_CASE("a writer adds the extra members to a JSON envelope", "[framing]")
     writer.write({ "x", "", 0 }, { { "id", "\"7\"" } });
     writer.flush();
     pipe.write.reset();
-    CHECK(read_available(pipe.read.get()) == "{\"data\":\"x\",\"id\":\"7\"}\n");
+    CHECK(ipc::test::read_available(pipe.read.get()) == "{\"data\":\"x\",\"id\":\"7\"}\n");
 }
 
 TEST_CASE("large messages and many small ones arrive whole and in order", "[framing]")
@@ -407,16 +393,16 @@ TEST_CASE("a writer batches until flush, and flushes each message when line-buff
         Writer writer(pipe.write.get(), options);
         writer.write({ "batched", "", 0 });
         CHECK(writer.has_pending());
-        CHECK(read_available(pipe.read.get()).empty());
+        CHECK(ipc::test::read_available(pipe.read.get()).empty());
         writer.flush();
         CHECK_FALSE(writer.has_pending());
-        CHECK(read_available(pipe.read.get()) == "batched\n");
+        CHECK(ipc::test::read_available(pipe.read.get()) == "batched\n");
     }
     options.line_buffered = true;
     Writer writer(pipe.write.get(), options);
     writer.write({ "now", "", 0 });
     CHECK_FALSE(writer.has_pending());
-    CHECK(read_available(pipe.read.get()) == "now\n");
+    CHECK(ipc::test::read_available(pipe.read.get()) == "now\n");
 }
 
 TEST_CASE("a writer writes out by itself once 64 KiB are batched", "[framing]")
@@ -427,10 +413,10 @@ TEST_CASE("a writer writes out by itself once 64 KiB are batched", "[framing]")
     std::string const line(1023, 'x');
     for (int i = 0; i < 63; ++i)
         writer.write({ line, "", 0 });
-    CHECK(read_available(pipe.read.get()).empty());
+    CHECK(ipc::test::read_available(pipe.read.get()).empty());
     writer.write({ line, "", 0 });
     CHECK_FALSE(writer.has_pending());
-    CHECK(read_available(pipe.read.get()).size() == 64 * 1024);
+    CHECK(ipc::test::read_available(pipe.read.get()).size() == 64 * 1024);
 }
 
 TEST_CASE("a writer to a non-blocking stdout waits instead of failing", "[framing]")
@@ -439,7 +425,7 @@ TEST_CASE("a writer to a non-blocking stdout waits instead of failing", "[framin
     set_nonblocking(pipe.write.get());
     std::string const data(4 << 20, 'w');
     std::string out;
-    std::thread reader([&] { out = read_available(pipe.read.get()); });
+    std::thread reader([&] { out = ipc::test::read_available(pipe.read.get()); });
     Writer writer(pipe.write.get(), options_for(Mode::Whole));
     writer.write({ data, "", 0 });
     writer.write({ "tail", "", 0 });
@@ -458,7 +444,7 @@ TEST_CASE("a writer asks on_blocked where it would block, and drops the rest whe
     std::string out;
     int calls = 0;
     writer.set_on_blocked([&] {
-        out += read_available(pipe.read.get()); // The pipe is full: make room, once.
+        out += ipc::test::read_available(pipe.read.get()); // The pipe is full: make room, once.
         return ++calls == 1;
     });
     writer.write({ "first", "", 0 });
@@ -468,13 +454,13 @@ TEST_CASE("a writer asks on_blocked where it would block, and drops the rest whe
     writer.flush();
     CHECK(calls == 2);
     CHECK(writer.position() == 6 + data.size() + 1);
-    out += read_available(pipe.read.get());
+    out += ipc::test::read_available(pipe.read.get());
     CHECK(writer.written() == out.size());
     CHECK(out.size() < 6 + data.size());
     CHECK(out.starts_with("first\nbbb"));
     writer.write({ "late", "", 0 }); // Once given up, everything is dropped.
     writer.flush();
-    CHECK(read_available(pipe.read.get()).empty());
+    CHECK(ipc::test::read_available(pipe.read.get()).empty());
     CHECK(writer.position() == 6 + data.size() + 1 + 5);
 }
 

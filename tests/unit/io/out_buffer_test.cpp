@@ -1,12 +1,13 @@
 #include "ipc/io/out_buffer.hpp"
 
 #include "ipc/io/fd.hpp"
+#include "support/read_available.hpp"
 
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cerrno>
-#include <cstdint>
 #include <csignal>
+#include <cstdint>
 #include <fcntl.h>
 #include <string>
 #include <sys/socket.h>
@@ -14,17 +15,6 @@
 #include <utility>
 
 namespace {
-
-// Reads what fd holds now (non-blocking) and returns it.
-std::string drain(int fd)
-{
-    std::string got;
-    char buffer[65536];
-    ssize_t count;
-    while ((count = ::read(fd, buffer, sizeof(buffer))) > 0)
-        got.append(buffer, static_cast<std::size_t>(count));
-    return got;
-}
 
 // A connected pair, non-blocking: a socket pair, or a pipe (read end first).
 std::pair<ipc::io::Fd, ipc::io::Fd> connected(bool socket)
@@ -35,6 +25,20 @@ std::pair<ipc::io::Fd, ipc::io::Fd> connected(bool socket)
     else
         REQUIRE(::pipe2(ends, O_NONBLOCK) == 0);
     return { ipc::io::Fd { ends[0] }, ipc::io::Fd { ends[1] } };
+}
+
+// Writes out all that is pending while reading the other end; returns what
+// was read (bounded: a buffer that never gets Done fails the test).
+std::string finish(ipc::io::OutBuffer& out, int reader, int writer)
+{
+    std::string got;
+    auto status = ipc::io::OutBuffer::Status::Blocked;
+    for (int round = 0; round < 100000 && status == ipc::io::OutBuffer::Status::Blocked; ++round) {
+        got += ipc::test::read_available(reader);
+        status = out.write_to(writer);
+    }
+    CHECK(status == ipc::io::OutBuffer::Status::Done);
+    return got + ipc::test::read_available(reader);
 }
 
 }
@@ -58,16 +62,9 @@ TEST_CASE("an out buffer writes what the descriptor takes, and the rest once it 
     CHECK(out.write_to(writer.get()) == ipc::io::OutBuffer::Status::Blocked);
     CHECK(!out.empty());
     CHECK(out.pending().size() < sent.size());
-    std::string got;
-    auto status = ipc::io::OutBuffer::Status::Blocked;
-    for (int round = 0; round < 100000 && status == ipc::io::OutBuffer::Status::Blocked; ++round) {
-        got += drain(reader.get());
-        status = out.write_to(writer.get());
-    }
-    CHECK(status == ipc::io::OutBuffer::Status::Done);
+    auto const got = finish(out, reader.get(), writer.get());
     CHECK(out.empty());
     CHECK(out.pending().empty());
-    got += drain(reader.get());
     CHECK(got == sent);
 }
 
@@ -109,7 +106,7 @@ TEST_CASE("an out buffer counts the bytes it wrote, and positions run on across 
     out.append("!");
     CHECK(out.write_to(writer.get()) == ipc::io::OutBuffer::Status::Done);
     CHECK(out.written() == 12);
-    CHECK(drain(reader.get()) == "hello world!");
+    CHECK(ipc::test::read_available(reader.get()) == "hello world!");
 }
 
 TEST_CASE("an out buffer takes back what has not begun to be written, from a position on", "[io]")
@@ -144,20 +141,13 @@ TEST_CASE("an out buffer takes back what has not begun to be written, from a pos
     CHECK(full.empty());
     CHECK(full.position() == full.written());
     full.append("end");
-    std::string got;
-    auto status = ipc::io::OutBuffer::Status::Blocked;
-    for (int round = 0; round < 100000 && status == ipc::io::OutBuffer::Status::Blocked; ++round) {
-        got += drain(reader.get());
-        status = full.write_to(writer.get());
-    }
-    CHECK(status == ipc::io::OutBuffer::Status::Done);
-    got += drain(reader.get());
+    auto const got = finish(full, reader.get(), writer.get());
     auto const written = got.size() - 3;
     CHECK(got == sent.substr(0, written) + "end");
 }
 
-TEST_CASE("an out buffer that never empties does not grow: what was written leaves the front",
-    "[io]")
+TEST_CASE(
+    "an out buffer that never empties does not grow: what was written leaves the front", "[io]")
 {
     auto const socket = GENERATE(true, false);
     CAPTURE(socket);
@@ -185,12 +175,6 @@ TEST_CASE("an out buffer that never empties does not grow: what was written leav
             got.append(buffer, static_cast<std::size_t>(count));
     }
     CHECK(out.written() + out.pending().size() == sent.size());
-    auto status = ipc::io::OutBuffer::Status::Blocked;
-    for (int round = 0; round < 100000 && status == ipc::io::OutBuffer::Status::Blocked; ++round) {
-        got += drain(reader.get());
-        status = out.write_to(writer.get());
-    }
-    CHECK(status == ipc::io::OutBuffer::Status::Done);
-    got += drain(reader.get());
+    got += finish(out, reader.get(), writer.get());
     CHECK(got == sent);
 }

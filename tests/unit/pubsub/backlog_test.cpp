@@ -36,8 +36,7 @@ void add_frame(ipc::pubsub::Backlog& backlog, std::size_t count, std::size_t siz
 
 }
 
-TEST_CASE("a backlog that all fits is written whole and counts its messages delivered",
-    "[pubsub]")
+TEST_CASE("a backlog that all fits is written whole and counts its messages delivered", "[pubsub]")
 {
     Pair pair;
     ipc::pubsub::Backlog backlog;
@@ -79,8 +78,8 @@ TEST_CASE("a backlog whose peer has gone reports Closed and empties", "[pubsub]"
     CHECK(backlog.frames.empty());
 }
 
-TEST_CASE("a backlog ends its open batch before it writes, so no frame goes out unfinished",
-    "[pubsub]")
+TEST_CASE(
+    "a backlog ends its open batch before it writes, so no frame goes out unfinished", "[pubsub]")
 {
     Pair pair;
     ipc::pubsub::Backlog backlog;
