@@ -22,7 +22,7 @@ public:
     // What is written already is dropped from the front once it is at least
     // this large and at least as large as what is left, so that a buffer that
     // never empties (a slow reader, kept busy) does not grow without end, and
-    // no byte is moved more often than it is written.
+    // fewer bytes are moved than were written.
     static constexpr std::size_t compact_after = 64 * 1024;
 
     // Where frames are appended (wire::append_reply and the like). Offsets
