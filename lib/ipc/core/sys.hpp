@@ -14,6 +14,7 @@
 #include <functional>
 #include <poll.h>
 #include <string_view>
+#include <sys/uio.h>
 
 namespace ipc::sys {
 
@@ -79,4 +80,10 @@ Written write_out(int fd, std::string_view data, std::function<bool()> const& on
 // Writes all of data to fd, also to a non-blocking fd (a stdout we share),
 // waiting for room. False with errno set when a write fails.
 bool write_all(int fd, std::string_view data) noexcept;
+
+// Writes every part, in order, starting with one writev() of them all, so
+// that a line made of parts reaches a pipe whole (up to PIPE_BUF bytes), not
+// cut by another process's. The parts are used up: advanced past what was
+// written. False with errno set when a write fails; some bytes may be out.
+bool write_all(int fd, iovec* parts, int count) noexcept;
 }

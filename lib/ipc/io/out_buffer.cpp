@@ -3,11 +3,18 @@
 
 #include "ipc/io/out_buffer.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <sys/socket.h>
 #include <unistd.h>
 
 namespace ipc::io {
+
+void OutBuffer::truncate(std::uint64_t position) noexcept
+{
+    auto const keep = std::clamp(position, m_written, this->position()) - m_written;
+    m_data.resize(m_done + static_cast<std::size_t>(keep));
+}
 
 OutBuffer::Status OutBuffer::write_to(int fd)
 {
@@ -18,9 +25,14 @@ OutBuffer::Status OutBuffer::write_to(int fd)
             = m_socket ? ::send(fd, data, size, MSG_NOSIGNAL) : ::write(fd, data, size);
         if (written >= 0) {
             m_done += static_cast<std::size_t>(written);
+            m_written += static_cast<std::uint64_t>(written);
         } else if (errno == ENOTSOCK && m_socket) {
             m_socket = false;
         } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            if (m_done >= compact_after && m_done >= m_data.size() - m_done) {
+                m_data.erase(0, m_done);
+                m_done = 0;
+            }
             return Status::Blocked;
         } else if (errno != EINTR) {
             return Status::Closed;

@@ -6,8 +6,8 @@
 #include "ipc/core/log.hpp"
 #include "ipc/io/socket.hpp"
 #include "ipc/io/stop.hpp"
+#include "ipc/pubsub/backlog.hpp"
 #include "ipc/pubsub/retain.hpp"
-#include "ipc/pubsub/send_buffer.hpp"
 
 #include <algorithm>
 
@@ -34,7 +34,7 @@ struct Watching {
 struct LocalPublisher::Connection {
     Registration registration;
     Fd fd;
-    SendBuffer buffer;
+    Backlog backlog;
     std::uint64_t batch_serial = 0; // m_topic_serial of the open frame's topic.
     Tally* tally = nullptr;
     bool dead = false;
@@ -98,7 +98,7 @@ LocalPublisher::Connection* LocalPublisher::connect(Registration const& registra
     connection->tally = &m_tallies[registration.id];
     connection->tally->pid = io::peer_of(fd->get()).pid;
     connection->fd = std::move(*fd);
-    wire::append_hello(connection->buffer.out, wire::Role::Publisher);
+    wire::append_hello(connection->backlog.bytes.back(), wire::Role::Publisher);
     auto* raw = connection.get();
     m_connections.emplace(registration.id, std::move(connection));
     write_some(*raw);
@@ -140,7 +140,7 @@ LocalPublisher::Connection* LocalPublisher::pick(Group const& group)
         auto* member = group.members[turn++ % group.members.size()];
         if (member->dead)
             continue;
-        if (member->buffer.pending() < high_water)
+        if (member->backlog.pending() < high_water)
             return member;
         if (!fallback)
             fallback = member;
@@ -174,12 +174,12 @@ bool LocalPublisher::publish_run(std::string_view topic, char delimiter, std::st
     for (auto* connection : m_current->each) {
         if (connection->dead)
             continue;
-        auto& buffer = connection->buffer;
-        buffer.end_batch();
-        auto const start = buffer.out.size();
-        wire::append_lines(buffer.out, m_topic, time_ns, delimiter, run);
-        buffer.frames.push_back({ start, buffer.out.size(), count });
-        if (buffer.pending() >= high_water && !send(*connection, Until::Room))
+        auto& backlog = connection->backlog;
+        backlog.end_batch();
+        auto const start = backlog.bytes.position();
+        wire::append_lines(backlog.bytes.back(), m_topic, time_ns, delimiter, run);
+        backlog.add_frame(start, count);
+        if (backlog.pending() >= high_water && !send(*connection, Until::Room))
             return false;
     }
     return true;
@@ -193,7 +193,7 @@ bool LocalPublisher::publish(MessageView const& message)
     bool ok = true;
     auto deliver = [&](Connection& connection) {
         append(connection, message);
-        if (ok && connection.buffer.pending() >= high_water)
+        if (ok && connection.backlog.pending() >= high_water)
             ok = send(connection, Until::Room);
     };
     for (auto* connection : m_current->each)
@@ -209,24 +209,25 @@ void LocalPublisher::append(Connection& connection, MessageView const& message)
 {
     // Headers need a frame that carries them; one that does takes the
     // messages without headers that follow too.
-    auto& buffer = connection.buffer;
+    auto& backlog = connection.backlog;
+    auto& out = backlog.bytes.back();
     bool const headers = !message.headers.empty();
-    if (buffer.batch.open()
-        && (connection.batch_serial != m_topic_serial || buffer.batch.size(buffer.out) >= frame_target
-            || (headers && !buffer.batch.with_headers())))
-        buffer.end_batch();
-    if (!buffer.batch.open()) {
-        buffer.batch.begin(buffer.out, m_topic, now_ns(),
+    if (backlog.batch.open()
+        && (connection.batch_serial != m_topic_serial || backlog.batch.size(out) >= frame_target
+            || (headers && !backlog.batch.with_headers())))
+        backlog.end_batch();
+    if (!backlog.batch.open()) {
+        backlog.batch.begin(out, m_topic, now_ns(),
             headers ? wire::Type::MessagesWithHeaders : wire::Type::Messages);
         connection.batch_serial = m_topic_serial;
     }
-    buffer.batch.add(buffer.out, message.data, message.headers);
+    backlog.batch.add(out, message.data, message.headers);
 }
 
 void LocalPublisher::write_some(Connection& connection)
 {
-    if (connection.buffer.write_to(connection.fd.get(), connection.tally->delivered)
-        == SendBuffer::Status::Closed)
+    if (connection.backlog.write_to(connection.fd.get(), connection.tally->delivered)
+        == io::OutBuffer::Status::Closed)
         hang_up(connection); // It went away: at-most-once, nothing to report.
 }
 
@@ -236,19 +237,18 @@ void LocalPublisher::hang_up(Connection& connection)
     if (m_loop)
         m_loop->remove(connection.fd.get());
     connection.fd.reset();
-    connection.buffer.clear();
+    connection.backlog.clear();
 }
 
 bool LocalPublisher::send(Connection& connection, Until until)
 {
-    connection.buffer.end_batch();
     write_some(connection);
     auto const limit = until == Until::Room ? high_water : 1;
-    if (connection.dead || connection.buffer.pending() < limit)
+    if (connection.dead || connection.backlog.pending() < limit)
         return true;
     bool const dropping = m_options.overflow == Overflow::Drop;
     if (dropping && until != Until::Final) {
-        connection.tally->dropped += connection.buffer.drop_unsent();
+        connection.tally->dropped += connection.backlog.drop_unsent();
         return true;
     }
     // Under --drop, at the end, until the grace period ends; otherwise --timeout, or for ever.
@@ -261,14 +261,14 @@ bool LocalPublisher::send(Connection& connection, Until until)
     loop.add(connection.fd.get(), EPOLLOUT, [&](std::uint32_t) { write_some(connection); });
     Watching const watching { loop, connection.fd.get() };
     auto const result = loop.run_until(
-        deadline, [&] { return connection.dead || connection.buffer.pending() < limit; });
+        deadline, [&] { return connection.dead || connection.backlog.pending() < limit; });
     if (result == io::Loop::Result::Stopped)
         return false;
     if (result == io::Loop::Result::Timeout) {
         if (dropping) {
             // The end: what is left goes, the frame it took part of too,
             // cut off when the connection closes (the subscriber discards it).
-            connection.tally->dropped += connection.buffer.clear();
+            connection.tally->dropped += connection.backlog.clear();
             hang_up(connection);
             return true;
         }
@@ -304,10 +304,8 @@ bool LocalPublisher::flush_all(Until until)
     if (m_discovery.fd() >= 0)
         handle_watch();
     for (auto& [id, connection] : m_connections)
-        if (!connection->dead) {
-            connection->buffer.end_batch();
+        if (!connection->dead)
             write_some(*connection);
-        }
     for (auto& [id, connection] : m_connections)
         if (!connection->dead && !send(*connection, until))
             return false;

@@ -3,7 +3,7 @@
 // The brokerless publisher: finds matching subscribers in $IPC_DIR/sub,
 // connects to each, and streams batched frames to them. A long-running
 // publisher watches the directory (inotify) for subscribers that come later
-// (discovery.hpp); each subscriber's frames wait in a SendBuffer. Here: the
+// (discovery.hpp); each subscriber's frames wait in a Backlog. Here: the
 // policy (who gets what, --drop, --timeout, retained messages) and the waits.
 
 #include "ipc/io/loop.hpp"

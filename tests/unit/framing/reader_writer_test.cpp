@@ -1,8 +1,10 @@
 #include "ipc/core/error.hpp"
 #include "ipc/core/fd.hpp"
 #include "ipc/core/headers.hpp"
+#include "ipc/core/sys.hpp"
 #include "ipc/framing/reader.hpp"
 #include "ipc/framing/writer.hpp"
+#include "support/read_available.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -44,33 +46,6 @@ void set_nonblocking(int fd)
     REQUIRE(::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK) == 0);
 }
 
-// Safe in any thread: Catch2 assertions are not, so this one only reports.
-bool write_all(int fd, std::string_view bytes)
-{
-    while (!bytes.empty()) {
-        auto const count = ::write(fd, bytes.data(), bytes.size());
-        if (count <= 0)
-            return false;
-        bytes.remove_prefix(static_cast<std::size_t>(count));
-    }
-    return true;
-}
-
-// Everything up to end of input (blocking fd), or up to "nothing ready" (non-blocking fd).
-std::string read_available(int fd)
-{
-    std::string out;
-    char buffer[65536];
-    for (;;) {
-        auto const count = ::read(fd, buffer, sizeof buffer);
-        if (count < 0 && errno == EINTR)
-            continue;
-        if (count <= 0)
-            return out;
-        out.append(buffer, static_cast<std::size_t>(count));
-    }
-}
-
 Options options_for(Mode mode, std::size_t max_size = ipc::default_max_size)
 {
     Options options;
@@ -103,7 +78,7 @@ std::vector<std::string> read_through_pipe(std::string const& input, Options con
         sigemptyset(&pipe_signal);
         sigaddset(&pipe_signal, SIGPIPE);
         pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
-        written = write_all(pipe.write.get(), input);
+        written = ipc::sys::write_all(pipe.write.get(), input);
         pipe.write.reset();
     });
     try {
@@ -123,7 +98,7 @@ std::string write_through_pipe(std::vector<MessageView> const& messages, Options
 {
     auto pipe = make_pipe();
     std::string out;
-    std::thread reader([&] { out = read_available(pipe.read.get()); });
+    std::thread reader([&] { out = ipc::test::read_available(pipe.read.get()); });
     {
         Writer writer(pipe.write.get(), options);
         for (auto const& message : messages)
@@ -171,7 +146,7 @@ TEST_CASE("a reader reads JSON envelopes into data, topic and time", "[framing]"
     auto options = options_for(Mode::Line);
     options.json = true;
     auto pipe = make_pipe();
-    REQUIRE(write_all(pipe.write.get(),
+    REQUIRE(ipc::sys::write_all(pipe.write.get(),
         "{\"topic\":\"a.b\",\"data\":\"x\\ny\",\"time\":\"2026-11-27T04:42:38.123456Z\"}\n"
         "{\"data\":\"/w==\",\"encoding\":\"base64\",\"id\":7}\n"));
     pipe.write.reset();
@@ -197,7 +172,7 @@ TEST_CASE("a JSON envelope's headers are read, and written back the same", "[fra
                               R"({"topic":"a","data":"y"})"
                               "\n";
     auto pipe = make_pipe();
-    REQUIRE(write_all(pipe.write.get(), lines));
+    REQUIRE(ipc::sys::write_all(pipe.write.get(), lines));
     pipe.write.reset();
     Reader reader(pipe.read.get(), options);
     auto const first = reader.next();
@@ -217,7 +192,7 @@ TEST_CASE("bad JSON on stdin is an error that names its line", "[framing]")
     auto options = options_for(Mode::Line);
     options.json = true;
     auto pipe = make_pipe();
-    REQUIRE(write_all(pipe.write.get(), "{\"data\":\"ok\"}\n{\"data\":\"bad\\q\"}\n"));
+    REQUIRE(ipc::sys::write_all(pipe.write.get(), "{\"data\":\"ok\"}\n{\"data\":\"bad\\q\"}\n"));
     pipe.write.reset();
     Reader reader(pipe.read.get(), options);
     REQUIRE(reader.next());
@@ -264,14 +239,14 @@ TEST_CASE("a 10 MiB line goes through a pipe as one message", "[framing]")
 TEST_CASE("on_idle runs before a read that would block, and not while input is ready", "[framing]")
 {
     auto pipe = make_pipe();
-    REQUIRE(write_all(pipe.write.get(), "a\nb\n"));
+    REQUIRE(ipc::sys::write_all(pipe.write.get(), "a\nb\n"));
     // The producer answers "c" only when the reader goes idle. A watchdog
     // answers after a while instead, so a broken reader fails rather than hangs.
     std::mutex mutex;
     std::condition_variable answered_changed;
     bool answered = false;
     auto const answer = [&] {
-        answered = write_all(pipe.write.get(), "c\n");
+        answered = ipc::sys::write_all(pipe.write.get(), "c\n");
         pipe.write.reset();
     };
     std::thread watchdog([&] {
@@ -304,7 +279,7 @@ TEST_CASE("a reader stops without a partial last line when on_idle says so", "[f
     REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
     Fd read_end(fds[0]);
     Fd write_end(fds[1]);
-    REQUIRE(write_all(write_end.get(), "whole\npart"));
+    REQUIRE(ipc::sys::write_all(write_end.get(), "whole\npart"));
     Reader reader(read_end.get(), options_for(Mode::Line));
     int idle = 0;
     reader.set_on_idle([&] {
@@ -320,7 +295,7 @@ TEST_CASE("a reader of a regular file never calls on_idle", "[framing]")
 {
     Fd file(::memfd_create("framing-test", MFD_CLOEXEC));
     REQUIRE(file);
-    REQUIRE(write_all(file.get(), "one\ntwo\n"));
+    REQUIRE(ipc::sys::write_all(file.get(), "one\ntwo\n"));
     REQUIRE(::lseek(file.get(), 0, SEEK_SET) == 0);
     Reader reader(file.get(), options_for(Mode::Line));
     reader.set_on_idle([] {
@@ -338,7 +313,7 @@ TEST_CASE("a reader waits on a non-blocking stdin instead of failing", "[framing
     set_nonblocking(pipe.read.get());
     std::thread writer([&] {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        write_all(pipe.write.get(), "late\n");
+        ipc::sys::write_all(pipe.write.get(), "late\n");
         pipe.write.reset();
     });
     std::vector<std::string> messages;
@@ -391,7 +366,7 @@ TEST_CASE("a writer adds the extra members to a JSON envelope", "[framing]")
     writer.write({ "x", "", 0 }, { { "id", "\"7\"" } });
     writer.flush();
     pipe.write.reset();
-    CHECK(read_available(pipe.read.get()) == "{\"data\":\"x\",\"id\":\"7\"}\n");
+    CHECK(ipc::test::read_available(pipe.read.get()) == "{\"data\":\"x\",\"id\":\"7\"}\n");
 }
 
 TEST_CASE("large messages and many small ones arrive whole and in order", "[framing]")
@@ -418,16 +393,16 @@ TEST_CASE("a writer batches until flush, and flushes each message when line-buff
         Writer writer(pipe.write.get(), options);
         writer.write({ "batched", "", 0 });
         CHECK(writer.has_pending());
-        CHECK(read_available(pipe.read.get()).empty());
+        CHECK(ipc::test::read_available(pipe.read.get()).empty());
         writer.flush();
         CHECK_FALSE(writer.has_pending());
-        CHECK(read_available(pipe.read.get()) == "batched\n");
+        CHECK(ipc::test::read_available(pipe.read.get()) == "batched\n");
     }
     options.line_buffered = true;
     Writer writer(pipe.write.get(), options);
     writer.write({ "now", "", 0 });
     CHECK_FALSE(writer.has_pending());
-    CHECK(read_available(pipe.read.get()) == "now\n");
+    CHECK(ipc::test::read_available(pipe.read.get()) == "now\n");
 }
 
 TEST_CASE("a writer writes out by itself once 64 KiB are batched", "[framing]")
@@ -438,10 +413,10 @@ TEST_CASE("a writer writes out by itself once 64 KiB are batched", "[framing]")
     std::string const line(1023, 'x');
     for (int i = 0; i < 63; ++i)
         writer.write({ line, "", 0 });
-    CHECK(read_available(pipe.read.get()).empty());
+    CHECK(ipc::test::read_available(pipe.read.get()).empty());
     writer.write({ line, "", 0 });
     CHECK_FALSE(writer.has_pending());
-    CHECK(read_available(pipe.read.get()).size() == 64 * 1024);
+    CHECK(ipc::test::read_available(pipe.read.get()).size() == 64 * 1024);
 }
 
 TEST_CASE("a writer to a non-blocking stdout waits instead of failing", "[framing]")
@@ -450,7 +425,7 @@ TEST_CASE("a writer to a non-blocking stdout waits instead of failing", "[framin
     set_nonblocking(pipe.write.get());
     std::string const data(4 << 20, 'w');
     std::string out;
-    std::thread reader([&] { out = read_available(pipe.read.get()); });
+    std::thread reader([&] { out = ipc::test::read_available(pipe.read.get()); });
     Writer writer(pipe.write.get(), options_for(Mode::Whole));
     writer.write({ data, "", 0 });
     writer.write({ "tail", "", 0 });
@@ -469,7 +444,7 @@ TEST_CASE("a writer asks on_blocked where it would block, and drops the rest whe
     std::string out;
     int calls = 0;
     writer.set_on_blocked([&] {
-        out += read_available(pipe.read.get()); // The pipe is full: make room, once.
+        out += ipc::test::read_available(pipe.read.get()); // The pipe is full: make room, once.
         return ++calls == 1;
     });
     writer.write({ "first", "", 0 });
@@ -479,13 +454,13 @@ TEST_CASE("a writer asks on_blocked where it would block, and drops the rest whe
     writer.flush();
     CHECK(calls == 2);
     CHECK(writer.position() == 6 + data.size() + 1);
-    out += read_available(pipe.read.get());
+    out += ipc::test::read_available(pipe.read.get());
     CHECK(writer.written() == out.size());
     CHECK(out.size() < 6 + data.size());
     CHECK(out.starts_with("first\nbbb"));
     writer.write({ "late", "", 0 }); // Once given up, everything is dropped.
     writer.flush();
-    CHECK(read_available(pipe.read.get()).empty());
+    CHECK(ipc::test::read_available(pipe.read.get()).empty());
     CHECK(writer.position() == 6 + data.size() + 1 + 5);
 }
 
@@ -522,7 +497,7 @@ TEST_CASE("reading runs and single messages gives the same messages as next() al
     input += "tail";
     auto pipe = make_pipe();
     std::thread writer([&] {
-        write_all(pipe.write.get(), input);
+        ipc::sys::write_all(pipe.write.get(), input);
         pipe.write.reset();
     });
     Reader reader(pipe.read.get(), options_for(Mode::Line));

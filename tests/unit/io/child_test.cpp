@@ -1,6 +1,7 @@
 #include "ipc/io/child.hpp"
 
 #include "ipc/core/error.hpp"
+#include "support/read_available.hpp"
 
 #include <catch2/catch.hpp>
 #include <csignal>
@@ -11,20 +12,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-namespace {
-
-std::string read_all(int fd)
-{
-    std::string out;
-    char buffer[256];
-    ssize_t got;
-    while ((got = ::read(fd, buffer, sizeof(buffer))) > 0)
-        out.append(buffer, static_cast<std::size_t>(got));
-    return out;
-}
-
-}
 
 TEST_CASE("a child runs argv without a shell, with extra environment", "[io]")
 {
@@ -37,7 +24,7 @@ TEST_CASE("a child runs argv without a shell, with extra environment", "[io]")
     int const status = child.wait();
     CHECK(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 0);
-    CHECK(read_all(out[0]) == "a b $HOME\n");
+    CHECK(ipc::test::read_available(out[0]) == "a b $HOME\n");
     ::close(out[0]);
 }
 
@@ -45,7 +32,7 @@ TEST_CASE("a child's exit status and stderr reach the parent", "[io]")
 {
     ipc::io::Child child(
         { .argv = { "sh", "-c", "echo oops >&2; exit 3" }, .capture_stderr = true });
-    CHECK(read_all(child.stderr_fd()) == "oops\n");
+    CHECK(ipc::test::read_available(child.stderr_fd()) == "oops\n");
     pollfd exited { child.exit_fd(), POLLIN, 0 };
     REQUIRE(::poll(&exited, 1, 5000) == 1);
     auto const status = child.try_wait();
@@ -66,7 +53,7 @@ TEST_CASE("a child gets SIGPIPE and the signal mask back at their defaults", "[i
         .stdout_fd = out[1] });
     ::close(out[1]);
     child.wait();
-    auto const text = read_all(out[0]);
+    auto const text = ipc::test::read_available(out[0]);
     ::close(out[0]);
     ::sigprocmask(SIG_SETMASK, &old, nullptr);
     CHECK(text.find("SigBlk:\t0000000000000000") != std::string::npos);
@@ -125,7 +112,7 @@ TEST_CASE("a script without a #! line runs under /bin/sh, as execvp runs it", "[
     ::unlink(path);
     CHECK(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 0);
-    CHECK(read_all(out[0]) == fmt::format("ran {} with x\n", path));
+    CHECK(ipc::test::read_available(out[0]) == fmt::format("ran {} with x\n", path));
     ::close(out[0]);
 }
 
@@ -159,7 +146,7 @@ TEST_CASE("a child's stdin and stdout can both be pipes of the parent's", "[io]"
     REQUIRE(child.stdin_fd() >= 0);
     REQUIRE(child.stdout_fd() >= 0);
     REQUIRE(::write(child.stdin_fd(), "hello\nworld\n", 12) == 12);
-    CHECK(read_all(child.stdout_fd()) == "hello\n"); // Up to its end: head exited.
+    CHECK(ipc::test::read_available(child.stdout_fd()) == "hello\n"); // Up to its end: head exited.
     int const status = child.wait();
     CHECK(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 0);
@@ -180,7 +167,7 @@ TEST_CASE("a child gets only stdin, stdout and stderr of our descriptors", "[io]
     ipc::io::Child child({ .argv = { "sh", "-c", script }, .stdout_fd = out[1] });
     ::close(out[1]);
     child.wait();
-    CHECK(read_all(out[0]) == "checked\n");
+    CHECK(ipc::test::read_available(out[0]) == "checked\n");
     ::close(out[0]);
     ::close(low);
     ::close(high);
