@@ -73,6 +73,7 @@ Api load()
     loader.bind(api.natsConnection_Destroy, "natsConnection_Destroy");
     loader.bind(api.natsConnection_Publish, "natsConnection_Publish");
     loader.bind(api.natsConnection_PublishMsg, "natsConnection_PublishMsg");
+    loader.bind(api.natsConnection_PublishRequest, "natsConnection_PublishRequest");
     loader.bind(api.natsConnection_Subscribe, "natsConnection_Subscribe");
     loader.bind(api.natsConnection_QueueSubscribe, "natsConnection_QueueSubscribe");
     loader.bind(api.natsConnection_FlushTimeout, "natsConnection_FlushTimeout");
@@ -89,6 +90,7 @@ Api load()
     loader.bind(api.natsMsg_Create, "natsMsg_Create");
     loader.bind(api.natsMsg_Destroy, "natsMsg_Destroy");
     loader.bind(api.natsMsg_GetSubject, "natsMsg_GetSubject");
+    loader.bind(api.natsMsg_GetReply, "natsMsg_GetReply");
     loader.bind(api.natsMsg_GetData, "natsMsg_GetData");
     loader.bind(api.natsMsg_GetDataLength, "natsMsg_GetDataLength");
     loader.bind(api.natsMsgHeader_Add, "natsMsgHeader_Add");

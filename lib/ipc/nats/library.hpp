@@ -34,6 +34,7 @@ struct Api {
     decltype(&::natsConnection_Destroy) natsConnection_Destroy;
     decltype(&::natsConnection_Publish) natsConnection_Publish;
     decltype(&::natsConnection_PublishMsg) natsConnection_PublishMsg;
+    decltype(&::natsConnection_PublishRequest) natsConnection_PublishRequest;
     decltype(&::natsConnection_Subscribe) natsConnection_Subscribe;
     decltype(&::natsConnection_QueueSubscribe) natsConnection_QueueSubscribe;
     decltype(&::natsConnection_FlushTimeout) natsConnection_FlushTimeout;
@@ -50,6 +51,7 @@ struct Api {
     decltype(&::natsMsg_Create) natsMsg_Create;
     decltype(&::natsMsg_Destroy) natsMsg_Destroy;
     decltype(&::natsMsg_GetSubject) natsMsg_GetSubject;
+    decltype(&::natsMsg_GetReply) natsMsg_GetReply;
     decltype(&::natsMsg_GetData) natsMsg_GetData;
     decltype(&::natsMsg_GetDataLength) natsMsg_GetDataLength;
     decltype(&::natsMsgHeader_Add) natsMsgHeader_Add;

@@ -2,6 +2,9 @@
 
 #include "ipc/core/headers.hpp"
 #include "ipc/core/parse.hpp"
+
+#include <algorithm>
+#include <chrono>
 #include "ipc/nats/pubsub.hpp"
 
 #include <fmt/format.h>
@@ -12,6 +15,10 @@ namespace {
 
 // One flush round trip at a time, so a signal or --timeout is seen between.
 constexpr std::int64_t flush_step_ms = 500;
+constexpr std::int64_t census_flush_ms = 10000;
+// A census is sent again after this, doubling up to census_last.
+constexpr auto census_first = std::chrono::milliseconds(100);
+constexpr auto census_last = std::chrono::milliseconds(1000);
 
 pubsub::PublishOptions checked(pubsub::PublishOptions const& options)
 {
@@ -127,10 +134,60 @@ bool Publisher::wait_readable(int fd)
     return result == io::Loop::Result::Ready;
 }
 
-bool Publisher::wait_for_subscribers(std::string const&, std::uint64_t)
+bool Publisher::wait_for_subscribers(std::string const& topic, std::uint64_t count)
 {
-    throw Error(Exit::Usage, "--wait-subs is not yet available on NATS",
-        "synchronise another way, or use the local backend");
+    auto const& nats = api();
+    m_census = std::make_unique<CensusTally>();
+    natsSubscription* answers = nullptr;
+    natsSubscription* hellos = nullptr;
+    {
+        SignalBlock const block; // cnats starts a thread per subscription.
+        check(nats.natsConnection_Subscribe(&answers, m_connection.get(), m_census->inbox().c_str(),
+                  CensusTally::on_message, m_census.get()),
+            "--wait-subs");
+        check(nats.natsConnection_Subscribe(&hellos, m_connection.get(), hello_subject,
+                  CensusTally::on_message, m_census.get()),
+            "--wait-subs");
+    }
+    auto const done = [&] {
+        nats.natsSubscription_Unsubscribe(answers);
+        nats.natsSubscription_Unsubscribe(hellos);
+    };
+    check(nats.natsConnection_FlushTimeout(m_connection.get(), census_flush_ms), "--wait-subs");
+    io::Loop loop(m_stop);
+    loop.add(m_connection.event_fd(), EPOLLIN, [this](std::uint32_t) { m_connection.handle_events(); });
+    bool hello = false;
+    loop.add(m_census->event_fd(), EPOLLIN, [&](std::uint32_t) { hello = m_census->take_hello() || hello; });
+    auto const start = std::chrono::steady_clock::now();
+    auto const deadline = m_options.timeout ? std::optional<Deadline>(start + *m_options.timeout)
+                                            : std::nullopt;
+    auto interval = census_first;
+    auto next = start;
+    while (true) {
+        auto const now = std::chrono::steady_clock::now();
+        if (now >= next || std::exchange(hello, false)) {
+            check(nats.natsConnection_PublishRequest(m_connection.get(), census_subject,
+                      m_census->inbox().c_str(), topic.data(), static_cast<int>(topic.size())),
+                "--wait-subs");
+            next = now + interval;
+            interval = std::min(interval * 2, census_last);
+        }
+        auto const live = m_census->answers();
+        if (live >= count) {
+            done();
+            return true;
+        }
+        if (deadline && now >= *deadline) {
+            done();
+            throw Error(Exit::Timeout,
+                fmt::format("{}: {} of {} subscribers after {}", topic.empty() ? "*" : topic, live,
+                    count, format_duration(*m_options.timeout)));
+        }
+        if (loop.run_once(deadline ? std::min(next, *deadline) : next) == io::Loop::Result::Stopped) {
+            done();
+            return false;
+        }
+    }
 }
 
 std::unique_ptr<pubsub::Publisher> open_publisher(

@@ -4,12 +4,14 @@
 // headers as NATS headers. cnats buffers and sends on its own, so nothing
 // here blocks on a subscriber (--drop has nothing to do); finish() waits
 // until the server has everything (a flush round trip) and has not refused
-// any of it.
+// any of it. --wait-subs counts subscribers by a census (census.hpp).
 
 #include "ipc/io/loop.hpp"
+#include "ipc/nats/census.hpp"
 #include "ipc/nats/connection.hpp"
 #include "ipc/pubsub/publisher.hpp"
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -31,6 +33,8 @@ private:
 
     pubsub::PublishOptions m_options;
     Stop& m_stop;
+    // Before the connection, so it outlives every callback cnats makes.
+    std::unique_ptr<CensusTally> m_census;
     Connection m_connection;
     std::size_t m_max_payload;
     std::string m_subject; // The last topic, NUL-terminated for cnats.

@@ -100,10 +100,32 @@ Subscriber::Subscriber(BackendOptions const& backend, std::vector<Pattern> const
         check(api().natsConnection_FlushTimeout(m_connection.get(), subscribe_flush_ms),
             fmt::format("{}: subscribe", m_connection.url()));
         m_connection.handle_events();
+        answer_census(patterns);
     } catch (...) {
         close();
         throw;
     }
+}
+
+// Only now, with our subscriptions in place, may a publisher count us.
+void Subscriber::answer_census(std::vector<Pattern> const& patterns)
+{
+    auto const& nats = api();
+    m_census->connection = m_connection.get();
+    m_census->patterns = patterns;
+    {
+        SignalBlock const block;
+        check(nats.natsConnection_Subscribe(&m_census_subscription, m_connection.get(),
+                  census_subject, CensusAnswer::on_request, m_census.get()),
+            "census");
+    }
+    check(nats.natsSubscription_SetOnCompleteCB(
+              m_census_subscription, Inbox::on_complete, m_inbox.get()),
+        "census");
+    check(nats.natsConnection_FlushTimeout(m_connection.get(), subscribe_flush_ms), "census");
+    check(nats.natsConnection_Publish(m_connection.get(), hello_subject, m_census->id.data(),
+              static_cast<int>(m_census->id.size())),
+        "census");
 }
 
 void Subscriber::subscribe(Pattern const& pattern)
@@ -148,22 +170,32 @@ void Subscriber::close() noexcept
         report_drops(subscription, true);
         nats.natsSubscription_Unsubscribe(subscription.handle);
     }
+    std::size_t subscriptions = m_subscriptions.size();
+    if (m_census_subscription) {
+        nats.natsSubscription_Unsubscribe(m_census_subscription);
+        ++subscriptions;
+    }
     std::unique_lock lock(m_inbox->mutex);
     bool const done = m_inbox->changed.wait_for(
-        lock, close_wait, [&] { return m_inbox->completed == m_subscriptions.size(); });
+        lock, close_wait, [&] { return m_inbox->completed == subscriptions; });
     for (auto const& received : m_inbox->messages)
         nats.natsMsg_Destroy(received.message);
     m_inbox->messages.clear();
     lock.unlock();
     for (auto const& subscription : m_subscriptions)
         nats.natsSubscription_Destroy(subscription.handle);
+    if (m_census_subscription)
+        nats.natsSubscription_Destroy(m_census_subscription);
+    m_census_subscription = nullptr;
     for (auto const& received : m_ready)
         nats.natsMsg_Destroy(received.message);
     m_ready.clear();
     m_subscriptions.clear();
     release_held();
-    if (!done)
-        (void)m_inbox.release(); // A callback may still run: leave it what it points to.
+    if (!done) { // A callback may still run: leave it what it points to.
+        (void)m_inbox.release();
+        (void)m_census.release();
+    }
     m_inbox.reset();
 }
 
@@ -179,7 +211,7 @@ void Subscriber::report_drops(Subscription& subscription, bool at_exit)
 {
     std::int64_t dropped = 0;
     if (api().natsSubscription_GetDropped(subscription.handle, &dropped) != NATS_OK
-        || dropped <= subscription.dropped_reported)
+        || dropped <= (at_exit ? 0 : subscription.dropped_reported))
         return;
     if (at_exit)
         warn("{}: {} messages were dropped in all because this subscriber was too slow",
@@ -188,7 +220,7 @@ void Subscriber::report_drops(Subscription& subscription, bool at_exit)
         warn("{}: {} messages dropped so far: this subscriber is too slow (NATS keeps at most "
              "{} MiB for it)",
             subscription.pattern, dropped, pending_bytes / (1024 * 1024));
-    subscription.dropped_reported = at_exit ? std::max<std::int64_t>(dropped, 0) : dropped;
+    subscription.dropped_reported = dropped;
 }
 
 void Subscriber::setup_loop(Stop& stop)

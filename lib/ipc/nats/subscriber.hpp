@@ -7,6 +7,7 @@
 // count limit) and beyond that drops and counts, which is reported.
 
 #include "ipc/io/loop.hpp"
+#include "ipc/nats/census.hpp"
 #include "ipc/nats/connection.hpp"
 #include "ipc/names/pattern.hpp"
 #include "ipc/pubsub/subscriber.hpp"
@@ -43,6 +44,7 @@ private:
     };
 
     void subscribe(Pattern const& pattern);
+    void answer_census(std::vector<Pattern> const& patterns);
     // Unsubscribes and frees what cnats handed us; the destructor's work.
     void close() noexcept;
     void take_inbox();
@@ -57,6 +59,9 @@ private:
     Connection m_connection;
     std::unique_ptr<Inbox> m_inbox;
     std::vector<Subscription> m_subscriptions;
+    // Its subscription completes in the inbox, as the others do.
+    std::unique_ptr<CensusAnswer> m_census = std::make_unique<CensusAnswer>();
+    natsSubscription* m_census_subscription = nullptr;
     std::deque<Received> m_ready; // Taken from the inbox, not handed out yet.
     natsMsg* m_held = nullptr; // The message the last view points into.
     std::string m_headers; // Its header block.
