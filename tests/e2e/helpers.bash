@@ -81,6 +81,19 @@ nats_start() {
     export IPC_URL
 }
 
+# nats_restart: SIGKILLs this test's nats-server and starts another on the
+# same port, as a crash and a restart would.
+nats_restart() {
+    local dir=$BATS_TEST_TMPDIR/nats port=${IPC_URL##*:}
+    kill -KILL "$nats_pid"
+    wait "$nats_pid" 2>/dev/null || true
+    rm -f "$dir"/*.ports
+    nats-server -js -a 127.0.0.1 -p "$port" --ports_file_dir "$dir" -sd "$dir/s" \
+        >>"$dir/log" 2>&1 3>&- &
+    nats_pid=$!
+    within 5 nats_ports_written "$dir"
+}
+
 nats_ports_written() {
     local file
     for file in "$1"/*.ports; do

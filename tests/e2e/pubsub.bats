@@ -280,6 +280,26 @@ EOF
     grep -q 'dropped so far' "$BATS_TEST_TMPDIR/fifo.err"
 }
 
+@test "on NATS, a subscriber whose server restarts says so and goes on" {
+    nats_only "the local backend has no server"
+    spawn "$BATS_TEST_TMPDIR/got" ipc-sub -n 2 -t 60s t
+    ipc-pub --wait-subs 1 -t 10s t before
+    nats_restart
+    within 20 grep -q 'reconnected to the NATS server$' "$BATS_TEST_TMPDIR/got.err"
+    ipc-pub --wait-subs 1 -t 10s t after
+    wait_status "$(last_pid)"
+    printf '%s\n' before after | diff -u - "$BATS_TEST_TMPDIR/got"
+    cat "$BATS_TEST_TMPDIR/got.err"
+    [ "$(wc -l <"$BATS_TEST_TMPDIR/got.err")" = 2 ]
+    grep -q "^ipc-sub: $IPC_URL: disconnected from the NATS server; reconnecting$" "$BATS_TEST_TMPDIR/got.err"
+}
+
+@test "on NATS, a message larger than the server's max_payload exits 2" {
+    nats_only "the local backend has --max-size alone"
+    run -2 --separate-stderr bash -c 'head -c 2000000 /dev/zero | ipc-pub --whole t'
+    [ "$stderr" = "ipc-pub: t: a message of 2000000 bytes is larger than the NATS server takes (1048576 bytes, its max_payload)" ]
+}
+
 @test "-v prints each topic before its message" {
     spawn "$BATS_TEST_TMPDIR/got" ipc-sub -v -n 2 -t 10s 'log.*'
     printf '%s\n' '{"topic":"log.a","data":"x y"}' '{"topic":"log.b","data":""}' |
