@@ -36,5 +36,4 @@ std::vector<Pattern> parse_patterns(std::vector<std::string> const& texts);
 // stays), in their order: a broker that delivers a message once per matching
 // subscription then delivers it once. Partial overlaps ('a.*', '*.b') stay.
 std::vector<Pattern> without_covered(std::vector<Pattern> const& patterns);
-
 }

@@ -20,8 +20,8 @@ bool is_host_char(char c)
 // RFC 3986 unreserved and sub-delimiters, without '%' (no escapes) or ':'.
 bool is_user_char(char c)
 {
-    return is_host_char(c) || c == '~' || c == '!' || c == '$' || c == '&' || c == '\''
-        || c == '(' || c == ')' || c == '*' || c == '+' || c == ';' || c == '=';
+    return is_host_char(c) || c == '~' || c == '!' || c == '$' || c == '&' || c == '\'' || c == '('
+        || c == ')' || c == '*' || c == '+' || c == ';' || c == '=';
 }
 
 bool all_of(std::string_view text, bool (*allowed)(char))
@@ -140,9 +140,15 @@ std::vector<std::string> Url::server_urls() const
     return urls;
 }
 
-std::string Url::text() const { return joined(*this, false); }
+std::string Url::text() const
+{
+    return joined(*this, false);
+}
 
-std::string Url::shown() const { return joined(*this, true); }
+std::string Url::shown() const
+{
+    return joined(*this, true);
+}
 
 std::optional<Url> try_parse_url(std::string_view text, std::string& error)
 {

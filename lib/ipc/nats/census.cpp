@@ -13,7 +13,8 @@ std::string random_id()
 {
     std::uint64_t value = 0;
     if (::getrandom(&value, sizeof(value), 0) != sizeof(value))
-        value = static_cast<std::uint64_t>(::getpid()) << 32 ^ static_cast<std::uint64_t>(::time(nullptr));
+        value = static_cast<std::uint64_t>(::getpid()) << 32
+            ^ static_cast<std::uint64_t>(::time(nullptr));
     return fmt::format("{:016x}", value);
 }
 
@@ -22,14 +23,14 @@ void CensusAnswer::on_request(
 {
     auto const& nats = api();
     auto const* answer = static_cast<CensusAnswer*>(closure);
-    std::string_view const topic(
-        nats.natsMsg_GetData(message), static_cast<std::size_t>(nats.natsMsg_GetDataLength(message)));
+    std::string_view const topic(nats.natsMsg_GetData(message),
+        static_cast<std::size_t>(nats.natsMsg_GetDataLength(message)));
     bool matches = topic.empty();
     for (auto const& pattern : answer->patterns)
         matches = matches || pattern.matches(topic);
     if (char const* reply = nats.natsMsg_GetReply(message); reply && matches)
-        nats.natsConnection_Publish(answer->connection, reply, answer->id.data(),
-            static_cast<int>(answer->id.size()));
+        nats.natsConnection_Publish(
+            answer->connection, reply, answer->id.data(), static_cast<int>(answer->id.size()));
     nats.natsMsg_Destroy(message);
 }
 
@@ -44,8 +45,8 @@ void CensusTally::on_message(
     auto const& nats = api();
     auto* tally = static_cast<CensusTally*>(closure);
     std::string_view const subject = nats.natsMsg_GetSubject(message);
-    std::string const data(
-        nats.natsMsg_GetData(message), static_cast<std::size_t>(nats.natsMsg_GetDataLength(message)));
+    std::string const data(nats.natsMsg_GetData(message),
+        static_cast<std::size_t>(nats.natsMsg_GetDataLength(message)));
     nats.natsMsg_Destroy(message);
     {
         std::lock_guard lock(tally->m_mutex);

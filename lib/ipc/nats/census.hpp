@@ -10,8 +10,8 @@
 // not answer, so only ipckit subscribers count.
 
 #include "ipc/io/fd.hpp"
-#include "ipc/nats/connection.hpp"
 #include "ipc/names/pattern.hpp"
+#include "ipc/nats/connection.hpp"
 
 #include <cstdint>
 #include <mutex>

@@ -167,14 +167,15 @@ Connection::Connection(BackendOptions const& backend)
                 fmt::format("--tls-ca {}", backend.tls_ca));
     }
     if (!backend.creds.empty())
-        check(m_api.natsOptions_SetUserCredentialsFromFiles(options, backend.creds.c_str(), nullptr),
+        check(
+            m_api.natsOptions_SetUserCredentialsFromFiles(options, backend.creds.c_str(), nullptr),
             fmt::format("--creds {}", backend.creds));
     std::string const name(program_name());
     check(m_api.natsOptions_SetName(options, name.c_str()), "NATS options");
     check(m_api.natsOptions_SetMaxReconnect(options, -1), "NATS options"); // For ever.
     check(m_api.natsOptions_SetReconnectWait(options, reconnect_wait_ms), "NATS options");
-    check(m_api.natsOptions_SetReconnectJitter(
-              options, reconnect_jitter_ms, reconnect_jitter_tls_ms),
+    check(
+        m_api.natsOptions_SetReconnectJitter(options, reconnect_jitter_ms, reconnect_jitter_tls_ms),
         "NATS options");
     check(m_api.natsOptions_SetDisconnectedCB(options, on_disconnected, shared), "NATS options");
     check(m_api.natsOptions_SetReconnectedCB(options, on_reconnected, shared), "NATS options");

@@ -16,10 +16,10 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <signal.h>
 #include <string>
 #include <string_view>
 #include <vector>
-#include <signal.h>
 
 namespace ipc::nats {
 
@@ -100,8 +100,8 @@ private:
     static void on_disconnected(natsConnection* connection, void* closure);
     static void on_reconnected(natsConnection* connection, void* closure);
     static void on_closed(natsConnection* connection, void* closure);
-    static void on_error(
-        natsConnection* connection, natsSubscription* subscription, natsStatus status, void* closure);
+    static void on_error(natsConnection* connection, natsSubscription* subscription,
+        natsStatus status, void* closure);
     std::string connected_url() const;
 
     Api const& m_api;

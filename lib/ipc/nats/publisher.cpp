@@ -3,9 +3,9 @@
 #include "ipc/core/headers.hpp"
 #include "ipc/core/parse.hpp"
 
+#include "ipc/nats/pubsub.hpp"
 #include <algorithm>
 #include <chrono>
-#include "ipc/nats/pubsub.hpp"
 
 #include <fmt/format.h>
 
@@ -155,12 +155,14 @@ bool Publisher::wait_for_subscribers(std::string const& topic, std::uint64_t cou
     };
     check(nats.natsConnection_FlushTimeout(m_connection.get(), census_flush_ms), "--wait-subs");
     io::Loop loop(m_stop);
-    loop.add(m_connection.event_fd(), EPOLLIN, [this](std::uint32_t) { m_connection.handle_events(); });
+    loop.add(
+        m_connection.event_fd(), EPOLLIN, [this](std::uint32_t) { m_connection.handle_events(); });
     bool hello = false;
-    loop.add(m_census->event_fd(), EPOLLIN, [&](std::uint32_t) { hello = m_census->take_hello() || hello; });
+    loop.add(m_census->event_fd(), EPOLLIN,
+        [&](std::uint32_t) { hello = m_census->take_hello() || hello; });
     auto const start = std::chrono::steady_clock::now();
-    auto const deadline = m_options.timeout ? std::optional<Deadline>(start + *m_options.timeout)
-                                            : std::nullopt;
+    auto const deadline
+        = m_options.timeout ? std::optional<Deadline>(start + *m_options.timeout) : std::nullopt;
     auto interval = census_first;
     auto next = start;
     while (true) {
@@ -183,7 +185,8 @@ bool Publisher::wait_for_subscribers(std::string const& topic, std::uint64_t cou
                 fmt::format("{}: {} of {} subscribers after {}", topic.empty() ? "*" : topic, live,
                     count, format_duration(*m_options.timeout)));
         }
-        if (loop.run_once(deadline ? std::min(next, *deadline) : next) == io::Loop::Result::Stopped) {
+        if (loop.run_once(deadline ? std::min(next, *deadline) : next)
+            == io::Loop::Result::Stopped) {
             done();
             return false;
         }

@@ -44,8 +44,8 @@ struct Subscriber::Inbox {
     bool closing = false;
     std::size_t completed = 0; // Subscriptions cnats is done with.
 
-    static void on_message(natsConnection*, natsSubscription* subscription, natsMsg* message,
-        void* closure) noexcept
+    static void on_message(
+        natsConnection*, natsSubscription* subscription, natsMsg* message, void* closure) noexcept
     {
         auto* inbox = static_cast<Inbox*>(closure);
         auto const& nats = api();
@@ -140,9 +140,9 @@ void Subscriber::subscribe(Pattern const& pattern)
                   pattern.text().c_str(), Inbox::on_message, m_inbox.get()),
             what);
     else
-        check(nats.natsConnection_QueueSubscribe(&subscription.handle, m_connection.get(),
-                  pattern.text().c_str(), m_options.group.c_str(), Inbox::on_message,
-                  m_inbox.get()),
+        check(
+            nats.natsConnection_QueueSubscribe(&subscription.handle, m_connection.get(),
+                pattern.text().c_str(), m_options.group.c_str(), Inbox::on_message, m_inbox.get()),
             what);
     m_subscriptions.push_back(subscription);
     check(nats.natsSubscription_SetOnCompleteCB(
@@ -238,7 +238,7 @@ void Subscriber::setup_loop(Stop& stop)
     });
     // No events asked: epoll reports EPOLLERR once a pipe's reader is gone.
     // Files and terminals need no watching (and epoll takes no file).
-    struct stat status {};
+    struct stat status { };
     if (int const fd = stop.output_fd(); fd >= 0 && ::fstat(fd, &status) == 0
         && (S_ISFIFO(status.st_mode) || S_ISSOCK(status.st_mode)))
         m_loop->add(fd, 0, [&stop](std::uint32_t) { stop.output_closed(); });

@@ -7,9 +7,9 @@
 // count limit) and beyond that drops and counts, which is reported.
 
 #include "ipc/io/loop.hpp"
+#include "ipc/names/pattern.hpp"
 #include "ipc/nats/census.hpp"
 #include "ipc/nats/connection.hpp"
-#include "ipc/names/pattern.hpp"
 #include "ipc/pubsub/subscriber.hpp"
 
 #include <deque>

@@ -16,7 +16,8 @@ using ipc::test::receive;
 TEST_CASE("published messages arrive in order with their topic", "[backend][pubsub]")
 {
     ipc::test::Backend const backend(GENERATE(ipc::test::pubsub_backends()));
-    auto subscriber = ipc::open_subscriber(backend.options(), ipc::parse_patterns({ "news.*" }), {});
+    auto subscriber
+        = ipc::open_subscriber(backend.options(), ipc::parse_patterns({ "news.*" }), {});
     ipc::Stop stop({});
     auto publisher = ipc::open_publisher(backend.options(), {}, stop);
     for (auto const* text : { "one", "", "three" })
@@ -34,8 +35,10 @@ TEST_CASE(
     "the members of a group share the messages, each going to exactly one", "[backend][pubsub]")
 {
     ipc::test::Backend const backend(GENERATE(ipc::test::pubsub_backends()));
-    auto first = ipc::open_subscriber(backend.options(), ipc::parse_patterns({ "jobs" }), { .group = "workers" });
-    auto second = ipc::open_subscriber(backend.options(), ipc::parse_patterns({ "jobs" }), { .group = "workers" });
+    auto first = ipc::open_subscriber(
+        backend.options(), ipc::parse_patterns({ "jobs" }), { .group = "workers" });
+    auto second = ipc::open_subscriber(
+        backend.options(), ipc::parse_patterns({ "jobs" }), { .group = "workers" });
     ipc::Stop stop({});
     auto publisher = ipc::open_publisher(backend.options(), {}, stop);
     // NATS picks a member at random: one of 40 going to one member alone

@@ -37,9 +37,10 @@ TEST_CASE("NATS URLs decode to their servers, in order, with port 4222 by defaul
     CHECK(url->servers[1].port == 5222);
     CHECK(url->servers[2].host == "[::1]");
     CHECK(url->server_urls()
-        == std::vector<std::string> {
-            "nats://alice:s3cret@nats1.example.com:4222", "nats://10.0.0.2:5222", "nats://[::1]:7" });
-    CHECK(url->shown() == "nats://alice:***@nats1.example.com:4222,nats://10.0.0.2:5222,nats://[::1]:7");
+        == std::vector<std::string> { "nats://alice:s3cret@nats1.example.com:4222",
+            "nats://10.0.0.2:5222", "nats://[::1]:7" });
+    CHECK(url->shown()
+        == "nats://alice:***@nats1.example.com:4222,nats://10.0.0.2:5222,nats://[::1]:7");
 }
 
 TEST_CASE("tls:// URLs ask for an encrypted connection", "[names]")
@@ -56,8 +57,8 @@ TEST_CASE("anything else is no --url, with a reason", "[names]")
 {
     auto const text = GENERATE("ftp://x", "nats:/x", "127.0.0.1:4222", "nats://", "nats://:1",
         "nats://h:0", "nats://h:65536", "nats://h:", "nats://h:12x", "nats://h/path",
-        "nats://a,tls://b", "nats://a,", "nats://u%20@h", "nats://@h", "nats://[::1",
-        "nats://[]:1", "nats://[::1]x", "nats://h h", "LOCAL", " nats://h");
+        "nats://a,tls://b", "nats://a,", "nats://u%20@h", "nats://@h", "nats://[::1", "nats://[]:1",
+        "nats://[::1]x", "nats://h h", "LOCAL", " nats://h");
     CAPTURE(text);
     std::string error;
     CHECK_FALSE(ipc::try_parse_url(text, error));

@@ -16,8 +16,8 @@
 #include <string>
 #include <sys/wait.h>
 #include <thread>
-#include <vector>
 #include <unistd.h>
+#include <vector>
 
 extern char** environ;
 
@@ -56,7 +56,8 @@ public:
         sigemptyset(&none);
         posix_spawnattr_setsigmask(&attributes, &none);
         posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
-        int const rc = posix_spawnp(&m_pid, "nats-server", &actions, &attributes, argv.data(), environ);
+        int const rc
+            = posix_spawnp(&m_pid, "nats-server", &actions, &attributes, argv.data(), environ);
         posix_spawn_file_actions_destroy(&actions);
         posix_spawnattr_destroy(&attributes);
         if (rc != 0)
@@ -87,7 +88,10 @@ public:
     NatsServer(NatsServer const&) = delete;
     NatsServer& operator=(NatsServer const&) = delete;
 
-    std::string const& url() const { return m_url; }
+    std::string const& url() const
+    {
+        return m_url;
+    }
 
 private:
     TempDir m_temp;
