@@ -3,6 +3,8 @@
 
 #include "ipc/names/url.hpp"
 
+#include "ipc/core/parse.hpp"
+
 #include <fmt/format.h>
 
 namespace ipc {
@@ -36,21 +38,6 @@ bool is_ipv6_char(char c)
 {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':'
         || c == '.';
-}
-
-std::optional<std::uint16_t> parse_port(std::string_view text)
-{
-    if (text.empty() || text.size() > 5)
-        return std::nullopt;
-    unsigned value = 0;
-    for (char c : text) {
-        if (c < '0' || c > '9')
-            return std::nullopt;
-        value = value * 10 + static_cast<unsigned>(c - '0');
-    }
-    if (value == 0 || value > 65535)
-        return std::nullopt;
-    return static_cast<std::uint16_t>(value);
 }
 
 // One server after its scheme: [USER[:PASSWORD]@]HOST[:PORT].
@@ -98,12 +85,12 @@ std::optional<UrlServer> parse_server(std::string_view text, std::string& error)
         }
     }
     if (!port.empty()) {
-        auto const number = parse_port(port);
-        if (!number) {
+        auto const number = parse_number(port);
+        if (!number || *number == 0 || *number > 65535) {
             error = "a port must be a number from 1 to 65535";
             return std::nullopt;
         }
-        server.port = *number;
+        server.port = static_cast<std::uint16_t>(*number);
     }
     return server;
 }
