@@ -23,6 +23,7 @@ struct Options {
     std::optional<ipc::Duration> timeout;
     std::optional<ipc::Duration> interval;
     ipc::framing::Options framing;
+    ipc::BackendOptions backend;
 };
 
 }
@@ -32,6 +33,7 @@ int main(int argc, char** argv)
     Options options;
     CLI::App app { "Publish each MESSAGE, or each message read from stdin, on TOPIC.", "ipc-pub" };
     ipc::cli::add_standard(app);
+    ipc::cli::add_backend(app, options.backend);
     ipc::cli::add_framing(app, options.framing, ipc::cli::Direction::Input);
     ipc::cli::add_max_size(app, options.framing.max_size);
     app.add_flag("--retain", options.retain, "keep the last message for later subscribers");
@@ -49,7 +51,7 @@ int main(int argc, char** argv)
         if (!options.topic.empty())
             options.topic = ipc::parse_name(options.topic, "topic"); // Bad names exit 2.
         ipc::Stop stop({}); // SIGINT and SIGTERM.
-        auto publisher = ipc::open_publisher(
+        auto publisher = ipc::open_publisher(options.backend,
             { .overflow = options.drop ? ipc::pubsub::Overflow::Drop : ipc::pubsub::Overflow::Block,
                 .retain = options.retain,
                 .timeout = options.timeout },

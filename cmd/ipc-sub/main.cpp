@@ -18,6 +18,7 @@ struct Options {
     std::string group;
     bool retained = true;
     ipc::framing::Options framing;
+    ipc::BackendOptions backend;
     ipc::Limits limits;
     ipc::cli::Security security;
 };
@@ -29,6 +30,7 @@ int main(int argc, char** argv)
     Options options;
     CLI::App app { "Print each message published on a topic matching PATTERN.", "ipc-sub" };
     ipc::cli::add_standard(app);
+    ipc::cli::add_backend(app, options.backend);
     ipc::cli::add_framing(app, options.framing, ipc::cli::Direction::Output, { .verbose = true });
     ipc::cli::add_limits(app, options.limits);
     ipc::cli::add_security(app, options.security);
@@ -48,7 +50,7 @@ int main(int argc, char** argv)
             ipc::parse_name(options.group, "group");
         ipc::Stop stop(options.limits); // --count, --timeout, --idle, SIGINT, SIGTERM.
         stop.watch_output(STDOUT_FILENO);
-        auto subscriber = ipc::open_subscriber(patterns,
+        auto subscriber = ipc::open_subscriber(options.backend, patterns,
             { .group = options.group,
                 .retained = options.retained,
                 .max_size = options.security.max_size,

@@ -1,5 +1,6 @@
 #include "ipc/backend.hpp"
 
+#include "ipc/nats/pubsub.hpp"
 #include "ipc/pubsub/local_publisher.hpp"
 #include "ipc/pubsub/local_subscriber.hpp"
 #include "ipc/queue/sqlite_store.hpp"
@@ -17,6 +18,22 @@ std::unique_ptr<pubsub::Subscriber> open_subscriber(
     std::vector<Pattern> const& patterns, pubsub::SubscribeOptions const& options)
 {
     return std::make_unique<pubsub::LocalSubscriber>(patterns, options);
+}
+
+std::unique_ptr<pubsub::Publisher> open_publisher(
+    BackendOptions const& backend, pubsub::PublishOptions const& options, Stop& stop)
+{
+    if (backend.url.is_local())
+        return open_publisher(options, stop);
+    return nats::open_publisher(backend, options, stop);
+}
+
+std::unique_ptr<pubsub::Subscriber> open_subscriber(BackendOptions const& backend,
+    std::vector<Pattern> const& patterns, pubsub::SubscribeOptions const& options)
+{
+    if (backend.url.is_local())
+        return open_subscriber(patterns, options);
+    return nats::open_subscriber(backend, patterns, options);
 }
 
 std::unique_ptr<reqrep::Client> open_client(reqrep::ClientOptions const& options, Stop& stop,

@@ -5,6 +5,7 @@
 // functions, and tests/unit/backend holds the cases every backend must pass.
 
 #include "ipc/names/pattern.hpp"
+#include "ipc/names/url.hpp"
 #include "ipc/pubsub/publisher.hpp"
 #include "ipc/pubsub/subscriber.hpp"
 #include "ipc/queue/queue.hpp"
@@ -23,6 +24,13 @@ std::unique_ptr<pubsub::Publisher> open_publisher(
     pubsub::PublishOptions const& options, Stop& stop);
 
 std::unique_ptr<pubsub::Subscriber> open_subscriber(
+    std::vector<Pattern> const& patterns, pubsub::SubscribeOptions const& options);
+
+// The same in the backend that backend.url names: local, or NATS (which
+// throws Error(Unavailable) when libnats or the server is missing).
+std::unique_ptr<pubsub::Publisher> open_publisher(
+    BackendOptions const& backend, pubsub::PublishOptions const& options, Stop& stop);
+std::unique_ptr<pubsub::Subscriber> open_subscriber(BackendOptions const& backend,
     std::vector<Pattern> const& patterns, pubsub::SubscribeOptions const& options);
 
 // Connects to a server of options.address (see reqrep::Client).

@@ -91,6 +91,23 @@ tools() {
     [ "$bad" = 0 ]
 }
 
+@test "no tool links libnats, libssl or libcrypto: NATS is loaded only when a URL asks" {
+    for tool in $(tools); do
+        run -0 readelf -d "$(command -v "$tool")"
+        [[ "$output" != *libnats* && "$output" != *libssl* && "$output" != *libcrypto* ]] ||
+            { echo "$tool: $output"; return 1; }
+    done
+}
+
+@test "nats.h is included only in lib/ipc/nats" {
+    run grep -rlE --include='*.[ch]pp' --include='*.c' '#include [<"]nats/' \
+        "$IPC_SOURCE_ROOT/lib" "$IPC_SOURCE_ROOT/cmd" "$IPC_SOURCE_ROOT/tests"
+    [ "${#lines[@]}" -gt 0 ] # The NATS backend itself does.
+    for file in "${lines[@]}"; do
+        [[ "$file" == "$IPC_SOURCE_ROOT/lib/ipc/nats/"* ]] || { echo "$file includes nats.h"; return 1; }
+    done
+}
+
 @test "CLI11 is included only by the mains and lib/ipc/cli" {
     run -0 grep -rl --include='*.[ch]pp' 'CLI/CLI.hpp' "$IPC_SOURCE_ROOT/lib" "$IPC_SOURCE_ROOT/tests"
     for file in "${lines[@]}"; do

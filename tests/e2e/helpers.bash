@@ -13,6 +13,11 @@
 #
 # A suite that needs more defines suite_setup or suite_teardown: setup() calls
 # the first at its end, teardown() the second once the processes are gone.
+#
+# With IPC_TEST_BACKEND=nats, each test also gets a nats-server of its own
+# (port picked by the server, JetStream on, store in the test's directory)
+# and IPC_URL naming it, so the same tests run on NATS; a test that needs
+# what only the local backend has starts with local_only REASON.
 
 setup() {
     export IPC_DIR="$BATS_TEST_TMPDIR/run"
@@ -21,6 +26,11 @@ setup() {
     export LC_ALL=C
     test_id="bats${BATS_TEST_NUMBER}-$$"
     pids=()
+    nats_pid=
+    unset IPC_URL IPC_CREDS IPC_TLS_CA
+    if [ "${IPC_TEST_BACKEND:-local}" = nats ]; then
+        nats_start
+    fi
     if declare -F suite_setup >/dev/null; then
         suite_setup
     fi
@@ -41,12 +51,70 @@ teardown() {
         wait "$pid" 2>/dev/null || true
     done
     rm -f "/dev/shm/ipc-$(id -u)-$test_id" "/dev/shm/ipc-$(id -u)-$test_id".*
+    if [ -n "$nats_pid" ]; then
+        kill -TERM "$nats_pid" 2>/dev/null || true
+        wait_gone "$nats_pid" || kill -KILL "$nats_pid" 2>/dev/null || true
+        wait "$nats_pid" 2>/dev/null || true
+    fi
     if declare -F suite_teardown >/dev/null; then
         suite_teardown
     fi
     if [ ${#stuck[@]} -gt 0 ]; then
         printf 'still running 10 s or more after SIGTERM, killed: %s\n' "${stuck[@]}" >&2
         return 1
+    fi
+}
+
+# nats_start: starts this test's nats-server and exports IPC_URL, once the
+# server has written its ports file (within 5 s).
+nats_start() {
+    local dir=$BATS_TEST_TMPDIR/nats
+    mkdir -p "$dir"
+    nats-server -js -a 127.0.0.1 -p -1 --ports_file_dir "$dir" -sd "$dir/s" \
+        >"$dir/log" 2>&1 3>&- &
+    nats_pid=$!
+    within 5 nats_ports_written "$dir" || {
+        cat "$dir/log" >&2
+        return 1
+    }
+    IPC_URL=$(sed -n 's/.*"nats":\["\([^"]*\)".*/\1/p' "$dir"/*.ports)
+    export IPC_URL
+}
+
+# nats_restart: SIGKILLs this test's nats-server and starts another on the
+# same port, as a crash and a restart would.
+nats_restart() {
+    local dir=$BATS_TEST_TMPDIR/nats port=${IPC_URL##*:}
+    kill -KILL "$nats_pid"
+    wait "$nats_pid" 2>/dev/null || true
+    rm -f "$dir"/*.ports
+    nats-server -js -a 127.0.0.1 -p "$port" --ports_file_dir "$dir" -sd "$dir/s" \
+        >>"$dir/log" 2>&1 3>&- &
+    nats_pid=$!
+    within 5 nats_ports_written "$dir"
+}
+
+nats_ports_written() {
+    local file
+    for file in "$1"/*.ports; do
+        [ -s "$file" ] && return 0
+    done
+    alive "$nats_pid" || return 0 # Ended: the caller shows its log.
+    return 1
+}
+
+# local_only REASON: skips the current test unless it runs on the local
+# backend (counted as skipped).
+local_only() {
+    if [ "${IPC_TEST_BACKEND:-local}" != local ]; then
+        skip "local only: $1"
+    fi
+}
+
+# nats_only REASON: the same for a test of what only NATS does.
+nats_only() {
+    if [ "${IPC_TEST_BACKEND:-local}" != nats ]; then
+        skip "NATS only: $1"
     fi
 }
 

@@ -57,6 +57,14 @@ load helpers
     printf '%s\n' deep one | diff -u - "$BATS_TEST_TMPDIR/rest"
 }
 
+@test "a message that two patterns of one subscriber match, one covering the other, prints once" {
+    spawn "$BATS_TEST_TMPDIR/got" ipc-sub -n 2 -t 10s 'a.>' a.b
+    ipc-pub --wait-subs 1 -t 10s a.b one
+    ipc-pub a.c two
+    wait_status "$(last_pid)"
+    printf '%s\n' one two | diff -u - "$BATS_TEST_TMPDIR/got"
+}
+
 @test "two subscribers each receive everything" {
     spawn "$BATS_TEST_TMPDIR/one" ipc-sub -n 1000 -t 30s t
     spawn "$BATS_TEST_TMPDIR/two" ipc-sub -n 1000 -t 30s t
@@ -79,6 +87,7 @@ load helpers
 }
 
 @test "a retained message is shown first to a later subscriber, unless --no-retained" {
+    local_only "--retain is not yet on NATS"
     ipc-pub --retain state.door open
     ipc-pub --retain state.door closed
     run -0 ipc-sub -n 1 -t 10s 'state.*'
@@ -143,6 +152,7 @@ load helpers
 }
 
 @test "a slow subscriber blocks the publisher, and --drop skips it and counts" {
+    local_only "a NATS publisher never blocks; the subscriber drops"
     spawn "$BATS_TEST_TMPDIR/got" ipc-sub -t 60s t
     sub=$(last_pid)
     ipc-pub --wait-subs 1 -t 10s t hello
@@ -155,6 +165,7 @@ load helpers
 }
 
 @test "--drop: a stopped subscriber gets exactly the messages ipc-pub does not report dropped for it" {
+    local_only "a NATS publisher never blocks; the subscriber drops"
     spawn "$BATS_TEST_TMPDIR/got" ipc-sub -t 60s t
     sub=$(last_pid)
     ipc-pub --wait-subs 1 -t 10s t 0
@@ -192,6 +203,7 @@ load helpers
 }
 
 @test "headers round-trip byte-exactly through ipc-sub --json | ipc-pub --json" {
+    local_only "NATS keeps no key order, and cnats 3.4 reads no empty value"
     cat >"$BATS_TEST_TMPDIR/in" <<'EOF'
 {"topic":"h.a","data":"one","headers":{"K":["v1","v2"],"Nats-Msg-Id":["é"]}}
 {"topic":"h.a","data":"two"}
@@ -215,6 +227,77 @@ EOF
 EOF
     diff -u <(untimed "$BATS_TEST_TMPDIR/first") <(untimed "$BATS_TEST_TMPDIR/second")
     printf 'one\ntwo\n\377\nthree\n' | cmp - "$BATS_TEST_TMPDIR/plain"
+}
+
+@test "multi-valued headers survive ipc-sub --json | ipc-pub --json" {
+    cat >"$BATS_TEST_TMPDIR/in" <<'EOF'
+{"topic":"h.a","data":"one","headers":{"A":["1"],"K":["v1","v2","v1"]}}
+{"topic":"h.b","data":"two"}
+EOF
+    spawn "$BATS_TEST_TMPDIR/first" ipc-sub --json -n 2 -t 10s 'h.>'
+    ipc-pub --json --wait-subs 1 -t 10s <"$BATS_TEST_TMPDIR/in"
+    wait_status "$(last_pid)"
+    spawn "$BATS_TEST_TMPDIR/second" ipc-sub --json -n 2 -t 10s 'h.>'
+    ipc-pub --json --wait-subs 1 -t 10s <"$BATS_TEST_TMPDIR/first"
+    wait_status "$(last_pid)"
+    untimed() { sed 's/,"time":"[^"]*"//' "$1"; }
+    diff -u "$BATS_TEST_TMPDIR/in" <(untimed "$BATS_TEST_TMPDIR/first")
+    diff -u "$BATS_TEST_TMPDIR/in" <(untimed "$BATS_TEST_TMPDIR/second")
+}
+
+@test "on NATS, _IPC. subjects are hidden unless a pattern starts _IPC" {
+    nats_only "the local backend has no subjects of its own"
+    spawn "$BATS_TEST_TMPDIR/all" ipc-sub -n 1 -t 10s '>'
+    spawn "$BATS_TEST_TMPDIR/ours" ipc-sub -n 1 -t 10s _IPC.x
+    ipc-pub --wait-subs 2 -t 10s _IPC.x hidden
+    ipc-pub t shown
+    wait_status "${pids[0]}"
+    wait_status "${pids[1]}"
+    [ "$(cat "$BATS_TEST_TMPDIR/all")" = shown ]
+    [ "$(cat "$BATS_TEST_TMPDIR/ours")" = hidden ]
+}
+
+@test "on NATS, a subscriber that falls behind drops and reports it: received + dropped = published" {
+    nats_only "a local publisher waits for a slow subscriber instead"
+    mkfifo "$BATS_TEST_TMPDIR/fifo"
+    exec {hold}<>"$BATS_TEST_TMPDIR/fifo" # A reader that reads nothing, for now.
+    spawn "$BATS_TEST_TMPDIR/fifo" ipc-sub --idle 3s -t 120s t
+    sub=$(last_pid)
+    pad=$(printf '%01000d' 0)
+    seq 100000 | sed "s/\$/ $pad/" | ipc-pub --wait-subs 1 -t 60s t
+    cat "$BATS_TEST_TMPDIR/fifo" >"$BATS_TEST_TMPDIR/got" {hold}>&- 3>&- &
+    reader=$!
+    exec {hold}>&- # Now cat reads; it ends when ipc-sub does.
+    wait_status "$sub"
+    wait "$reader"
+    received=$(wc -l <"$BATS_TEST_TMPDIR/got")
+    pattern='^ipc-sub: t: ([0-9]+) messages were dropped in all because this subscriber was too slow$'
+    [[ "$(tail -n 1 "$BATS_TEST_TMPDIR/fifo.err")" =~ $pattern ]]
+    dropped=${BASH_REMATCH[1]}
+    echo "received $received, dropped $dropped"
+    [ "$dropped" -gt 0 ]
+    [ $((received + dropped)) = 100000 ]
+    grep -q 'dropped so far' "$BATS_TEST_TMPDIR/fifo.err"
+}
+
+@test "on NATS, a subscriber whose server restarts says so and goes on" {
+    nats_only "the local backend has no server"
+    spawn "$BATS_TEST_TMPDIR/got" ipc-sub -n 2 -t 60s t
+    ipc-pub --wait-subs 1 -t 10s t before
+    nats_restart
+    within 20 grep -q 'reconnected to the NATS server$' "$BATS_TEST_TMPDIR/got.err"
+    ipc-pub --wait-subs 1 -t 10s t after
+    wait_status "$(last_pid)"
+    printf '%s\n' before after | diff -u - "$BATS_TEST_TMPDIR/got"
+    cat "$BATS_TEST_TMPDIR/got.err"
+    [ "$(wc -l <"$BATS_TEST_TMPDIR/got.err")" = 2 ]
+    grep -q "^ipc-sub: $IPC_URL: disconnected from the NATS server; reconnecting$" "$BATS_TEST_TMPDIR/got.err"
+}
+
+@test "on NATS, a message larger than the server's max_payload exits 2" {
+    nats_only "the local backend has --max-size alone"
+    run -2 --separate-stderr bash -c 'head -c 2000000 /dev/zero | ipc-pub --whole t'
+    [ "$stderr" = "ipc-pub: t: a message of 2000000 bytes is larger than the NATS server takes (1048576 bytes, its max_payload)" ]
 }
 
 @test "-v prints each topic before its message" {
@@ -242,6 +325,7 @@ EOF
 }
 
 @test "an unsafe runtime dir is refused with exit 2 and nothing is created in it" {
+    local_only "NATS uses no runtime dir"
     mkdir -m 0755 "$BATS_TEST_TMPDIR/open"
     IPC_DIR="$BATS_TEST_TMPDIR/open" run -2 --separate-stderr ipc-sub -t 1s t
     [[ "$stderr" == "ipc-sub: $BATS_TEST_TMPDIR/open: "* ]]
@@ -262,6 +346,7 @@ EOF
 }
 
 @test "a frame longer than --max-size from a raw client is refused and the subscriber goes on" {
+    local_only "raw clients speak the local wire protocol"
     spawn "$BATS_TEST_TMPDIR/got" ipc-sub --max-size 1K -n 2 -t 20s t
     ipc-pub --wait-subs 1 -t 10s t first # Registered: its socket exists.
     socket=$(ls "$IPC_DIR"/sub/*.sock)
@@ -291,6 +376,7 @@ PY
 }
 
 @test "a frame with a bad topic from a raw client closes that connection with one line" {
+    local_only "raw clients speak the local wire protocol"
     spawn "$BATS_TEST_TMPDIR/got" ipc-sub -n 2 -t 20s 'a.>'
     ipc-pub --wait-subs 1 -t 10s a.b first # Registered: its socket exists.
     socket=$(ls "$IPC_DIR"/sub/*.sock)

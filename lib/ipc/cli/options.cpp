@@ -182,6 +182,30 @@ void add_security(CLI::App& app, Security& security)
     add_max_size(app, security.max_size);
 }
 
+void add_backend(CLI::App& app, BackendOptions& backend)
+{
+    add_parsed(
+        app, "--url", backend.url,
+        [](std::string_view text) {
+            std::string error;
+            return try_parse_url(text, error);
+        },
+        "'local' or NATS servers like nats://HOST[:PORT] or tls://USER:PASS@HOST, "
+        "comma-separated",
+        "use the NATS servers in URL, or 'local' (the default)")
+        ->type_name("URL")
+        ->envname("IPC_URL")
+        ->group("Backend");
+    app.add_option("--creds", backend.creds, "NATS credentials FILE (JWT and NKey seed)")
+        ->type_name("FILE")
+        ->envname("IPC_CREDS")
+        ->group("Backend");
+    app.add_option("--tls-ca", backend.tls_ca, "trust the CA certificates in FILE for tls://")
+        ->type_name("FILE")
+        ->envname("IPC_TLS_CA")
+        ->group("Backend");
+}
+
 void add_duration(
     CLI::App& app, std::string const& names, std::optional<Duration>& out, std::string help)
 {

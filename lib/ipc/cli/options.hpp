@@ -6,6 +6,7 @@
 #include "ipc/framing/options.hpp"
 #include "ipc/io/socket.hpp"
 #include "ipc/io/stop.hpp"
+#include "ipc/names/url.hpp"
 
 #include <functional>
 #include <optional>
@@ -47,6 +48,10 @@ struct Security {
 
 // --allow-uid, --allow-group, --max-size.
 void add_security(CLI::App& app, Security& security);
+
+// --url URL, --creds FILE, --tls-ca FILE (also $IPC_URL, $IPC_CREDS,
+// $IPC_TLS_CA): where the tool talks, local by default.
+void add_backend(CLI::App& app, BackendOptions& backend);
 
 // --max-size alone, for tools that only read stdin.
 void add_max_size(CLI::App& app, std::size_t& max_size);

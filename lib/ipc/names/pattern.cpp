@@ -83,6 +83,40 @@ bool Pattern::matches(std::string_view topic) const
     return false; // The topic has more tokens than the pattern.
 }
 
+bool Pattern::covers(Pattern const& other) const
+{
+    for (std::size_t i = 0; i < m_tokens.size(); ++i) {
+        auto const& token = m_tokens[i];
+        if (i == other.m_tokens.size())
+            return false; // other's topics end where ours need another token.
+        auto const& theirs = other.m_tokens[i];
+        if (token == ">")
+            return true; // One or more tokens: other has at least one here.
+        if (theirs == ">")
+            return false; // other takes any length; we take one.
+        if (token != "*" && token != theirs)
+            return false; // A literal covers only the same literal.
+    }
+    return m_tokens.size() == other.m_tokens.size();
+}
+
+std::vector<Pattern> without_covered(std::vector<Pattern> const& patterns)
+{
+    std::vector<Pattern> kept;
+    for (std::size_t i = 0; i < patterns.size(); ++i) {
+        bool covered = false;
+        for (std::size_t j = 0; j < patterns.size() && !covered; ++j) {
+            if (i == j || !patterns[j].covers(patterns[i]))
+                continue;
+            // Equal patterns cover each other: the first of them stays.
+            covered = !patterns[i].covers(patterns[j]) || j < i;
+        }
+        if (!covered)
+            kept.push_back(patterns[i]);
+    }
+    return kept;
+}
+
 std::vector<Pattern> parse_patterns(std::vector<std::string> const& texts)
 {
     std::vector<Pattern> patterns;

@@ -20,6 +20,8 @@ public:
     // True when no wildcard is used: the pattern is a plain topic name.
     bool is_literal() const { return m_literal; }
     std::string const& text() const { return m_text; }
+    // True when every topic that other matches, this one matches too.
+    bool covers(Pattern const& other) const;
 
 private:
     std::string m_text;
@@ -30,4 +32,8 @@ private:
 // Validates every pattern, or throws Error(Usage) naming the first bad one.
 std::vector<Pattern> parse_patterns(std::vector<std::string> const& texts);
 
+// patterns without each one that another covers (of equal ones, the first
+// stays), in their order: a broker that delivers a message once per matching
+// subscription then delivers it once. Partial overlaps ('a.*', '*.b') stay.
+std::vector<Pattern> without_covered(std::vector<Pattern> const& patterns);
 }

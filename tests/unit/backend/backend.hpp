@@ -7,15 +7,20 @@
 //     ipc::test::Backend const backend(GENERATE(ipc::test::backends()));
 //
 // A Backend gives the case a fresh world: private runtime and state
-// directories for the local backend (and, once there is a remote one, a
-// server of its own).
+// directories for the local backend, a nats-server of its own for NATS.
+// The cases that NATS already passes take pubsub_backends().
 
+#include "ipc/names/url.hpp"
+
+#include "support/nats_server.hpp"
 #include "support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace ipc::test {
 
@@ -23,6 +28,15 @@ namespace ipc::test {
 inline auto backends()
 {
     return Catch::Generators::values<std::string>({ "local" });
+}
+
+// The same, with NATS when this build has it and nats-server is installed.
+inline auto pubsub_backends()
+{
+    std::vector<std::string> names { "local" };
+    if (NatsServer::available())
+        names.push_back("nats");
+    return Catch::Generators::from_range(names);
 }
 
 class Backend {
@@ -33,7 +47,15 @@ public:
         UNSCOPED_INFO("backend: " << m_name);
         ::setenv("IPC_DIR", (m_temp / "run").c_str(), 1);
         ::setenv("IPC_STATE_DIR", (m_temp / "state").c_str(), 1);
+        if (m_name == "nats") {
+            m_server = std::make_unique<NatsServer>();
+            std::string error;
+            m_options.url = *try_parse_url(m_server->url(), error);
+        }
     }
+
+    // What --url and friends would say for this backend.
+    BackendOptions const& options() const { return m_options; }
     ~Backend()
     {
         ::unsetenv("IPC_DIR");
@@ -47,6 +69,8 @@ public:
 private:
     std::string m_name;
     TempDir m_temp;
+    std::unique_ptr<NatsServer> m_server;
+    BackendOptions m_options;
 };
 
 }

@@ -1,0 +1,32 @@
+// The NATS backend of a build without cnats (meson -Dnats=disabled, or no
+// libnats-dev): a NATS URL is then a clear "not built in", exit 69.
+
+#include "ipc/nats/pubsub.hpp"
+
+#include "ipc/core/error.hpp"
+
+namespace ipc::nats {
+
+namespace {
+
+[[noreturn]] void not_built()
+{
+    throw Error(Exit::Unavailable, "this build of ipckit has no NATS support",
+        "rebuild with libnats-dev installed and -Dnats=enabled");
+}
+
+}
+
+std::unique_ptr<pubsub::Publisher> open_publisher(
+    BackendOptions const&, pubsub::PublishOptions const&, Stop&)
+{
+    not_built();
+}
+
+std::unique_ptr<pubsub::Subscriber> open_subscriber(
+    BackendOptions const&, std::vector<Pattern> const&, pubsub::SubscribeOptions const&)
+{
+    not_built();
+}
+
+}

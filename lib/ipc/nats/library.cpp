@@ -1,0 +1,110 @@
+// dlopen instead of DT_NEEDED: see meson.build (nats_dep) for the cost that
+// avoids. RTLD_LOCAL keeps cnats' symbols (and OpenSSL's) out of our way.
+
+#include "ipc/nats/library.hpp"
+
+#include "ipc/core/error.hpp"
+
+#include <cstdlib>
+#include <dlfcn.h>
+#include <fmt/format.h>
+#include <string>
+
+namespace ipc::nats {
+
+namespace {
+
+constexpr auto default_library = "libnats.so.3.4";
+
+class Loader {
+public:
+    explicit Loader(char const* path)
+        : m_path(path)
+        , m_handle(::dlopen(path, RTLD_NOW | RTLD_LOCAL))
+    {
+        if (!m_handle)
+            throw Error(Exit::Unavailable,
+                fmt::format("cannot load the NATS client library: {}", ::dlerror()),
+                "install libnats3.4, or set IPC_NATS_LIB to its path");
+    }
+
+    template<typename Function> void bind(Function& function, char const* name)
+    {
+        void* symbol = ::dlsym(m_handle, name);
+        if (!symbol)
+            throw Error(Exit::Unavailable,
+                fmt::format("{}: the NATS client library has no {}", m_path, name),
+                "install libnats3.4, or set IPC_NATS_LIB to its path");
+        function = reinterpret_cast<Function>(symbol);
+    }
+
+private:
+    std::string m_path;
+    void* m_handle; // Never closed: cnats' threads may outlive every object of ours.
+};
+
+Api load()
+{
+    char const* path = std::getenv("IPC_NATS_LIB");
+    Loader loader(path && *path ? path : default_library);
+    Api api {};
+    loader.bind(api.nats_GetLastError, "nats_GetLastError");
+    loader.bind(api.natsStatus_GetText, "natsStatus_GetText");
+
+    loader.bind(api.natsOptions_Create, "natsOptions_Create");
+    loader.bind(api.natsOptions_Destroy, "natsOptions_Destroy");
+    loader.bind(api.natsOptions_SetServers, "natsOptions_SetServers");
+    loader.bind(api.natsOptions_SetNoRandomize, "natsOptions_SetNoRandomize");
+    loader.bind(api.natsOptions_SetSecure, "natsOptions_SetSecure");
+    loader.bind(api.natsOptions_LoadCATrustedCertificates, "natsOptions_LoadCATrustedCertificates");
+    loader.bind(
+        api.natsOptions_SetUserCredentialsFromFiles, "natsOptions_SetUserCredentialsFromFiles");
+    loader.bind(api.natsOptions_SetAllowReconnect, "natsOptions_SetAllowReconnect");
+    loader.bind(api.natsOptions_SetMaxReconnect, "natsOptions_SetMaxReconnect");
+    loader.bind(api.natsOptions_SetReconnectWait, "natsOptions_SetReconnectWait");
+    loader.bind(api.natsOptions_SetReconnectJitter, "natsOptions_SetReconnectJitter");
+    loader.bind(api.natsOptions_SetDisconnectedCB, "natsOptions_SetDisconnectedCB");
+    loader.bind(api.natsOptions_SetReconnectedCB, "natsOptions_SetReconnectedCB");
+    loader.bind(api.natsOptions_SetClosedCB, "natsOptions_SetClosedCB");
+    loader.bind(api.natsOptions_SetErrorHandler, "natsOptions_SetErrorHandler");
+    loader.bind(api.natsOptions_SetName, "natsOptions_SetName");
+
+    loader.bind(api.natsConnection_Connect, "natsConnection_Connect");
+    loader.bind(api.natsConnection_Destroy, "natsConnection_Destroy");
+    loader.bind(api.natsConnection_Publish, "natsConnection_Publish");
+    loader.bind(api.natsConnection_PublishMsg, "natsConnection_PublishMsg");
+    loader.bind(api.natsConnection_PublishRequest, "natsConnection_PublishRequest");
+    loader.bind(api.natsConnection_Subscribe, "natsConnection_Subscribe");
+    loader.bind(api.natsConnection_QueueSubscribe, "natsConnection_QueueSubscribe");
+    loader.bind(api.natsConnection_FlushTimeout, "natsConnection_FlushTimeout");
+    loader.bind(api.natsConnection_GetMaxPayload, "natsConnection_GetMaxPayload");
+    loader.bind(api.natsConnection_GetConnectedUrl, "natsConnection_GetConnectedUrl");
+    loader.bind(api.natsConnection_GetLastError, "natsConnection_GetLastError");
+
+    loader.bind(api.natsSubscription_SetPendingLimits, "natsSubscription_SetPendingLimits");
+    loader.bind(api.natsSubscription_GetDropped, "natsSubscription_GetDropped");
+    loader.bind(api.natsSubscription_Unsubscribe, "natsSubscription_Unsubscribe");
+    loader.bind(api.natsSubscription_SetOnCompleteCB, "natsSubscription_SetOnCompleteCB");
+    loader.bind(api.natsSubscription_Destroy, "natsSubscription_Destroy");
+
+    loader.bind(api.natsMsg_Create, "natsMsg_Create");
+    loader.bind(api.natsMsg_Destroy, "natsMsg_Destroy");
+    loader.bind(api.natsMsg_GetSubject, "natsMsg_GetSubject");
+    loader.bind(api.natsMsg_GetReply, "natsMsg_GetReply");
+    loader.bind(api.natsMsg_GetData, "natsMsg_GetData");
+    loader.bind(api.natsMsg_GetDataLength, "natsMsg_GetDataLength");
+    loader.bind(api.natsMsgHeader_Add, "natsMsgHeader_Add");
+    loader.bind(api.natsMsgHeader_Keys, "natsMsgHeader_Keys");
+    loader.bind(api.natsMsgHeader_Values, "natsMsgHeader_Values");
+    return api;
+}
+
+}
+
+Api const& api()
+{
+    static Api const table = load(); // A failed load throws and is tried again next time.
+    return table;
+}
+
+}

@@ -1,0 +1,66 @@
+#pragma once
+
+// libnats, loaded at run time: the first use of api() dlopens libnats.so.3.4
+// ($IPC_NATS_LIB overrides it) and resolves every function below, so a tool
+// that is not asked for NATS never loads it (nor libssl, libcrypto). Each
+// member has the type of the cnats function of the same name.
+
+#include <nats/nats.h>
+
+namespace ipc::nats {
+
+struct Api {
+    decltype(&::nats_GetLastError) nats_GetLastError;
+    decltype(&::natsStatus_GetText) natsStatus_GetText;
+
+    decltype(&::natsOptions_Create) natsOptions_Create;
+    decltype(&::natsOptions_Destroy) natsOptions_Destroy;
+    decltype(&::natsOptions_SetServers) natsOptions_SetServers;
+    decltype(&::natsOptions_SetNoRandomize) natsOptions_SetNoRandomize;
+    decltype(&::natsOptions_SetSecure) natsOptions_SetSecure;
+    decltype(&::natsOptions_LoadCATrustedCertificates) natsOptions_LoadCATrustedCertificates;
+    decltype(&::natsOptions_SetUserCredentialsFromFiles) natsOptions_SetUserCredentialsFromFiles;
+    decltype(&::natsOptions_SetAllowReconnect) natsOptions_SetAllowReconnect;
+    decltype(&::natsOptions_SetMaxReconnect) natsOptions_SetMaxReconnect;
+    decltype(&::natsOptions_SetReconnectWait) natsOptions_SetReconnectWait;
+    decltype(&::natsOptions_SetReconnectJitter) natsOptions_SetReconnectJitter;
+    decltype(&::natsOptions_SetDisconnectedCB) natsOptions_SetDisconnectedCB;
+    decltype(&::natsOptions_SetReconnectedCB) natsOptions_SetReconnectedCB;
+    decltype(&::natsOptions_SetClosedCB) natsOptions_SetClosedCB;
+    decltype(&::natsOptions_SetErrorHandler) natsOptions_SetErrorHandler;
+    decltype(&::natsOptions_SetName) natsOptions_SetName;
+
+    decltype(&::natsConnection_Connect) natsConnection_Connect;
+    decltype(&::natsConnection_Destroy) natsConnection_Destroy;
+    decltype(&::natsConnection_Publish) natsConnection_Publish;
+    decltype(&::natsConnection_PublishMsg) natsConnection_PublishMsg;
+    decltype(&::natsConnection_PublishRequest) natsConnection_PublishRequest;
+    decltype(&::natsConnection_Subscribe) natsConnection_Subscribe;
+    decltype(&::natsConnection_QueueSubscribe) natsConnection_QueueSubscribe;
+    decltype(&::natsConnection_FlushTimeout) natsConnection_FlushTimeout;
+    decltype(&::natsConnection_GetMaxPayload) natsConnection_GetMaxPayload;
+    decltype(&::natsConnection_GetConnectedUrl) natsConnection_GetConnectedUrl;
+    decltype(&::natsConnection_GetLastError) natsConnection_GetLastError;
+
+    decltype(&::natsSubscription_SetPendingLimits) natsSubscription_SetPendingLimits;
+    decltype(&::natsSubscription_GetDropped) natsSubscription_GetDropped;
+    decltype(&::natsSubscription_Unsubscribe) natsSubscription_Unsubscribe;
+    decltype(&::natsSubscription_SetOnCompleteCB) natsSubscription_SetOnCompleteCB;
+    decltype(&::natsSubscription_Destroy) natsSubscription_Destroy;
+
+    decltype(&::natsMsg_Create) natsMsg_Create;
+    decltype(&::natsMsg_Destroy) natsMsg_Destroy;
+    decltype(&::natsMsg_GetSubject) natsMsg_GetSubject;
+    decltype(&::natsMsg_GetReply) natsMsg_GetReply;
+    decltype(&::natsMsg_GetData) natsMsg_GetData;
+    decltype(&::natsMsg_GetDataLength) natsMsg_GetDataLength;
+    decltype(&::natsMsgHeader_Add) natsMsgHeader_Add;
+    decltype(&::natsMsgHeader_Keys) natsMsgHeader_Keys;
+    decltype(&::natsMsgHeader_Values) natsMsgHeader_Values;
+};
+
+// The table, loaded on first use (thread-safe). Throws Error(Unavailable)
+// naming the library when it cannot be loaded or lacks a function.
+Api const& api();
+
+}
