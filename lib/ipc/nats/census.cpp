@@ -1,6 +1,6 @@
 #include "ipc/nats/census.hpp"
 
-#include "ipc/io/sys.hpp"
+#include "ipc/core/sys.hpp"
 
 #include <fmt/format.h>
 #include <sys/eventfd.h>

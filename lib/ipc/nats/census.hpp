@@ -9,7 +9,7 @@
 // hello, and counts the distinct ids that answer. Other NATS programs do
 // not answer, so only ipckit subscribers count.
 
-#include "ipc/io/fd.hpp"
+#include "ipc/core/fd.hpp"
 #include "ipc/names/pattern.hpp"
 #include "ipc/nats/connection.hpp"
 
@@ -53,7 +53,7 @@ public:
         natsConnection*, natsSubscription*, natsMsg* message, void* closure) noexcept;
 
 private:
-    io::Fd m_event_fd;
+    Fd m_event_fd;
     std::string m_inbox = "_IPC.inbox." + random_id(); // Hidden from ipc-sub.
     std::mutex m_mutex;
     std::set<std::string> m_ids; // Guarded by m_mutex, as m_hello.

@@ -6,7 +6,7 @@
 
 #include "ipc/core/error.hpp"
 #include "ipc/core/log.hpp"
-#include "ipc/io/sys.hpp"
+#include "ipc/core/sys.hpp"
 
 #include <chrono>
 #include <cstring>

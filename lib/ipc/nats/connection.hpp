@@ -6,7 +6,7 @@
 // happened and write an eventfd, which our io::Loop watches; handle_events()
 // then acts on it on our thread.
 
-#include "ipc/io/fd.hpp"
+#include "ipc/core/fd.hpp"
 #include "ipc/names/url.hpp"
 #include "ipc/nats/library.hpp"
 
@@ -88,7 +88,7 @@ private:
     // What cnats' threads touch. It lives until cnats says the connection
     // is closed (its last callback), else it is left behind on purpose.
     struct Shared {
-        io::Fd event_fd;
+        Fd event_fd;
         std::mutex mutex;
         std::condition_variable closed_changed;
         std::vector<Event> events; // Guarded by mutex.

@@ -4,7 +4,7 @@
 #include "ipc/core/limits.hpp"
 #include "ipc/core/log.hpp"
 #include "ipc/core/time.hpp"
-#include "ipc/io/sys.hpp"
+#include "ipc/core/sys.hpp"
 #include "ipc/names/name.hpp"
 #include "ipc/nats/pubsub.hpp"
 
@@ -36,7 +36,7 @@ constexpr std::string_view internal_prefix = "_IPC";
 }
 
 struct Subscriber::Inbox {
-    io::Fd event_fd;
+    Fd event_fd;
     std::mutex mutex;
     std::condition_variable changed;
     std::deque<Received> messages; // Guarded by mutex, as all below.
