@@ -63,12 +63,11 @@ int main(int argc, char** argv)
                 "use a smaller -j");
         auto const cpus = std::max(1u, std::thread::hardware_concurrency());
         ipc::Stop stop({}); // SIGINT and SIGTERM drain, then exit 0; a second one 130/143.
-        auto server = ipc::open_server(
-            { .address = address,
-                .access = options.security.access,
-                .max_size = options.security.max_size,
-                .count = options.count,
-                .ready_file = options.ready_file },
+        auto server = ipc::open_server({ .address = address,
+                                           .access = options.security.access,
+                                           .max_size = options.security.max_size,
+                                           .count = options.count,
+                                           .ready_file = options.ready_file },
             { .command = options.command,
                 .pipe = options.pipe,
                 .jobs = options.jobs.value_or(options.pipe ? 1 : cpus),

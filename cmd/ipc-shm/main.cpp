@@ -29,7 +29,8 @@ std::string parse_object_name(std::string const& name)
 
 int main(int argc, char** argv)
 {
-    CLI::App app { "Share objects, streams and latest values through POSIX shared memory.", "ipc-shm" };
+    CLI::App app { "Share objects, streams and latest values through POSIX shared memory.",
+        "ipc-shm" };
     ipc::cli::add_standard(app);
     app.require_subcommand(1);
 

@@ -47,7 +47,7 @@ ipc::Exit write(RingOptions const& options)
         }
         writer.end();
         return going && (!stop.done() || stop.count_reached()) ? ipc::Exit::Ok
-                                                                : stop.interrupted_exit();
+                                                               : stop.interrupted_exit();
     }
     bool const complete = ipc::shm::write_stream(writer, STDIN_FILENO, options.framing, stop);
     writer.end();
@@ -94,8 +94,8 @@ void add_ring(CLI::App& app)
     add_mode(*write_command, write_options->mode);
     write_command->add_flag(
         "--lossy", write_options->lossy, "overwrite what slow readers did not read yet");
-    ipc::cli::add_count(*write_command, "--wait-readers", write_options->wait_readers,
-        "first wait for N readers");
+    ipc::cli::add_count(
+        *write_command, "--wait-readers", write_options->wait_readers, "first wait for N readers");
     write_command->add_option("NAME", write_options->name, "ring name")->required();
     write_command->add_option(
         "MESSAGE", write_options->messages, "messages to write instead of reading stdin");

@@ -108,6 +108,14 @@ tools() {
     done
 }
 
+@test "every C++ file is formatted as .clang-format says" {
+    local files
+    mapfile -t files < <(find "$IPC_SOURCE_ROOT/lib" "$IPC_SOURCE_ROOT/cmd" "$IPC_SOURCE_ROOT/tests" \
+        -name '*.[ch]pp' -o -name '*.[ch]')
+    [ "${#files[@]}" -gt 100 ]
+    run -0 clang-format --dry-run --Werror "${files[@]}"
+}
+
 @test "CLI11 is included only by the mains and lib/ipc/cli" {
     run -0 grep -rl --include='*.[ch]pp' 'CLI/CLI.hpp' "$IPC_SOURCE_ROOT/lib" "$IPC_SOURCE_ROOT/tests"
     for file in "${lines[@]}"; do

@@ -7,8 +7,8 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <string>
 #include <limits>
+#include <string>
 
 namespace {
 

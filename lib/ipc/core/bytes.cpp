@@ -41,9 +41,11 @@ __attribute__((target("avx2"))) std::uint64_t count_avx2(std::string_view bytes,
             one = _mm256_sub_epi8(one, _mm256_cmpeq_epi8(_mm256_loadu_si256(lanes), pattern));
             two = _mm256_sub_epi8(two, _mm256_cmpeq_epi8(_mm256_loadu_si256(lanes + 1), pattern));
         }
-        __m256i const sums = _mm256_add_epi64(_mm256_sad_epu8(one, zero), _mm256_sad_epu8(two, zero));
-        count += static_cast<std::uint64_t>(_mm256_extract_epi64(sums, 0) + _mm256_extract_epi64(sums, 1)
-            + _mm256_extract_epi64(sums, 2) + _mm256_extract_epi64(sums, 3));
+        __m256i const sums
+            = _mm256_add_epi64(_mm256_sad_epu8(one, zero), _mm256_sad_epu8(two, zero));
+        count += static_cast<std::uint64_t>(_mm256_extract_epi64(sums, 0)
+            + _mm256_extract_epi64(sums, 1) + _mm256_extract_epi64(sums, 2)
+            + _mm256_extract_epi64(sums, 3));
     }
     return count + count_tail(at, end, value);
 }

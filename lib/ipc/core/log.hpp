@@ -14,8 +14,7 @@ std::string_view program_name();
 // Prints "program: message" on stderr. Never throws.
 void warn_line(std::string_view message) noexcept;
 
-template<typename... Args>
-void warn(fmt::format_string<Args...> format, Args&&... args)
+template<typename... Args> void warn(fmt::format_string<Args...> format, Args&&... args)
 {
     warn_line(fmt::format(format, std::forward<Args>(args)...));
 }

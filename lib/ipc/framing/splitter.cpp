@@ -130,7 +130,8 @@ Splitter::Status Splitter::next_run(std::string_view& run, std::size_t limit, st
     } else { // Check each; the run ends before one that is too long.
         count = 0;
         for (std::size_t at = 0; at < length; ++count) {
-            auto const* end = static_cast<char const*>(std::memchr(begin + at, m_delimiter, length - at));
+            auto const* end
+                = static_cast<char const*>(std::memchr(begin + at, m_delimiter, length - at));
             auto const size = static_cast<std::size_t>(end - (begin + at));
             if (size > m_max_size) {
                 if (count == 0)

@@ -3,8 +3,8 @@
 #include "ipc/core/headers.hpp"
 #include "ipc/core/limits.hpp"
 #include "ipc/core/log.hpp"
-#include "ipc/core/time.hpp"
 #include "ipc/core/sys.hpp"
+#include "ipc/core/time.hpp"
 #include "ipc/names/name.hpp"
 #include "ipc/nats/pubsub.hpp"
 

@@ -184,8 +184,8 @@ bool LocalSubscriber::next_from(Connection& connection, MessageView& message)
             throw Error(Exit::Usage, error);
         auto const topic = connection.batch->topic();
         if (!is_valid_name(topic))
-            throw Error(Exit::Usage,
-                fmt::format("message frame with a bad topic {}", printable(topic)));
+            throw Error(
+                Exit::Usage, fmt::format("message frame with a bad topic {}", printable(topic)));
         if (!m_registration.matches(topic))
             connection.batch.reset(); // A topic we did not ask for: skip it.
     }

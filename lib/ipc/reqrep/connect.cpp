@@ -29,7 +29,8 @@ std::optional<Connected> try_connect_name(std::string const& name, std::string c
     std::stable_partition(ids.begin(), ids.end(), [&](auto const& id) { return id != avoid; });
     for (auto const& id : ids) {
         int error = 0;
-        if (auto fd = io::try_connect_unix(registry.dir_fd(), id + ".sock", io::Blocking::Yes, error))
+        if (auto fd
+            = io::try_connect_unix(registry.dir_fd(), id + ".sock", io::Blocking::Yes, error))
             return Connected { std::move(*fd), id };
         if (error == ECONNREFUSED)
             registry.remove(id); // Its server died without cleaning up.
@@ -45,8 +46,8 @@ std::optional<Connected> try_connect_path(std::string const& path)
     if (!dir_fd)
         return std::nullopt;
     int error = 0;
-    if (auto fd = io::try_connect_unix(
-            dir_fd.get(), path.substr(slash + 1), io::Blocking::Yes, error))
+    if (auto fd
+        = io::try_connect_unix(dir_fd.get(), path.substr(slash + 1), io::Blocking::Yes, error))
         return Connected { std::move(*fd), {} };
     return std::nullopt;
 }

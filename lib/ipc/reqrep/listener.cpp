@@ -38,7 +38,8 @@ Fd listen_path(std::string const& path)
                 "remove it or choose another path");
         int error = 0;
         if (io::try_connect_unix(dir_fd.get(), base, io::Blocking::No, error) || error == EAGAIN)
-            throw Error(Exit::Usage, fmt::format("unix:{}: another server is listening there", printable(path)),
+            throw Error(Exit::Usage,
+                fmt::format("unix:{}: another server is listening there", printable(path)),
                 "stop it or choose another path");
         ::unlinkat(dir_fd.get(), base.c_str(), 0); // Stale: its server died.
     }

@@ -48,8 +48,7 @@ PipeHandler::PipeHandler(HandlerOptions options)
     , m_timeout(m_options.handler_timeout.value_or(default_pipe_timeout))
 {
     if (m_options.framing.mode == framing::Mode::Whole)
-        throw Error(Exit::Usage,
-            "--whole cannot separate requests to a co-process or on stdout",
+        throw Error(Exit::Usage, "--whole cannot separate requests to a co-process or on stdout",
             "use lines, -0, --delimiter or --len");
     if (!stdio())
         io::require_program(m_options.command.at(0));
@@ -92,7 +91,8 @@ void PipeHandler::start(Worker& worker)
         ::fcntl(fd, F_SETPIPE_SZ, pipe_size); // Best effort: a limit may refuse it.
         io::set_blocking(fd, io::Blocking::No);
     }
-    worker.splitter = framing::Splitter(m_options.framing.mode, m_options.framing.delimiter, m_options.max_size);
+    worker.splitter = framing::Splitter(
+        m_options.framing.mode, m_options.framing.delimiter, m_options.max_size);
     worker.writing = false;
     worker.alive = true;
     m_loop->add(worker.read_fd, EPOLLIN, [this, &worker](std::uint32_t) { read_in(worker); });
@@ -319,7 +319,8 @@ void PipeHandler::died(Worker& worker, std::string const& why)
         worker.alive = false;
         m_loop->remove(STDIN_FILENO); // Not there when it is a file: no harm.
         m_poll_stdin = false;
-        auto const reason = why.empty() ? std::string("standard input ended before the reply") : why;
+        auto const reason
+            = why.empty() ? std::string("standard input ended before the reply") : why;
         for (auto& held : worker.held)
             m_reply(held.job, wire::ReplyStatus::Error, reason);
         m_in_flight -= worker.held.size();

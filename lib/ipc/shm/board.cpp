@@ -150,7 +150,6 @@ void Board::unlock()
         futex_wake_all(state().writer);
 }
 
-
 void Board::set(std::string_view value)
 {
     for (;;) {

@@ -24,8 +24,8 @@ static_assert(std::atomic<std::uint32_t>::is_always_lock_free);
 // (negative: no limit). Returns at once when the word already differs; may
 // return spuriously, so callers loop and re-check.
 template<typename Word>
-    requires(sizeof(Word) == 4 && std::is_integral_v<Word>)
-inline void futex_wait(std::atomic<Word>& word, Word expected, int timeout_ms)
+requires(sizeof(Word) == 4 && std::is_integral_v<Word>) inline void futex_wait(
+    std::atomic<Word>& word, Word expected, int timeout_ms)
 {
     timespec timeout {};
     timespec* limit = nullptr;
@@ -40,8 +40,8 @@ inline void futex_wait(std::atomic<Word>& word, Word expected, int timeout_ms)
 
 // Wakes every process waiting on word.
 template<typename Word>
-    requires(sizeof(Word) == 4 && std::is_integral_v<Word>)
-inline void futex_wake_all(std::atomic<Word>& word)
+requires(sizeof(Word) == 4 && std::is_integral_v<Word>) inline void futex_wake_all(
+    std::atomic<Word>& word)
 {
     ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE, INT_MAX, nullptr,
         nullptr, 0);

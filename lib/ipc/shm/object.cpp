@@ -53,8 +53,8 @@ std::uint64_t put_object(
         if (count == 0)
             break;
         if (!sys::write_all(draft.fd(),
-                std::string_view(reinterpret_cast<char const*>(buffer.data()),
-                    static_cast<std::size_t>(count))))
+                std::string_view(
+                    reinterpret_cast<char const*>(buffer.data()), static_cast<std::size_t>(count))))
             sys::fail("write", draft.temp_path(), errno);
         total += static_cast<std::uint64_t>(count);
     }

@@ -44,16 +44,16 @@ bool in_use(Segment const& segment)
         && alive({ static_cast<std::int32_t>(owner_pid(owner)), state.writer_start.load() }))
         return true;
     for (std::size_t i = 0; i < ring_slots; ++i) {
-        auto const& slot = *reinterpret_cast<RingSlot const*>(
-            base + ring_slots_offset + i * sizeof(RingSlot));
+        auto const& slot
+            = *reinterpret_cast<RingSlot const*>(base + ring_slots_offset + i * sizeof(RingSlot));
         if (slot.pid.load() != 0 && alive({ slot.pid.load(), slot.start.load() }))
             return true;
     }
     return false;
 }
 
-Segment open_ring(Store const& store, std::string_view name, std::optional<std::size_t> capacity,
-    mode_t mode)
+Segment open_ring(
+    Store const& store, std::string_view name, std::optional<std::size_t> capacity, mode_t mode)
 {
     for (int attempt = 0;; ++attempt) {
         try {
@@ -105,15 +105,15 @@ std::optional<std::size_t> ring_capacity(std::uint64_t size)
     return std::bit_ceil(static_cast<std::size_t>(size));
 }
 
-Ring::Ring(Store const& store, std::string_view name, std::optional<std::size_t> capacity,
-    mode_t mode)
+Ring::Ring(
+    Store const& store, std::string_view name, std::optional<std::size_t> capacity, mode_t mode)
     : m_name(name)
     , m_segment(open_ring(store, name, capacity, mode))
     , m_capacity(static_cast<std::size_t>(m_segment.map.header().data_size))
 {
     // Reserve twice the capacity, then map the data over both halves.
-    void* base = ::mmap(nullptr, 2 * m_capacity, PROT_NONE,
-        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void* base = ::mmap(
+        nullptr, 2 * m_capacity, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (base == MAP_FAILED)
         sys::fail("mmap", m_segment.path, errno);
     m_data = static_cast<std::byte*>(base);

@@ -22,8 +22,8 @@ namespace ipc::shm {
 // up to chunk bytes; a message over max_size is refused as framing::Reader
 // refuses it, one over the ring's largest as RingWriter refuses it. Throws
 // SystemError(IoError) when read() fails.
-bool write_direct(RingWriter& ring, int fd, char delimiter, std::size_t max_size,
-    std::size_t chunk, Stop& stop);
+bool write_direct(
+    RingWriter& ring, int fd, char delimiter, std::size_t max_size, std::size_t chunk, Stop& stop);
 
 // The first count messages of run (each ends with delimiter).
 std::string_view first_messages(std::string_view run, char delimiter, std::uint64_t count);

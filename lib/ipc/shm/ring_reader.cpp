@@ -166,8 +166,8 @@ std::optional<RingReader::Record> RingReader::next(std::function<void()> const& 
         }
         if (header.sequence > m_expected) {
             m_lost += header.sequence - m_expected;
-            warn("{}: lost {} messages: the --lossy writer overwrote them", printable(m_ring.name()),
-                header.sequence - m_expected);
+            warn("{}: lost {} messages: the --lossy writer overwrote them",
+                printable(m_ring.name()), header.sequence - m_expected);
         }
         m_expected = std::max(m_expected, header.sequence + header.count);
         m_pos += record_span(header.size);
@@ -207,8 +207,8 @@ bool RingReader::read_at(std::uint64_t head, RecordHeader& header, std::string_v
     }
     if (!sane)
         throw Error(Exit::IoError,
-            fmt::format("{}: corrupt record at position {} of the ring", printable(m_ring.name()),
-                m_pos),
+            fmt::format(
+                "{}: corrupt record at position {} of the ring", printable(m_ring.name()), m_pos),
             fmt::format("remove it with 'ipc-shm rm {}'", printable(m_ring.name())));
     return true;
 }
@@ -243,7 +243,8 @@ bool RingReader::wait(std::function<void()> const& before_wait)
         gone = writer_gone(look_closely);
         if (!gone && state.head.load() <= m_pos) {
             int const deadline = m_stop.wait_ms();
-            futex_wait(state.data_seq, seen, deadline < 0 ? check_ms : std::min(deadline, check_ms));
+            futex_wait(
+                state.data_seq, seen, deadline < 0 ? check_ms : std::min(deadline, check_ms));
         }
     }
     state.readers_sleeping.fetch_sub(1);

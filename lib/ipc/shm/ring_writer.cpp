@@ -41,7 +41,8 @@ RingWriter::RingWriter(Ring& ring, Overflow overflow, Stop& stop)
         auto const pid = static_cast<std::int32_t>(owner_pid(owner));
         if (pid != 0 && alive({ pid, state.writer_start.load() }))
             throw Error(Exit::TempFail,
-                fmt::format("{}: pid {} is writing to this ring already", printable(ring.name()), pid),
+                fmt::format(
+                    "{}: pid {} is writing to this ring already", printable(ring.name()), pid),
                 "wait for it to end, or use another name");
         m_generation = owner_generation(owner) + 1;
         if (m_generation == 0)
@@ -143,8 +144,8 @@ std::byte* RingWriter::reserve(std::size_t size, std::size_t carry)
 
 void RingWriter::commit(RecordType type, std::size_t size, char delimiter, std::uint64_t count)
 {
-    RecordHeader const header { static_cast<std::uint32_t>(size),
-        static_cast<std::uint32_t>(count), m_generation, type, delimiter, 0, m_sequence };
+    RecordHeader const header { static_cast<std::uint32_t>(size), static_cast<std::uint32_t>(count),
+        m_generation, type, delimiter, 0, m_sequence };
     std::memcpy(m_ring.at(m_head), &header, sizeof(header));
     m_payload_end = m_head + record_header_size + size;
     m_head += record_span(size);
@@ -259,8 +260,7 @@ void RingWriter::share(bool wake)
     auto& state = m_ring.state();
     if (m_head != m_published)
         store_head();
-    if (state.readers_sleeping.load() != 0
-        && (wake || m_head - m_woken >= m_ring.capacity() / 4)) {
+    if (state.readers_sleeping.load() != 0 && (wake || m_head - m_woken >= m_ring.capacity() / 4)) {
         m_woken = m_head;
         state.data_seq.fetch_add(1);
         futex_wake_all(state.data_seq);

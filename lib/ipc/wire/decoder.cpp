@@ -183,8 +183,7 @@ std::optional<BatchView> BatchView::parse(std::string_view body, std::string& er
     return view;
 }
 
-std::string_view BatchView::take_run(
-    std::uint64_t most, std::size_t max_size, std::uint64_t& count)
+std::string_view BatchView::take_run(std::uint64_t most, std::size_t max_size, std::uint64_t& count)
 {
     count = 0;
     if (!m_lines)

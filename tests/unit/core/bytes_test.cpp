@@ -42,7 +42,8 @@ TEST_CASE("count_byte without AVX2 and with it agree with std::count on long run
         bytes[i] = '\n'; // Lines of 1 to 40 bytes.
     for (std::size_t offset : { 0UL, 1UL, 31UL }) {
         std::string_view const view(bytes.data() + offset, bytes.size() - 2 * offset);
-        auto const expected = static_cast<std::uint64_t>(std::count(view.begin(), view.end(), '\n'));
+        auto const expected
+            = static_cast<std::uint64_t>(std::count(view.begin(), view.end(), '\n'));
         CAPTURE(offset, ipc::detail::has_avx2());
         CHECK(ipc::detail::count_byte_baseline(view, '\n') == expected);
         CHECK(ipc::count_byte(view, '\n') == expected);

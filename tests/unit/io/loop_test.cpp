@@ -66,16 +66,15 @@ TEST_CASE("a foreign eventfd written from another thread wakes the loop", "[io]"
     ipc::Fd event(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     REQUIRE(event);
     std::uint64_t got = 0;
-    loop.add(event.get(), EPOLLIN, [&](std::uint32_t) {
-        REQUIRE(::read(event.get(), &got, sizeof(got)) == sizeof(got));
-    });
+    loop.add(event.get(), EPOLLIN,
+        [&](std::uint32_t) { REQUIRE(::read(event.get(), &got, sizeof(got)) == sizeof(got)); });
     std::thread writer([&] {
         std::this_thread::sleep_for(20ms); // Let the loop block first; not a synchronisation.
         std::uint64_t const value = 7;
         (void)::write(event.get(), &value, sizeof(value));
     });
-    auto const result = loop.run_until(
-        std::chrono::steady_clock::now() + 10s, [&] { return got != 0; });
+    auto const result
+        = loop.run_until(std::chrono::steady_clock::now() + 10s, [&] { return got != 0; });
     writer.join();
     CHECK(result == Loop::Result::Ready);
     CHECK(got == 7);

@@ -110,8 +110,8 @@ std::string numbered(int i, std::size_t size)
 
 // Receives count messages (each numbered()) within 10 s and checks that
 // their numbers only go up: a subsequence of what was published, in order.
-std::uint64_t receive_in_order(ipc::pubsub::Subscriber& subscriber, std::uint64_t count,
-    ipc::Duration timeout, long& last)
+std::uint64_t receive_in_order(
+    ipc::pubsub::Subscriber& subscriber, std::uint64_t count, ipc::Duration timeout, long& last)
 {
     ipc::Stop stop({ .count = count, .timeout = timeout });
     while (auto message = subscriber.receive(stop, [] {})) {
@@ -132,8 +132,8 @@ TEST_CASE("under --drop a subscriber gets a well-formed stream of exactly the me
     // One that never reads: the frame it took part of when the publisher gave
     // up at the end counts too. One that reads a little now and then: frames
     // are often half written when the publisher drops.
-    auto const [size, count, reads] = GENERATE(table<std::size_t, int, std::uint64_t>(
-        { { 1000, 20000, 0 }, { 100, 200000, 300 } }));
+    auto const [size, count, reads] = GENERATE(
+        table<std::size_t, int, std::uint64_t>({ { 1000, 20000, 0 }, { 100, 200000, 300 } }));
     CAPTURE(size, count, reads);
     Runtime runtime;
     auto subscriber = ipc::open_subscriber(patterns({ "flood" }), {});

@@ -41,7 +41,8 @@ TEST_CASE("a co-process that dies fails the request it held; the next go to a ne
 {
     Runtime runtime;
     Served served("fragile",
-        { .command = { "sh", "-c", "while read l; do [ \"$l\" = die ] && exit 4; echo \"$l\"; done" },
+        { .command
+            = { "sh", "-c", "while read l; do [ \"$l\" = die ] && exit 4; echo \"$l\"; done" },
             .pipe = true },
         4);
     auto const got = ask("fragile", { "a", "die", "c", "d" });
@@ -97,7 +98,8 @@ TEST_CASE("with no server the client fails with 69 at once, and removes stale so
     }
     ipc::Stop stop({});
     try {
-        ipc::open_client({ .address = ipc::parse_address("gone") }, stop, [](auto const&) {}, [] {});
+        ipc::open_client(
+            { .address = ipc::parse_address("gone") }, stop, [](auto const&) {}, [] {});
         FAIL("connected to no server");
     } catch (ipc::Error const& e) {
         CHECK(e.exit() == ipc::Exit::Unavailable);
@@ -114,7 +116,8 @@ TEST_CASE("a client sending garbage is dropped and the server keeps serving", "[
     auto const ids = registry.list();
     REQUIRE(ids.size() == 1);
     int error = 0;
-    auto raw = ipc::io::try_connect_unix(registry.dir_fd(), ids[0] + ".sock", ipc::io::Blocking::Yes, error);
+    auto raw = ipc::io::try_connect_unix(
+        registry.dir_fd(), ids[0] + ".sock", ipc::io::Blocking::Yes, error);
     REQUIRE(raw);
     REQUIRE(ipc::sys::write_all(raw->get(), "\xff\xff\xff\xffgarbage"));
     char byte;

@@ -10,8 +10,8 @@
 #include "support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
-#include <fmt/format.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <fstream>
 #include <random>
 #include <string>
@@ -142,8 +142,8 @@ ipc::Exit exit_of(auto const& action, std::string& what)
 
 }
 
-TEST_CASE("lines read straight into the ring come out byte for byte across reads and the wrap",
-    "[shm]")
+TEST_CASE(
+    "lines read straight into the ring come out byte for byte across reads and the wrap", "[shm]")
 {
     bool const pipe = GENERATE(false, true);
     std::size_t const chunk = GENERATE(4096UL, 8192UL);
@@ -183,8 +183,7 @@ TEST_CASE("a last message without its delimiter is a message, and the End record
     CHECK(reader.ended()); // The End record was there, so no error.
 }
 
-TEST_CASE("a message over --max-size or over the ring is refused; the ring's largest fits",
-    "[shm]")
+TEST_CASE("a message over --max-size or over the ring is refused; the ring's largest fits", "[shm]")
 {
     ipc::test::TempDir dir;
     Ring ring(store_in(dir), "r", ipc::shm::min_ring_size);
@@ -193,8 +192,8 @@ TEST_CASE("a message over --max-size or over the ring is refused; the ring's lar
     {
         Input input(dir, "short\n" + std::string(11, 'x') + "\nlater\n", false);
         RingWriter writer(ring, Overflow::Block, stop);
-        CHECK(exit_of([&] { ipc::shm::write_direct(writer, input.fd(), '\n', 10, 4096, stop); },
-                  what)
+        CHECK(
+            exit_of([&] { ipc::shm::write_direct(writer, input.fd(), '\n', 10, 4096, stop); }, what)
             == ipc::Exit::Usage);
         CHECK(what == "stdin: message 2 is longer than --max-size (10 bytes)");
     }
@@ -202,12 +201,14 @@ TEST_CASE("a message over --max-size or over the ring is refused; the ring's lar
     {
         Input input(dir, std::string(most + 1, 'y') + "\n", false);
         RingWriter writer(ring, Overflow::Block, stop);
-        CHECK(exit_of([&] { ipc::shm::write_direct(writer, input.fd(), '\n', 1 << 20, 4096, stop); },
-                  what)
+        CHECK(
+            exit_of([&] { ipc::shm::write_direct(writer, input.fd(), '\n', 1 << 20, 4096, stop); },
+                what)
             == ipc::Exit::Usage);
-        CHECK(what == fmt::format("r: a message of more than {0} bytes does not fit in the ring "
-                                  "({0} bytes at most)",
-                          most));
+        CHECK(what
+            == fmt::format("r: a message of more than {0} bytes does not fit in the ring "
+                           "({0} bytes at most)",
+                most));
     }
     Drain drain(ring); // The writer waits for room before each read: drain meanwhile.
     {

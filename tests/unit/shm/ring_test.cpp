@@ -1,11 +1,11 @@
 // tests/unit/shm/ring_test.cpp: rings: order across wrap-around, racing
 // readers, --lossy gaps, dead readers reclaimed, dead writers noticed.
 
+#include "ipc/shm/board.hpp"
+#include "ipc/shm/catalogue.hpp"
 #include "ipc/shm/ring.hpp"
 #include "ipc/shm/ring_reader.hpp"
 #include "ipc/shm/ring_writer.hpp"
-#include "ipc/shm/board.hpp"
-#include "ipc/shm/catalogue.hpp"
 
 #include "support/temp_dir.hpp"
 
@@ -95,8 +95,8 @@ TEST_CASE("messages come out in order and whole across many wrap-arounds", "[shm
     CHECK(reader.lost() == 0);
 }
 
-TEST_CASE("two racing readers each get every message and line while the writer waits for them",
-    "[shm]")
+TEST_CASE(
+    "two racing readers each get every message and line while the writer waits for them", "[shm]")
 {
     ipc::test::TempDir dir;
     Ring ring(store_in(dir), "r", ipc::shm::min_ring_size);
@@ -197,7 +197,9 @@ TEST_CASE("a reader killed with SIGKILL is reclaimed and does not wedge the writ
 {
     ipc::test::TempDir dir;
     auto const store = store_in(dir);
-    { Ring made(store, "r", ipc::shm::min_ring_size); }
+    {
+        Ring made(store, "r", ipc::shm::min_ring_size);
+    }
     int ready[2];
     REQUIRE(::pipe(ready) == 0);
     pid_t const child = ::fork();

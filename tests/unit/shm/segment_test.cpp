@@ -9,12 +9,12 @@
 
 #include <catch2/catch.hpp>
 #include <fcntl.h>
-#include <fmt/format.h>
-#include <sys/wait.h>
 #include <filesystem>
+#include <fmt/format.h>
 #include <fstream>
 #include <functional>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace {
@@ -191,8 +191,8 @@ TEST_CASE("a new draft removes the drafts of dead processes, not of live ones", 
     CHECK(::access(other.c_str(), F_OK) == 0);
 }
 
-TEST_CASE("a segment with another name linked to its file is refused and listed as invalid",
-    "[shm]")
+TEST_CASE(
+    "a segment with another name linked to its file is refused and listed as invalid", "[shm]")
 {
     ipc::test::TempDir dir;
     auto const store = store_in(dir);
@@ -205,8 +205,9 @@ TEST_CASE("a segment with another name linked to its file is refused and listed 
         message = fmt::format("{} ({})", error.what(), error.hint());
         CHECK(error.exit() == ipc::Exit::IoError);
     }
-    CHECK(message == "mine: has 2 names (hard links), not 1: refusing to use it (remove it with "
-                     "'ipc-shm rm mine')");
+    CHECK(message
+        == "mine: has 2 names (hard links), not 1: refusing to use it (remove it with "
+           "'ipc-shm rm mine')");
     CHECK(exit_of([&] { ipc::shm::put_object(store, "mine", "x", 0600); }) == ipc::Exit::IoError);
     auto const info = ipc::shm::stat(store, "mine");
     CHECK_FALSE(info.kind);

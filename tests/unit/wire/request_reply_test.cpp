@@ -9,7 +9,9 @@ TEST_CASE("a request frame is its length, type 4, a big-endian id and the data",
 {
     std::string frame;
     ipc::wire::append_request(frame, 1, "2^10");
-    CHECK(frame == "\x00\x00\x00\x0d\x04\x00\x00\x00\x00\x00\x00\x00\x01" "2^10"s);
+    CHECK(frame
+        == "\x00\x00\x00\x0d\x04\x00\x00\x00\x00\x00\x00\x00\x01"
+           "2^10"s);
     std::string error;
     auto const request = ipc::wire::parse_request(std::string_view(frame).substr(4), error);
     REQUIRE(request);
@@ -21,7 +23,9 @@ TEST_CASE("a reply frame carries its request's id, a status and the data", "[wir
 {
     std::string frame;
     ipc::wire::append_reply(frame, 0x0102030405060708, ipc::wire::ReplyStatus::Error, "exit 1");
-    CHECK(frame == "\x00\x00\x00\x10\x05\x01\x02\x03\x04\x05\x06\x07\x08\x01" "exit 1"s);
+    CHECK(frame
+        == "\x00\x00\x00\x10\x05\x01\x02\x03\x04\x05\x06\x07\x08\x01"
+           "exit 1"s);
     std::string error;
     auto const reply = ipc::wire::parse_reply(std::string_view(frame).substr(4), error);
     REQUIRE(reply);
