@@ -1,9 +1,11 @@
+// The one place that chooses the backend for pub/sub and req/rep (the queue
+// half is backend_queue.cpp): local unless a NATS URL is given.
+
 #include "ipc/backend.hpp"
 
 #include "ipc/nats/pubsub.hpp"
 #include "ipc/pubsub/local_publisher.hpp"
 #include "ipc/pubsub/local_subscriber.hpp"
-#include "ipc/queue/sqlite_store.hpp"
 #include "ipc/reqrep/local_client.hpp"
 #include "ipc/reqrep/local_server.hpp"
 
@@ -47,22 +49,6 @@ std::unique_ptr<reqrep::Server> open_server(
     reqrep::ServerOptions const& options, reqrep::HandlerOptions const& handler, Stop& stop)
 {
     return std::make_unique<reqrep::LocalServer>(options, handler, stop);
-}
-
-std::unique_ptr<queue::Queue> open_queue(
-    std::string const& name, queue::Missing missing, queue::Sync sync)
-{
-    return queue::open_sqlite(name, missing, sync);
-}
-
-std::vector<std::string> queue_names()
-{
-    return queue::list_queues();
-}
-
-void remove_queue(std::string const& name)
-{
-    queue::remove_queue(name);
 }
 
 }

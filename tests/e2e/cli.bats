@@ -108,6 +108,17 @@ tools() {
     done
 }
 
+@test "only ipc-queue links libsqlite3: the other tools start without loading it" {
+    for tool in $(tools); do
+        run -0 readelf -d "$(command -v "$tool")"
+        if [ "$tool" = ipc-queue ]; then
+            [[ "$output" == *libsqlite3* ]] || { echo "$tool: $output"; return 1; }
+        else
+            [[ "$output" != *libsqlite3* ]] || { echo "$tool: $output"; return 1; }
+        fi
+    done
+}
+
 @test "every C++ file is formatted as .clang-format says" {
     local files
     mapfile -t files < <(find "$IPC_SOURCE_ROOT/lib" "$IPC_SOURCE_ROOT/cmd" "$IPC_SOURCE_ROOT/tests" \
