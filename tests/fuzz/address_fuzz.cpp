@@ -3,18 +3,9 @@
 
 #include "ipc/names/address.hpp"
 #include "ipc/names/name.hpp"
+#include "require.hpp"
 
-#include <cstdlib>
-
-namespace {
-
-void require(bool ok)
-{
-    if (!ok)
-        std::abort();
-}
-
-}
+using ipc::fuzz::require;
 
 extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size)
 {

@@ -4,18 +4,9 @@
 // the data size, and every split of it must decode again.
 
 #include "ipc/queue/chunk.hpp"
+#include "require.hpp"
 
-#include <cstdlib>
-
-namespace {
-
-void require(bool ok)
-{
-    if (!ok)
-        std::abort();
-}
-
-}
+using ipc::fuzz::require;
 
 extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size)
 {

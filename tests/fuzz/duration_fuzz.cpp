@@ -4,19 +4,15 @@
 
 #include "ipc/core/parse.hpp"
 #include "ipc/core/time.hpp"
+#include "require.hpp"
 
-#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <string>
 
-namespace {
+using ipc::fuzz::require;
 
-void require(bool ok)
-{
-    if (!ok)
-        std::abort();
-}
+namespace {
 
 bool all_digits(std::string_view text)
 {

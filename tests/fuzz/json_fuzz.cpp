@@ -7,22 +7,18 @@
 #include "ipc/core/headers.hpp"
 #include "ipc/framing/base64.hpp"
 #include "ipc/framing/json.hpp"
+#include "require.hpp"
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 #include <string_view>
+
+using ipc::fuzz::require;
 
 using namespace ipc::framing;
 
 namespace {
-
-void require(bool condition)
-{
-    if (!condition)
-        std::abort();
-}
 
 // What append_json keeps of a time: whole microseconds, rounded down.
 std::int64_t to_microseconds(std::int64_t time_ns)

@@ -5,17 +5,13 @@
 #include "ipc/core/error.hpp"
 #include "ipc/names/name.hpp"
 #include "ipc/names/pattern.hpp"
+#include "require.hpp"
 
-#include <cstdlib>
 #include <vector>
 
-namespace {
+using ipc::fuzz::require;
 
-void require(bool ok)
-{
-    if (!ok)
-        std::abort();
-}
+namespace {
 
 std::vector<std::string_view> split(std::string_view text)
 {

@@ -4,25 +4,21 @@
 // invented, and the same messages as when the input arrives in one piece.
 
 #include "ipc/framing/splitter.hpp"
+#include "require.hpp"
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
 
+using ipc::fuzz::require;
+
 using ipc::framing::Mode;
 using ipc::framing::Splitter;
 
 namespace {
-
-void require(bool condition)
-{
-    if (!condition)
-        std::abort();
-}
 
 struct Result {
     std::vector<std::string> messages;

@@ -2,18 +2,9 @@
 // parses reads back the same from its own text.
 
 #include "ipc/names/url.hpp"
+#include "require.hpp"
 
-#include <cstdlib>
-
-namespace {
-
-void require(bool ok)
-{
-    if (!ok)
-        std::abort();
-}
-
-}
+using ipc::fuzz::require;
 
 extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size)
 {

@@ -5,20 +5,16 @@
 #include "ipc/core/headers.hpp"
 #include "ipc/wire/decoder.hpp"
 #include "ipc/wire/encoder.hpp"
+#include "require.hpp"
 
-#include <cstdlib>
 #include <limits>
 #include <vector>
+
+using ipc::fuzz::require;
 
 namespace {
 
 constexpr std::size_t max_body = 256;
-
-void require(bool ok)
-{
-    if (!ok)
-        std::abort();
-}
 
 struct Decoded {
     std::vector<std::string> bodies;
