@@ -38,71 +38,58 @@ long read_some(int fd, char* into, std::size_t size) noexcept
     }
 }
 
-namespace {
-
-long write_some(int fd, std::string_view data) noexcept
-{
-    for (;;) {
-        auto const count = ::write(fd, data.data(), data.size());
-        if (count >= 0 || errno != EINTR)
-            return count;
-    }
-}
-
-}
-
-Written write_out(int fd, std::string_view data, std::function<bool()> const& on_blocked)
+Written write_out(int fd, iovec* parts, int count, std::function<bool()> const& on_blocked)
 {
     Written written;
-    while (written.count < data.size()) {
-        auto const count = write_some(fd, data.substr(written.count));
-        if (count >= 0) {
-            written.count += static_cast<std::size_t>(count);
-        } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+    while (count > 0) {
+        ssize_t const wrote = ::writev(fd, parts, count);
+        if (wrote < 0 && errno == EINTR)
+            continue;
+        if (wrote < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (!(on_blocked ? on_blocked() : wait_ready(fd, POLLOUT)))
+                break; // Given up.
+            continue;
+        }
+        if (wrote < 0) {
             written.error = errno;
             break;
-        } else if (!(on_blocked ? on_blocked() : wait_ready(fd, POLLOUT))) {
-            break; // Given up.
         }
-    }
-    return written;
-}
-
-bool write_all(int fd, std::string_view data) noexcept
-{
-    auto const written = write_out(fd, data);
-    if (written.error != 0)
-        errno = written.error;
-    return written.error == 0;
-}
-
-bool write_all(int fd, iovec* parts, int count) noexcept
-{
-    while (count > 0) {
-        ssize_t const written = ::writev(fd, parts, count);
-        if (written < 0 && errno == EINTR)
-            continue;
-        if (written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            wait_ready(fd, POLLOUT);
-            continue;
-        }
-        if (written < 0)
-            return false;
-        auto done = static_cast<std::size_t>(written);
+        written.count += static_cast<std::size_t>(wrote);
+        auto done = static_cast<std::size_t>(wrote);
         while (count > 0 && done >= parts->iov_len) { // Empty parts go here too.
             done -= parts->iov_len;
             ++parts;
             --count;
         }
-        if (count > 0 && written == 0) {
-            errno = EIO; // Nothing taken and no error: give up rather than spin.
-            return false;
+        if (count > 0 && wrote == 0) {
+            written.error = EIO; // Nothing taken and no error: give up rather than spin.
+            break;
         }
         if (count > 0) {
             parts->iov_base = static_cast<char*>(parts->iov_base) + done;
             parts->iov_len -= done;
         }
     }
-    return true;
+    return written;
+}
+
+Written write_out(int fd, std::string_view data, std::function<bool()> const& on_blocked)
+{
+    iovec part { const_cast<char*>(data.data()), data.size() }; // writev only reads it.
+    return write_out(fd, &part, 1, on_blocked);
+}
+
+bool write_all(int fd, iovec* parts, int count) noexcept
+{
+    auto const written = write_out(fd, parts, count, {});
+    if (written.error != 0)
+        errno = written.error;
+    return written.error == 0;
+}
+
+bool write_all(int fd, std::string_view data) noexcept
+{
+    iovec part { const_cast<char*>(data.data()), data.size() };
+    return write_all(fd, &part, 1);
 }
 }

@@ -76,6 +76,9 @@ struct Written {
 // more or false to give up (count is then short, with error 0); without
 // on_blocked, waits for room.
 Written write_out(int fd, std::string_view data, std::function<bool()> const& on_blocked = {});
+// The same for parts written in order (one writev() of them all first); the
+// parts are used up: advanced past what was written.
+Written write_out(int fd, iovec* parts, int count, std::function<bool()> const& on_blocked = {});
 
 // Writes all of data to fd, also to a non-blocking fd (a stdout we share),
 // waiting for room. False with errno set when a write fails.
