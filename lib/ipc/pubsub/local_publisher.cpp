@@ -70,10 +70,22 @@ void LocalPublisher::watch()
     invalidate_targets();
 }
 
+// Runs inside waits, while publish() may be walking m_current's targets and
+// send() and flush_all() a connection: it only takes note, for settle().
 void LocalPublisher::handle_watch()
 {
     if (m_discovery.refresh())
-        invalidate_targets();
+        m_subscribers_changed = true;
+}
+
+// At the entry points, where nothing walks the targets or the connections:
+// the subscribers heard of come in, the dead connections go.
+void LocalPublisher::settle()
+{
+    if (!m_subscribers_changed)
+        return;
+    m_subscribers_changed = false;
+    invalidate_targets();
 }
 
 LocalPublisher::Connection* LocalPublisher::connect(Registration const& registration)
@@ -150,6 +162,7 @@ LocalPublisher::Connection* LocalPublisher::pick(Group const& group)
 
 void LocalPublisher::select(std::string_view topic)
 {
+    settle();
     if (!m_current || topic != m_topic) {
         m_topic = topic;
         m_current = &targets_for(m_topic);
@@ -231,6 +244,8 @@ void LocalPublisher::write_some(Connection& connection)
         hang_up(connection); // It went away: at-most-once, nothing to report.
 }
 
+// Only marks it dead (a wait may find it so, inside a walk that uses it);
+// invalidate_targets() erases it.
 void LocalPublisher::hang_up(Connection& connection)
 {
     connection.dead = true;
@@ -303,6 +318,7 @@ bool LocalPublisher::flush_all(Until until)
     store_retained_now();
     if (m_discovery.fd() >= 0)
         handle_watch();
+    settle();
     for (auto& [id, connection] : m_connections)
         if (!connection->dead)
             write_some(*connection);
@@ -330,6 +346,7 @@ bool LocalPublisher::wait_for_subscribers(std::string const& topic, std::uint64_
     if (m_options.timeout)
         deadline = std::chrono::steady_clock::now() + *m_options.timeout;
     while (true) {
+        settle();
         std::uint64_t live = 0;
         for (auto const& [id, registration] : m_discovery.registrations())
             if (topic.empty() || registration.matches(topic))

@@ -62,6 +62,7 @@ private:
     void invalidate_targets();
     void watch();
     void handle_watch();
+    void settle();
     void store_retained_now();
     io::Loop& loop();
 
@@ -77,6 +78,7 @@ private:
     std::uint64_t m_topic_serial = 0; // Changes whenever m_current does.
     std::map<std::string, std::size_t> m_group_turn;
     std::map<std::string, std::string> m_retained; // Topic -> data, written at flush.
+    bool m_subscribers_changed = false; // Heard in a wait; settle() applies it.
     Deadline m_grace_end; // Set by finish().
 };
 

@@ -1,3 +1,6 @@
+// The brokerless subscriber (local_subscriber.hpp): its registration, the
+// publishers it accepts, and their frames, on one io::Loop.
+
 #include "ipc/pubsub/local_subscriber.hpp"
 
 #include "ipc/core/limits.hpp"
@@ -13,10 +16,6 @@ namespace ipc::pubsub {
 
 namespace {
 
-constexpr std::uint64_t listener_tag = 0;
-constexpr std::uint64_t signal_tag = 1;
-constexpr std::uint64_t output_tag = 2;
-constexpr std::uint64_t first_tag = 3;
 constexpr std::size_t read_size = 512 * 1024;
 // How often a long-lived subscriber touches its files against /tmp cleaners.
 constexpr auto refresh_interval = std::chrono::minutes(10);
@@ -56,7 +55,7 @@ LocalSubscriber::LocalSubscriber(
     if (options.retained && options.group.empty())
         for (auto& message : load_retained(patterns))
             m_retained.push_back(std::move(message));
-    m_poller.add(m_listener.get(), EPOLLIN, listener_tag);
+    m_loop.add(m_listener.get(), EPOLLIN, [this](std::uint32_t) { accept_all(); });
     m_next_refresh = std::chrono::steady_clock::now() + refresh_interval;
 }
 
@@ -73,9 +72,9 @@ void LocalSubscriber::refresh()
     // A cleaner deleted our files: register again under the same id (a
     // publisher keys connections by id, so none connects twice).
     m_registry.remove(m_registration.id);
-    m_poller.remove(m_listener.get());
+    m_loop.remove(m_listener.get());
     m_listener = m_registry.add(m_registration);
-    m_poller.add(m_listener.get(), EPOLLIN, listener_tag);
+    m_loop.add(m_listener.get(), EPOLLIN, [this](std::uint32_t) { accept_all(); });
 }
 
 void LocalSubscriber::accept_all()
@@ -90,16 +89,14 @@ void LocalSubscriber::accept_all()
                 peer.uid);
             continue;
         }
-        auto connection = std::make_unique<Connection>(
-            std::move(fd), peer, wire::frame_limit(m_options.max_size));
-        // Reuse a free slot so tags stay small.
-        std::size_t slot = 0;
-        while (slot < m_connections.size() && m_connections[slot])
-            ++slot;
-        if (slot == m_connections.size())
-            m_connections.emplace_back();
-        m_poller.add(connection->fd.get(), EPOLLIN | EPOLLRDHUP, first_tag + slot);
-        m_connections[slot] = std::move(connection);
+        auto& connection = *m_connections.emplace_back(std::make_unique<Connection>(
+            std::move(fd), peer, wire::frame_limit(m_options.max_size)));
+        m_loop.add(connection.fd.get(), EPOLLIN | EPOLLRDHUP, [this, &connection](std::uint32_t) {
+            if (!connection.ready) {
+                connection.ready = true;
+                m_ready.push_back(&connection);
+            }
+        });
     }
 }
 
@@ -110,10 +107,8 @@ void LocalSubscriber::close(Connection& connection, std::string const& why)
     if (m_current == &connection)
         m_current = nullptr;
     std::erase(m_ready, &connection);
-    m_poller.remove(connection.fd.get());
-    for (auto& slot : m_connections)
-        if (slot.get() == &connection)
-            slot.reset();
+    m_loop.remove(connection.fd.get());
+    std::erase_if(m_connections, [&](auto const& each) { return each.get() == &connection; });
 }
 
 void LocalSubscriber::read_from(Connection& connection)
@@ -191,22 +186,24 @@ bool LocalSubscriber::next_from(Connection& connection, MessageView& message)
     }
 }
 
-void LocalSubscriber::wait(Stop& stop, int timeout_ms)
+// The first Stop's fds, watched for the receive() calls that follow.
+void LocalSubscriber::watch_stop(Stop& stop)
 {
-    auto events = m_poller.wait(timeout_ms);
-    for (auto const& event : events) {
-        if (event.tag == listener_tag) {
-            accept_all();
-        } else if (event.tag == signal_tag) {
-            stop.check_signal();
-        } else if (event.tag == output_tag) {
-            stop.output_closed();
-        } else if (auto& connection = m_connections[event.tag - first_tag];
-                   connection && !connection->ready) {
-            connection->ready = true;
-            m_ready.push_back(connection.get());
-        }
+    m_loop.add(stop.signal_fd(), EPOLLIN, [this](std::uint32_t) { m_stop->check_signal(); });
+    // No events asked: epoll reports EPOLLERR once a pipe's reader is gone.
+    // Files and some terminals cannot be polled; they need no watching.
+    if (stop.output_fd() < 0)
+        return;
+    try {
+        m_loop.try_add(stop.output_fd(), 0, [this](std::uint32_t) { m_stop->output_closed(); });
+    } catch (SystemError const&) {
+        // Not an fd, or one the loop has (stdout was closed): the first write says so.
     }
+}
+
+void LocalSubscriber::wait(Deadline deadline)
+{
+    m_loop.run_once(deadline);
     if (std::chrono::steady_clock::now() >= m_next_refresh)
         refresh();
 }
@@ -231,14 +228,9 @@ std::optional<MessageView> LocalSubscriber::receive_run(
 std::optional<MessageView> LocalSubscriber::receive(
     Stop& stop, std::function<void()> const& on_idle)
 {
-    if (!m_signal_registered) {
-        m_poller.add(stop.signal_fd(), EPOLLIN, signal_tag);
-        m_signal_registered = true;
-        // No events asked: epoll reports EPOLLERR once a pipe's reader is gone.
-        // Files and some terminals cannot be polled; they need no watching.
-        if (stop.output_fd() >= 0)
-            m_poller.try_add(stop.output_fd(), 0, output_tag);
-    }
+    if (!m_stop)
+        watch_stop(stop);
+    m_stop = &stop;
     if (stop.count_reached())
         return std::nullopt;
     m_from_batch = false;
@@ -273,14 +265,11 @@ std::optional<MessageView> LocalSubscriber::receive(
         }
         if (stop.done())
             return std::nullopt;
-        wait(stop, 0);
+        wait(std::chrono::steady_clock::now()); // Passed: does not block.
         if (!m_ready.empty() || stop.done())
             continue;
         on_idle(); // Nothing to do: flush output before blocking.
-        int timeout = ms_until(m_next_refresh);
-        if (int const deadline = stop.wait_ms(); deadline >= 0)
-            timeout = std::min(timeout, deadline);
-        wait(stop, timeout);
+        wait(std::min(m_next_refresh, stop.deadline().value_or(Deadline::max())));
     }
 }
 
