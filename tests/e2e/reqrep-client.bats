@@ -19,7 +19,11 @@ load reqrep
     run -69 --separate-stderr req nobody.home hello
     one_error nobody.home
     [[ "$stderr" == *"("*")" ]]
-    run -69 --separate-stderr req "unix:$BATS_TEST_TMPDIR/no.sock" hello
+    if [ "${IPC_TEST_BACKEND:-local}" = nats ]; then # unix: is local only: a usage error.
+        run -2 --separate-stderr req "unix:$BATS_TEST_TMPDIR/no.sock" hello
+    else
+        run -69 --separate-stderr req "unix:$BATS_TEST_TMPDIR/no.sock" hello
+    fi
     [ "${#stderr_lines[@]}" = 1 ]
 }
 
@@ -58,6 +62,7 @@ load reqrep
 }
 
 @test "two servers on one name: one killed with SIGKILL mid-stream, --retries still gets every reply" {
+    local_only "a lost connection; on NATS a dead server shows after -t (the nats_only test below)"
     serve "$BATS_TEST_TMPDIR/a" --pipe -j 1 pair -- sed -u 's/^/a:/'
     a=$(last_pid)
     serve "$BATS_TEST_TMPDIR/b" --pipe -j 1 pair -- sed -u 's/^/b:/'
@@ -103,6 +108,7 @@ load reqrep
 }
 
 @test "the socket of a server killed with SIGKILL is removed by the next client" {
+    local_only "socket files are the local registry"
     serve "$BATS_TEST_TMPDIR/srv" gone -- cat
     kill -KILL "$(last_pid)"
     wait "$(last_pid)" || true
@@ -185,4 +191,57 @@ PY
     [ ! -e "$IPC_DIR" ]
     run -2 --separate-stderr timeout -s KILL 10 ipc-serve ok -- /nonexistent/handler
     [ "${#stderr_lines[@]}" = 1 ]
+}
+
+@test "NATS: two servers on one name, one killed with SIGKILL mid-stream: --retries 3 -t 2s gets every reply" {
+    nats_only "a dead server shows only as a request overdue there"
+    serve "$BATS_TEST_TMPDIR/a" --pipe -j 1 pair -- sed -u 's/^/a:/'
+    a=$(last_pid)
+    serve "$BATS_TEST_TMPDIR/b" --pipe -j 1 pair -- sed -u 's/^/b:/'
+    b=$(last_pid)
+    mkfifo "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+    ipc-req --retries 3 -t 2s --line-buffered pair <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/req.err" 3>&- &
+    client=$!
+    pids+=("$client")
+    exec 5>"$BATS_TEST_TMPDIR/in" 6<"$BATS_TEST_TMPDIR/out"
+    seq 1 1000 >&5
+    read -r -t 20 -u 6 first
+    # NATS hands each request of the queue group to either server: kill one
+    # with requests in flight (stopped first, so it answers none of them).
+    kill -STOP "$a"
+    seq 1001 2000 >&5
+    kill -KILL "$a"
+    seq 2001 3000 >&5
+    exec 5>&-
+    timeout 60 cat <&6 >"$BATS_TEST_TMPDIR/rest"
+    exec 6<&-
+    wait_status "$client"
+    { echo "$first"; cat "$BATS_TEST_TMPDIR/rest"; } | sed 's/^[ab]://' | diff -u <(seq 3000) -
+    # The killed server got some of 1001-3000; the survivor answered them all.
+    [ "$(grep -c '^b:' "$BATS_TEST_TMPDIR/rest")" -gt 0 ]
+    [ "$(sed -n '1001,$p' <(echo "$first"; cat "$BATS_TEST_TMPDIR/rest") | grep -c '^a:')" = 0 ]
+    alive "$b"
+}
+
+@test "NATS: what only the local backend has exits 2 with one line" {
+    nats_only "the NATS refusals"
+    run -2 --separate-stderr req --retries 2 anyone x
+    one_error "on NATS, --retries needs -t"
+    run -2 --separate-stderr req tcp://127.0.0.1:7000 x
+    one_error "tcp://127.0.0.1:7000: unix: and tcp:// addresses are for the local backend only"
+    for address in "unix:$BATS_TEST_TMPDIR/s.sock" tcp://127.0.0.1:0; do
+        run -2 --separate-stderr timeout -s KILL 20 ipc-serve "$address" -- cat
+        [ "${#stderr_lines[@]}" = 1 ]
+    done
+    run -2 --separate-stderr timeout -s KILL 20 ipc-serve --allow-uid 0 svc -- cat
+    [ "$stderr" = "ipc-serve: --allow-uid and --allow-group are for the local backend only (on NATS, the server's accounts and permissions decide)" ]
+}
+
+@test "NATS: the server is reached through the NATS server, not the local registry" {
+    nats_only "--url picks the backend"
+    serve "$BATS_TEST_TMPDIR/srv" --pipe there -- cat
+    [ ! -e "$IPC_DIR/svc/there" ]
+    run -0 req there hello
+    [ "$output" = hello ]
+    run -69 req --url local there hello
 }
