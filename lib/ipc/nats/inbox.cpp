@@ -62,7 +62,8 @@ struct Inbox::Shared {
 };
 
 Inbox::Inbox(Connection& connection, std::string const& subject, std::string const& group)
-    : m_shared(std::make_unique<Shared>())
+    : m_connection(connection)
+    , m_shared(std::make_unique<Shared>())
 {
     auto const& nats = api();
     m_shared->event_fd.reset(
@@ -94,7 +95,7 @@ Inbox::~Inbox()
         = m_shared->changed.wait_for(lock, close_wait, [this] { return m_shared->ended; });
     m_shared->messages.clear();
     lock.unlock();
-    nats.natsSubscription_Destroy(m_subscription);
+    m_connection.destroy_later(m_subscription);
     if (!done)
         (void)m_shared.release(); // A callback may still run: leave it what it points to.
 }

@@ -45,6 +45,7 @@ public:
 
 private:
     struct Shared;
+    Connection& m_connection;
     std::unique_ptr<Shared> m_shared;
     natsSubscription* m_subscription = nullptr;
 };
