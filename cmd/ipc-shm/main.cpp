@@ -42,8 +42,8 @@ int main(int argc, char** argv)
                auto const url = ipc::try_parse_url(text, error);
                if (!url || !url->is_local())
                    throw ipc::Error(ipc::Exit::Usage,
-                       fmt::format("--url {}: shared memory is local only",
-                           url ? url->shown() : text),
+                       fmt::format(
+                           "--url {}: shared memory is local only", url ? url->shown() : text),
                        "leave out --url: ipc-shm ignores IPC_URL");
            },
            "only 'local': shared memory stays on this machine")

@@ -21,10 +21,11 @@ struct Fixture {
         : pipeline(
             timeout, retries,
             [this](ipc::reqrep::Outcome const& reply) {
-            delivered.push_back(std::to_string(reply.id) + (reply.ok ? " ok " : " error ")
-                + std::string(reply.data) + " "
-                + std::to_string(
-                    std::chrono::duration_cast<std::chrono::milliseconds>(reply.elapsed).count()));
+                delivered.push_back(std::to_string(reply.id) + (reply.ok ? " ok " : " error ")
+                    + std::string(reply.data) + " "
+                    + std::to_string(
+                        std::chrono::duration_cast<std::chrono::milliseconds>(reply.elapsed)
+                            .count()));
             },
             keep)
     {
