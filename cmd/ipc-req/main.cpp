@@ -22,6 +22,7 @@ struct Options {
     std::optional<ipc::Duration> timeout, wait;
     std::optional<std::uint64_t> retries;
     ipc::framing::Options framing;
+    ipc::BackendOptions backend;
 };
 
 // A server's reason on one line: its own line breaks become "; ".
@@ -44,6 +45,7 @@ int main(int argc, char** argv)
     CLI::App app { "Send each MESSAGE, or each message from stdin, to a server; print each reply.",
         "ipc-req" };
     ipc::cli::add_standard(app);
+    ipc::cli::add_backend(app, options.backend);
     ipc::cli::add_framing(app, options.framing, ipc::cli::Direction::Output);
     ipc::cli::add_max_size(app, options.framing.max_size);
     ipc::cli::add_duration(
@@ -80,11 +82,12 @@ int main(int argc, char** argv)
                 out.write({}, fields);
             }
         };
-        auto client = ipc::open_client({ .address = address,
-                                           .timeout = options.timeout,
-                                           .wait = options.wait,
-                                           .retries = options.retries.value_or(0),
-                                           .max_size = options.framing.max_size },
+        auto client = ipc::open_client(options.backend,
+            { .address = address,
+                .timeout = options.timeout,
+                .wait = options.wait,
+                .retries = options.retries.value_or(0),
+                .max_size = options.framing.max_size },
             stop, on_reply, [&out] { out.flush(); });
         if (!options.messages.empty()) {
             for (auto const& message : options.messages)

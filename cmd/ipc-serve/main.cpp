@@ -24,6 +24,7 @@ struct Options {
     std::string ready_file;
     ipc::framing::Options framing;
     ipc::cli::Security security;
+    ipc::BackendOptions backend;
 };
 
 }
@@ -34,6 +35,7 @@ int main(int argc, char** argv)
     CLI::App app { "Answer requests on ADDRESS with CMD, or by hand on stdin and stdout.",
         "ipc-serve" };
     ipc::cli::add_standard(app);
+    ipc::cli::add_backend(app, options.backend);
     // Requests and replies are plain bytes: no --json.
     ipc::cli::add_framing(app, options.framing, ipc::cli::Direction::Input, { .json = false });
     ipc::cli::add_security(app, options.security);
@@ -63,11 +65,12 @@ int main(int argc, char** argv)
                 "use a smaller -j");
         auto const cpus = std::max(1u, std::thread::hardware_concurrency());
         ipc::Stop stop({}); // SIGINT and SIGTERM drain, then exit 0; a second one 130/143.
-        auto server = ipc::open_server({ .address = address,
-                                           .access = options.security.access,
-                                           .max_size = options.security.max_size,
-                                           .count = options.count,
-                                           .ready_file = options.ready_file },
+        auto server = ipc::open_server(options.backend,
+            { .address = address,
+                .access = options.security.access,
+                .max_size = options.security.max_size,
+                .count = options.count,
+                .ready_file = options.ready_file },
             { .command = options.command,
                 .pipe = options.pipe,
                 .jobs = options.jobs.value_or(options.pipe ? 1 : cpus),

@@ -7,6 +7,7 @@
 #include "ipc/cli/run.hpp"
 #include "ipc/core/parse.hpp"
 #include "ipc/names/name.hpp"
+#include "ipc/names/url.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -33,6 +34,21 @@ int main(int argc, char** argv)
         "ipc-shm" };
     ipc::cli::add_standard(app);
     app.require_subcommand(1);
+    // Shared memory never leaves this machine: --url may only say so, and
+    // IPC_URL (for the tools that can use NATS) is not read.
+    app.add_option_function<std::string>(
+           "--url",
+           [](std::string const& text) {
+               std::string error;
+               auto const url = ipc::try_parse_url(text, error);
+               if (!url || !url->is_local())
+                   throw ipc::Error(ipc::Exit::Usage,
+                       fmt::format(
+                           "--url {}: shared memory is local only", url ? url->shown() : text),
+                       "leave out --url: ipc-shm ignores IPC_URL");
+           },
+           "only 'local': shared memory stays on this machine")
+        ->type_name("URL");
 
     shm_cmd::add_blob(app); // put get ls stat rm path
     shm_cmd::add_ring(app); // write read

@@ -4,6 +4,7 @@
 #include "ipc/backend.hpp"
 
 #include "ipc/nats/pubsub.hpp"
+#include "ipc/nats/reqrep.hpp"
 #include "ipc/pubsub/local_publisher.hpp"
 #include "ipc/pubsub/local_subscriber.hpp"
 #include "ipc/reqrep/local_client.hpp"
@@ -49,6 +50,23 @@ std::unique_ptr<reqrep::Server> open_server(
     reqrep::ServerOptions const& options, reqrep::HandlerOptions const& handler, Stop& stop)
 {
     return std::make_unique<reqrep::LocalServer>(options, handler, stop);
+}
+
+std::unique_ptr<reqrep::Client> open_client(BackendOptions const& backend,
+    reqrep::ClientOptions const& options, Stop& stop, reqrep::Client::OnReply on_reply,
+    reqrep::Client::OnIdle on_idle)
+{
+    if (backend.url.is_local())
+        return open_client(options, stop, std::move(on_reply), std::move(on_idle));
+    return nats::open_client(backend, options, stop, std::move(on_reply), std::move(on_idle));
+}
+
+std::unique_ptr<reqrep::Server> open_server(BackendOptions const& backend,
+    reqrep::ServerOptions const& options, reqrep::HandlerOptions const& handler, Stop& stop)
+{
+    if (backend.url.is_local())
+        return open_server(options, handler, stop);
+    return nats::open_server(backend, options, handler, stop);
 }
 
 }

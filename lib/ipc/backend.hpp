@@ -42,6 +42,13 @@ std::unique_ptr<reqrep::Client> open_client(reqrep::ClientOptions const& options
 std::unique_ptr<reqrep::Server> open_server(
     reqrep::ServerOptions const& options, reqrep::HandlerOptions const& handler, Stop& stop);
 
+// The same in the backend that backend.url names (NATS: see nats/reqrep.hpp).
+std::unique_ptr<reqrep::Client> open_client(BackendOptions const& backend,
+    reqrep::ClientOptions const& options, Stop& stop, reqrep::Client::OnReply on_reply,
+    reqrep::Client::OnIdle on_idle);
+std::unique_ptr<reqrep::Server> open_server(BackendOptions const& backend,
+    reqrep::ServerOptions const& options, reqrep::HandlerOptions const& handler, Stop& stop);
+
 // Opens queue name (already validated). Throws Error: Unavailable when it
 // does not exist and missing is Fail; Usage or IoError when it cannot be used.
 std::unique_ptr<queue::Queue> open_queue(std::string const& name,

@@ -19,7 +19,11 @@ load reqrep
     run -69 --separate-stderr req nobody.home hello
     one_error nobody.home
     [[ "$stderr" == *"("*")" ]]
-    run -69 --separate-stderr req "unix:$BATS_TEST_TMPDIR/no.sock" hello
+    if [ "${IPC_TEST_BACKEND:-local}" = nats ]; then # unix: is local only: a usage error.
+        run -2 --separate-stderr req "unix:$BATS_TEST_TMPDIR/no.sock" hello
+    else
+        run -69 --separate-stderr req "unix:$BATS_TEST_TMPDIR/no.sock" hello
+    fi
     [ "${#stderr_lines[@]}" = 1 ]
 }
 
@@ -58,12 +62,15 @@ load reqrep
 }
 
 @test "two servers on one name: one killed with SIGKILL mid-stream, --retries still gets every reply" {
+    # On NATS a dead server shows only as a request overdue: -t 2s says when.
+    overdue=30s
+    [ "${IPC_TEST_BACKEND:-local}" != nats ] || overdue=2s
     serve "$BATS_TEST_TMPDIR/a" --pipe -j 1 pair -- sed -u 's/^/a:/'
     a=$(last_pid)
     serve "$BATS_TEST_TMPDIR/b" --pipe -j 1 pair -- sed -u 's/^/b:/'
     b=$(last_pid)
     mkfifo "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
-    ipc-req --retries 3 --line-buffered -t 30s pair <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/req.err" 3>&- &
+    ipc-req --retries 3 --line-buffered -t "$overdue" pair <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/req.err" 3>&- &
     client=$!
     pids+=("$client")
     exec 5>"$BATS_TEST_TMPDIR/in" 6<"$BATS_TEST_TMPDIR/out"
@@ -103,6 +110,7 @@ load reqrep
 }
 
 @test "the socket of a server killed with SIGKILL is removed by the next client" {
+    local_only "socket files are the local registry"
     serve "$BATS_TEST_TMPDIR/srv" gone -- cat
     kill -KILL "$(last_pid)"
     wait "$(last_pid)" || true
@@ -185,4 +193,27 @@ PY
     [ ! -e "$IPC_DIR" ]
     run -2 --separate-stderr timeout -s KILL 10 ipc-serve ok -- /nonexistent/handler
     [ "${#stderr_lines[@]}" = 1 ]
+}
+
+@test "NATS: what only the local backend has exits 2 with one line" {
+    nats_only "the NATS refusals"
+    run -2 --separate-stderr req --retries 2 anyone x
+    one_error "on NATS, --retries needs -t"
+    run -2 --separate-stderr req tcp://127.0.0.1:7000 x
+    one_error "tcp://127.0.0.1:7000: unix: and tcp:// addresses are for the local backend only"
+    for address in "unix:$BATS_TEST_TMPDIR/s.sock" tcp://127.0.0.1:0; do
+        run -2 --separate-stderr timeout -s KILL 20 ipc-serve "$address" -- cat
+        [ "${#stderr_lines[@]}" = 1 ]
+    done
+    run -2 --separate-stderr timeout -s KILL 20 ipc-serve --allow-uid 0 svc -- cat
+    [ "$stderr" = "ipc-serve: --allow-uid and --allow-group are for the local backend only (on NATS, the server's accounts and permissions decide)" ]
+}
+
+@test "NATS: the server is reached through the NATS server, not the local registry" {
+    nats_only "--url picks the backend"
+    serve "$BATS_TEST_TMPDIR/srv" --pipe there -- cat
+    [ ! -e "$IPC_DIR/svc/there" ]
+    run -0 req there hello
+    [ "$output" = hello ]
+    run -69 req --url local there hello
 }

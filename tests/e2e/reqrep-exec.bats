@@ -24,7 +24,11 @@ load reqrep
     [ "${#lines[@]}" = 2 ]
     IFS='|' read -r name uid id body <<<"${lines[0]}"
     [ "$name" = who.am.i ]
-    [ "$uid" = "$(id -u)" ]
+    if [ "${IPC_TEST_BACKEND:-local}" = nats ]; then
+        [ -z "$uid" ] # NATS tells a server nothing of its client's uid.
+    else
+        [ "$uid" = "$(id -u)" ]
+    fi
     [ -n "$id" ]
     [ "$body" = hello ]
     IFS='|' read -r _ _ id2 body2 <<<"${lines[1]}"
@@ -120,6 +124,7 @@ SH
 }
 
 @test "exec mode out of descriptors with no handler running: that request gets an error reply, and the server goes on" {
+    local_only "raw clients speak the local socket protocol"
     spawn "$BATS_TEST_TMPDIR/srv" bash -c 'ulimit -n 32 && exec ipc-serve --ready-file "$1" fds -- cat' - "$BATS_TEST_TMPDIR/srv.ready"
     server=$(last_pid)
     wait_ready "$BATS_TEST_TMPDIR/srv.ready" "$server" "$BATS_TEST_TMPDIR/srv.err"

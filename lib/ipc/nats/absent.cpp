@@ -2,6 +2,7 @@
 // libnats-dev): a NATS URL is then a clear "not built in", exit 69.
 
 #include "ipc/nats/pubsub.hpp"
+#include "ipc/nats/reqrep.hpp"
 
 #include "ipc/core/error.hpp"
 
@@ -29,4 +30,15 @@ std::unique_ptr<pubsub::Subscriber> open_subscriber(
     not_built();
 }
 
+std::unique_ptr<reqrep::Client> open_client(BackendOptions const&, reqrep::ClientOptions const&,
+    Stop&, reqrep::Client::OnReply, reqrep::Client::OnIdle)
+{
+    not_built();
+}
+
+std::unique_ptr<reqrep::Server> open_server(
+    BackendOptions const&, reqrep::ServerOptions const&, reqrep::HandlerOptions const&, Stop&)
+{
+    not_built();
+}
 }

@@ -201,6 +201,8 @@ Connection::~Connection()
         m_shared->closing = true;
     }
     m_api.natsConnection_Destroy(m_connection);
+    for (auto* subscription : m_unsubscribed)
+        m_api.natsSubscription_Destroy(subscription);
     std::unique_lock lock(m_shared->mutex);
     if (!m_shared->closed_changed.wait_for(lock, close_wait, [&] { return m_shared->closed; })) {
         lock.unlock();

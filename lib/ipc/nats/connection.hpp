@@ -79,6 +79,11 @@ public:
     // Bytes the server takes in one message (its max_payload).
     std::size_t max_payload() const;
 
+    // Frees subscription (unsubscribed already) once the connection is
+    // closed: cnats 3.4.1's reader thread may still be handing it a message
+    // it read before the unsubscription, and would lock freed memory.
+    void destroy_later(natsSubscription* subscription) { m_unsubscribed.push_back(subscription); }
+
 private:
     struct Event {
         enum class Kind { Disconnected, Reconnected, Error } kind;
@@ -108,6 +113,7 @@ private:
     std::unique_ptr<Shared> m_shared;
     natsConnection* m_connection = nullptr;
     std::string m_shown_url; // The server we are connected to, for messages.
+    std::vector<natsSubscription*> m_unsubscribed; // See destroy_later().
 };
 
 }

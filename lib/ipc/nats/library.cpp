@@ -86,6 +86,8 @@ Api load()
     loader.bind(api.natsSubscription_Unsubscribe, "natsSubscription_Unsubscribe");
     loader.bind(api.natsSubscription_SetOnCompleteCB, "natsSubscription_SetOnCompleteCB");
     loader.bind(api.natsSubscription_Destroy, "natsSubscription_Destroy");
+    loader.bind(api.natsSubscription_Drain, "natsSubscription_Drain");
+    loader.bind(api.natsSubscription_AutoUnsubscribe, "natsSubscription_AutoUnsubscribe");
 
     loader.bind(api.natsMsg_Create, "natsMsg_Create");
     loader.bind(api.natsMsg_Destroy, "natsMsg_Destroy");
@@ -93,7 +95,9 @@ Api load()
     loader.bind(api.natsMsg_GetReply, "natsMsg_GetReply");
     loader.bind(api.natsMsg_GetData, "natsMsg_GetData");
     loader.bind(api.natsMsg_GetDataLength, "natsMsg_GetDataLength");
+    loader.bind(api.natsMsg_IsNoResponders, "natsMsg_IsNoResponders");
     loader.bind(api.natsMsgHeader_Add, "natsMsgHeader_Add");
+    loader.bind(api.natsMsgHeader_Get, "natsMsgHeader_Get");
     loader.bind(api.natsMsgHeader_Keys, "natsMsgHeader_Keys");
     loader.bind(api.natsMsgHeader_Values, "natsMsgHeader_Values");
     return api;

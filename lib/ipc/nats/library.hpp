@@ -47,6 +47,8 @@ struct Api {
     decltype(&::natsSubscription_Unsubscribe) natsSubscription_Unsubscribe;
     decltype(&::natsSubscription_SetOnCompleteCB) natsSubscription_SetOnCompleteCB;
     decltype(&::natsSubscription_Destroy) natsSubscription_Destroy;
+    decltype(&::natsSubscription_Drain) natsSubscription_Drain;
+    decltype(&::natsSubscription_AutoUnsubscribe) natsSubscription_AutoUnsubscribe;
 
     decltype(&::natsMsg_Create) natsMsg_Create;
     decltype(&::natsMsg_Destroy) natsMsg_Destroy;
@@ -54,7 +56,9 @@ struct Api {
     decltype(&::natsMsg_GetReply) natsMsg_GetReply;
     decltype(&::natsMsg_GetData) natsMsg_GetData;
     decltype(&::natsMsg_GetDataLength) natsMsg_GetDataLength;
+    decltype(&::natsMsg_IsNoResponders) natsMsg_IsNoResponders;
     decltype(&::natsMsgHeader_Add) natsMsgHeader_Add;
+    decltype(&::natsMsgHeader_Get) natsMsgHeader_Get;
     decltype(&::natsMsgHeader_Keys) natsMsgHeader_Keys;
     decltype(&::natsMsgHeader_Values) natsMsgHeader_Values;
 };

@@ -17,10 +17,11 @@ constexpr std::size_t max_in_flight_bytes = 8 * 1024 * 1024;
 
 }
 
-Pipeline::Pipeline(std::optional<Duration> timeout, std::uint64_t retries, Client::OnReply deliver)
+Pipeline::Pipeline(
+    std::optional<Duration> timeout, std::uint64_t retries, Client::OnReply deliver, bool keep)
     : m_timeout(timeout)
     , m_retries_left(retries)
-    , m_keep(retries > 0)
+    , m_keep(keep || retries > 0)
     , m_deliver(std::move(deliver))
 {
 }

@@ -24,7 +24,10 @@ public:
     using Time = Deadline; // A point on the monotonic clock.
     using Send = std::function<void(std::uint64_t id, std::string_view data)>;
 
-    Pipeline(std::optional<Duration> timeout, std::uint64_t retries, Client::OnReply deliver);
+    // keep: keep each request's data even without retries (a transport
+    // that sends requests again for reasons of its own).
+    Pipeline(std::optional<Duration> timeout, std::uint64_t retries, Client::OnReply deliver,
+        bool keep = false);
 
     // A new request, sent (or batched) at now: its id. Its data is kept
     // only when a retry may have to send it again.

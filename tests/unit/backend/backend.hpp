@@ -8,7 +8,7 @@
 //
 // A Backend gives the case a fresh world: private runtime and state
 // directories for the local backend, a nats-server of its own for NATS.
-// The cases that NATS already passes take pubsub_backends().
+// The cases that NATS already passes take pubsub_backends() or reqrep_backends().
 
 #include "ipc/names/url.hpp"
 
@@ -37,6 +37,12 @@ inline auto pubsub_backends()
     if (NatsServer::available())
         names.push_back("nats");
     return Catch::Generators::from_range(names);
+}
+
+// Request-response passes on NATS as well.
+inline auto reqrep_backends()
+{
+    return pubsub_backends();
 }
 
 class Backend {

@@ -16,13 +16,18 @@ struct Fixture {
     Pipeline::Time now {}; // The epoch of the steady clock: any fixed point will do.
     Pipeline pipeline;
 
-    explicit Fixture(std::optional<ipc::Duration> timeout = std::nullopt, std::uint64_t retries = 0)
-        : pipeline(timeout, retries, [this](ipc::reqrep::Outcome const& reply) {
-            delivered.push_back(std::to_string(reply.id) + (reply.ok ? " ok " : " error ")
-                + std::string(reply.data) + " "
-                + std::to_string(
-                    std::chrono::duration_cast<std::chrono::milliseconds>(reply.elapsed).count()));
-        })
+    explicit Fixture(std::optional<ipc::Duration> timeout = std::nullopt, std::uint64_t retries = 0,
+        bool keep = false)
+        : pipeline(
+            timeout, retries,
+            [this](ipc::reqrep::Outcome const& reply) {
+                delivered.push_back(std::to_string(reply.id) + (reply.ok ? " ok " : " error ")
+                    + std::string(reply.data) + " "
+                    + std::to_string(
+                        std::chrono::duration_cast<std::chrono::milliseconds>(reply.elapsed)
+                            .count()));
+            },
+            keep)
     {
     }
 };
@@ -112,6 +117,23 @@ TEST_CASE("a lost server costs a retry only when requests are unanswered", "[req
     CHECK(f.pipeline.lost() == Pipeline::Retry::GiveUp);
     f.pipeline.take(1, true, "A", f.now);
     CHECK(f.pipeline.lost() == Pipeline::Retry::Nothing);
+}
+
+TEST_CASE("without retries the data goes again only when the transport asks to keep it", "[reqrep]")
+{
+    auto const resent = [](Fixture& f) {
+        f.pipeline.add("a", f.now);
+        std::vector<std::string> sent;
+        f.pipeline.resend(f.now, [&sent](std::uint64_t id, std::string_view data) {
+            sent.push_back(std::to_string(id) + ":" + std::string(data));
+        });
+        return sent;
+    };
+    Fixture plain;
+    CHECK(resent(plain) == std::vector<std::string> { "1:" }); // Not kept: nothing to send.
+    Fixture kept(std::nullopt, 0, true); // NATS --wait: sent again while nobody serves.
+    CHECK(resent(kept) == std::vector<std::string> { "1:a" });
+    CHECK(kept.pipeline.lost() == Pipeline::Retry::GiveUp); // Still no retries.
 }
 
 TEST_CASE("without retries a lost server with requests unanswered gives up", "[reqrep]")

@@ -20,12 +20,13 @@ namespace ipc::test {
 // A server of `name` answering `count` requests in a thread of its own.
 class Served {
 public:
-    Served(std::string const& name, reqrep::HandlerOptions handler, std::uint64_t count)
+    Served(std::string const& name, reqrep::HandlerOptions handler, std::uint64_t count,
+        BackendOptions const& backend = {})
         : m_stop({})
     {
         handler.name = name;
         handler.max_size = 1024 * 1024;
-        m_server = open_server(
+        m_server = open_server(backend,
             { .address = parse_address(name), .max_size = 1024 * 1024, .count = count }, handler,
             m_stop);
         m_thread = std::thread([this] { m_server->run(); });
@@ -51,12 +52,13 @@ struct Got {
 
 // Sends requests and collects the replies; no Catch2 assertion, so that it
 // may run in a thread of its own. Throws Error when a reply is missing.
-inline Got try_ask(
-    std::string const& name, std::vector<std::string> const& requests, std::uint64_t retries = 0)
+inline Got try_ask(std::string const& name, std::vector<std::string> const& requests,
+    std::uint64_t retries = 0, BackendOptions const& backend = {})
 {
     Stop stop({});
     Got got;
     auto client = open_client(
+        backend,
         { .address = parse_address(name), .timeout = std::chrono::seconds(10), .retries = retries },
         stop,
         [&got](reqrep::Outcome const& reply) {
@@ -71,11 +73,11 @@ inline Got try_ask(
     return got;
 }
 
-inline Got ask(
-    std::string const& name, std::vector<std::string> const& requests, std::uint64_t retries = 0)
+inline Got ask(std::string const& name, std::vector<std::string> const& requests,
+    std::uint64_t retries = 0, BackendOptions const& backend = {})
 {
     Got got;
-    REQUIRE_NOTHROW(got = try_ask(name, requests, retries));
+    REQUIRE_NOTHROW(got = try_ask(name, requests, retries, backend));
     return got;
 }
 
