@@ -182,10 +182,12 @@ void Subscriber::close() noexcept
         nats.natsMsg_Destroy(received.message);
     m_inbox->messages.clear();
     lock.unlock();
+    // Freed once the connection is closed: cnats 3.4.1's reader thread may
+    // still hand one a message it read before the unsubscription.
     for (auto const& subscription : m_subscriptions)
-        nats.natsSubscription_Destroy(subscription.handle);
+        m_connection.destroy_later(subscription.handle);
     if (m_census_subscription)
-        nats.natsSubscription_Destroy(m_census_subscription);
+        m_connection.destroy_later(m_census_subscription);
     m_census_subscription = nullptr;
     for (auto const& received : m_ready)
         nats.natsMsg_Destroy(received.message);
