@@ -50,8 +50,8 @@ int main(int argc, char** argv)
     ipc::cli::add_max_size(app, options.framing.max_size);
     ipc::cli::add_duration(
         app, "-t,--timeout", options.timeout, "give up on a request after D; exit 124");
-    ipc::cli::add_count(
-        app, "--retries", options.retries, "on a lost connection, resend up to N times");
+    ipc::cli::add_count(app, "--retries", options.retries,
+        "after a lost connection (on NATS: a -t timeout), resend up to N times");
     ipc::cli::add_duration(app, "--wait", options.wait, "wait up to D for a server to appear");
     app.add_option("ADDRESS", options.address, "service NAME, unix:/path or tcp://HOST:PORT")
         ->required();
