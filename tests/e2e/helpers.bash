@@ -99,8 +99,26 @@ nats_ports_written() {
     for file in "$1"/*.ports; do
         [ -s "$file" ] && return 0
     done
-    alive "$nats_pid" || return 0 # Ended: the caller shows its log.
+    alive "${2:-$nats_pid}" || return 0 # Ended: the caller shows its log.
     return 1
+}
+
+# nats_serve NAME ARGS...: starts another nats-server of this test's (no
+# JetStream unless ARGS say -js; ARGS may name a config file with -c), on a
+# free loopback port, logging to $BATS_TEST_TMPDIR/NAME/log, stopped in
+# teardown like a spawned process. Once its ports file is written (within
+# 5 s) served_url holds its client URL.
+nats_serve() {
+    local dir=$BATS_TEST_TMPDIR/$1
+    shift
+    mkdir -p "$dir"
+    nats-server -a 127.0.0.1 -p -1 --ports_file_dir "$dir" "$@" >"$dir/log" 2>&1 3>&- &
+    pids+=("$!")
+    within 5 nats_ports_written "$dir" "$!" && [ -s "$(echo "$dir"/*.ports)" ] || {
+        cat "$dir/log" >&2
+        return 1
+    }
+    served_url=$(sed -n 's/.*"nats":\["\([^"]*\)".*/\1/p' "$dir"/*.ports)
 }
 
 # local_only REASON: skips the current test unless it runs on the local

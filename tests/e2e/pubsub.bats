@@ -87,13 +87,47 @@ load helpers
 }
 
 @test "a retained message is shown first to a later subscriber, unless --no-retained" {
-    local_only "--retain is not yet on NATS"
     ipc-pub --retain state.door open
     ipc-pub --retain state.door closed
     run -0 ipc-sub -n 1 -t 10s 'state.*'
     [ "$output" = closed ]
     run -124 ipc-sub --no-retained -t 200ms 'state.*'
     [ -z "$output" ]
+}
+
+@test "retained messages come oldest first, each once, and an empty one deletes its topic's" {
+    ipc-pub --retain state.door open
+    ipc-pub --retain state.window open
+    ipc-pub --retain state.door ''
+    ipc-pub --retain state.light-1 on
+    ipc-pub state.light-1 'live, not retained'
+    run -124 --separate-stderr ipc-sub -n 3 -t 2s 'state.*' '*.light-1'
+    printf '%s\n' open on | diff -u - <(printf '%s\n' "$output")
+    [ -z "$stderr" ]
+}
+
+@test "a message published with --retain to a subscriber present prints once" {
+    nats_only "a local subscriber registers before it reads retained messages: one stored in between may show twice"
+    spawn "$BATS_TEST_TMPDIR/got" ipc-sub -n 2 -t 10s 'r.*'
+    ipc-pub --retain --wait-subs 1 -t 10s r.a one
+    ipc-pub r.a two
+    wait_status "$(last_pid)"
+    printf '%s\n' one two | diff -u - "$BATS_TEST_TMPDIR/got"
+}
+
+@test "a group member shows no retained message" {
+    ipc-pub --retain jobs.x old
+    run -124 ipc-sub -g workers -t 500ms 'jobs.*'
+    [ -z "$output" ]
+}
+
+@test "on NATS, --retain without JetStream exits 69; ipc-sub then shows no retained message, silently" {
+    nats_only "JetStream is NATS's"
+    nats_serve plain
+    run -69 --separate-stderr ipc-pub --url "$served_url" --retain t x
+    [ "$stderr" = "ipc-pub: $served_url: --retain needs JetStream, which the NATS server does not have (start nats-server with -js, or publish without --retain)" ]
+    run -124 --separate-stderr ipc-sub --url "$served_url" -t 500ms t
+    [ -z "$stderr" ]
 }
 
 @test "--wait-subs waits for late subscribers and times out with 124" {
@@ -255,6 +289,19 @@ EOF
     wait_status "${pids[1]}"
     [ "$(cat "$BATS_TEST_TMPDIR/all")" = shown ]
     [ "$(cat "$BATS_TEST_TMPDIR/ours")" = hidden ]
+}
+
+@test "on NATS, '>' shows nothing of the JetStream traffic that retained messages cause" {
+    nats_only "the local backend has no subjects of its own"
+    spawn "$BATS_TEST_TMPDIR/all" ipc-sub -v -n 3 -t 10s '>'
+    ipc-pub --retain --wait-subs 1 -t 10s a first
+    run -0 ipc-sub -n 1 -t 10s a
+    [ "$output" = first ]
+    ipc-pub --retain a ''
+    ipc-pub b last
+    wait_status "$(last_pid)"
+    printf '%s\n' 'a first' 'a ' 'b last' | diff -u - "$BATS_TEST_TMPDIR/all"
+    [ ! -s "$BATS_TEST_TMPDIR/all.err" ]
 }
 
 @test "on NATS, a subscriber that falls behind drops and reports it: received + dropped = published" {

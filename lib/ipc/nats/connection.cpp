@@ -19,6 +19,7 @@ namespace ipc::nats {
 namespace {
 
 constexpr std::int64_t reconnect_wait_ms = 250;
+constexpr auto internal_inbox_prefix = "_IPC.INBOX";
 constexpr std::int64_t reconnect_jitter_ms = 100;
 constexpr std::int64_t reconnect_jitter_tls_ms = 1000;
 // How long our destructor waits for cnats to finish closing.
@@ -170,6 +171,9 @@ Connection::Connection(BackendOptions const& backend)
         check(
             m_api.natsOptions_SetUserCredentialsFromFiles(options, backend.creds.c_str(), nullptr),
             fmt::format("--creds {}", backend.creds));
+    // Replies to cnats' own requests (JetStream's API, a watch's messages)
+    // go below _IPC., which ipc-sub hides, not to _INBOX. that '>' shows.
+    check(m_api.natsOptions_SetCustomInboxPrefix(options, internal_inbox_prefix), "NATS options");
     std::string const name(program_name());
     check(m_api.natsOptions_SetName(options, name.c_str()), "NATS options");
     check(m_api.natsOptions_SetMaxReconnect(options, -1), "NATS options"); // For ever.

@@ -68,6 +68,7 @@ Api load()
     loader.bind(api.natsOptions_SetClosedCB, "natsOptions_SetClosedCB");
     loader.bind(api.natsOptions_SetErrorHandler, "natsOptions_SetErrorHandler");
     loader.bind(api.natsOptions_SetName, "natsOptions_SetName");
+    loader.bind(api.natsOptions_SetCustomInboxPrefix, "natsOptions_SetCustomInboxPrefix");
 
     loader.bind(api.natsConnection_Connect, "natsConnection_Connect");
     loader.bind(api.natsConnection_Destroy, "natsConnection_Destroy");
@@ -100,6 +101,24 @@ Api load()
     loader.bind(api.natsMsgHeader_Get, "natsMsgHeader_Get");
     loader.bind(api.natsMsgHeader_Keys, "natsMsgHeader_Keys");
     loader.bind(api.natsMsgHeader_Values, "natsMsgHeader_Values");
+
+    loader.bind(api.natsConnection_JetStream, "natsConnection_JetStream");
+    loader.bind(api.jsCtx_Destroy, "jsCtx_Destroy");
+    loader.bind(api.js_KeyValue, "js_KeyValue");
+    loader.bind(api.js_CreateKeyValue, "js_CreateKeyValue");
+    loader.bind(api.kvConfig_Init, "kvConfig_Init");
+    loader.bind(api.kvStore_Destroy, "kvStore_Destroy");
+    loader.bind(api.kvStore_Put, "kvStore_Put");
+    loader.bind(api.kvStore_Delete, "kvStore_Delete");
+    loader.bind(api.kvStore_Watch, "kvStore_Watch");
+    loader.bind(api.kvWatchOptions_Init, "kvWatchOptions_Init");
+    loader.bind(api.kvWatcher_Next, "kvWatcher_Next");
+    loader.bind(api.kvWatcher_Destroy, "kvWatcher_Destroy");
+    loader.bind(api.kvEntry_Key, "kvEntry_Key");
+    loader.bind(api.kvEntry_Value, "kvEntry_Value");
+    loader.bind(api.kvEntry_ValueLen, "kvEntry_ValueLen");
+    loader.bind(api.kvEntry_Created, "kvEntry_Created");
+    loader.bind(api.kvEntry_Destroy, "kvEntry_Destroy");
     return api;
 }
 

@@ -29,6 +29,7 @@ struct Api {
     decltype(&::natsOptions_SetClosedCB) natsOptions_SetClosedCB;
     decltype(&::natsOptions_SetErrorHandler) natsOptions_SetErrorHandler;
     decltype(&::natsOptions_SetName) natsOptions_SetName;
+    decltype(&::natsOptions_SetCustomInboxPrefix) natsOptions_SetCustomInboxPrefix;
 
     decltype(&::natsConnection_Connect) natsConnection_Connect;
     decltype(&::natsConnection_Destroy) natsConnection_Destroy;
@@ -61,6 +62,24 @@ struct Api {
     decltype(&::natsMsgHeader_Get) natsMsgHeader_Get;
     decltype(&::natsMsgHeader_Keys) natsMsgHeader_Keys;
     decltype(&::natsMsgHeader_Values) natsMsgHeader_Values;
+
+    decltype(&::natsConnection_JetStream) natsConnection_JetStream;
+    decltype(&::jsCtx_Destroy) jsCtx_Destroy;
+    decltype(&::js_KeyValue) js_KeyValue;
+    decltype(&::js_CreateKeyValue) js_CreateKeyValue;
+    decltype(&::kvConfig_Init) kvConfig_Init;
+    decltype(&::kvStore_Destroy) kvStore_Destroy;
+    decltype(&::kvStore_Put) kvStore_Put;
+    decltype(&::kvStore_Delete) kvStore_Delete;
+    decltype(&::kvStore_Watch) kvStore_Watch;
+    decltype(&::kvWatchOptions_Init) kvWatchOptions_Init;
+    decltype(&::kvWatcher_Next) kvWatcher_Next;
+    decltype(&::kvWatcher_Destroy) kvWatcher_Destroy;
+    decltype(&::kvEntry_Key) kvEntry_Key;
+    decltype(&::kvEntry_Value) kvEntry_Value;
+    decltype(&::kvEntry_ValueLen) kvEntry_ValueLen;
+    decltype(&::kvEntry_Created) kvEntry_Created;
+    decltype(&::kvEntry_Destroy) kvEntry_Destroy;
 };
 
 // The table, loaded on first use (thread-safe). Throws Error(Unavailable)

@@ -20,23 +20,17 @@ constexpr std::int64_t census_flush_ms = 10000;
 constexpr auto census_first = std::chrono::milliseconds(100);
 constexpr auto census_last = std::chrono::milliseconds(1000);
 
-pubsub::PublishOptions checked(pubsub::PublishOptions const& options)
-{
-    if (options.retain)
-        throw Error(Exit::Usage, "--retain is not yet available on NATS",
-            "publish without it, or use the local backend");
-    return options;
-}
-
 }
 
 Publisher::Publisher(
     BackendOptions const& backend, pubsub::PublishOptions const& options, Stop& stop)
-    : m_options(checked(options))
+    : m_options(options)
     , m_stop(stop)
     , m_connection(backend)
     , m_max_payload(m_connection.max_payload())
 {
+    if (m_options.retain) // Before anything is published: no JetStream exits 69.
+        m_bucket.emplace(m_connection, RetainedBucket::Open::OrCreate);
 }
 
 bool Publisher::publish(MessageView const& message)
@@ -51,6 +45,8 @@ bool Publisher::publish(MessageView const& message)
                 message.topic, size, m_max_payload));
     if (message.topic != m_subject)
         m_subject = message.topic;
+    if (m_bucket)
+        m_retained.insert_or_assign(m_subject, std::string(message.data));
     if (!message.headers.empty()) {
         publish_with_headers(message);
         return true;
@@ -87,11 +83,21 @@ void Publisher::publish_with_headers(MessageView const& message)
         fmt::format("publish to {}", m_subject));
 }
 
+// After the messages themselves: a subscriber that sees one live and then
+// looks in the bucket finds it there, as it would locally.
+void Publisher::store_retained()
+{
+    for (auto const& [topic, data] : m_retained)
+        m_bucket->store(topic, data);
+    m_retained.clear();
+}
+
 bool Publisher::flush()
 {
     // cnats' own thread sends what is buffered; only events need us.
     if (m_connection.has_events())
         m_connection.handle_events();
+    store_retained();
     return true;
 }
 
@@ -117,6 +123,7 @@ bool Publisher::finish()
     }
     // A refusal (a permission violation) comes back after the round trip.
     m_connection.handle_events();
+    store_retained();
     return true;
 }
 

@@ -5,12 +5,16 @@
 // here blocks on a subscriber (--drop has nothing to do); finish() waits
 // until the server has everything (a flush round trip) and has not refused
 // any of it. --wait-subs counts subscribers by a census (census.hpp).
+// --retain keeps the last message of each topic and stores it in the
+// retained bucket (retained.hpp) at each flush, after it was published.
 
 #include "ipc/io/loop.hpp"
 #include "ipc/nats/census.hpp"
 #include "ipc/nats/connection.hpp"
+#include "ipc/nats/retained.hpp"
 #include "ipc/pubsub/publisher.hpp"
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,6 +34,7 @@ public:
 
 private:
     void publish_with_headers(MessageView const& message);
+    void store_retained();
 
     pubsub::PublishOptions m_options;
     Stop& m_stop;
@@ -37,6 +42,8 @@ private:
     std::unique_ptr<CensusTally> m_census;
     Connection m_connection;
     std::size_t m_max_payload;
+    std::optional<RetainedBucket> m_bucket; // Under --retain.
+    std::map<std::string, std::string> m_retained; // Topic -> data, stored at flush.
     std::string m_subject; // The last topic, NUL-terminated for cnats.
     std::optional<io::Loop> m_loop; // For wait_readable().
 };

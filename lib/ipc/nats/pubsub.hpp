@@ -15,8 +15,8 @@
 
 namespace ipc::nats {
 
-// Throws Error: 2 for what NATS cannot do yet (--retain); 69 when the
-// library or a server is missing (see Connection).
+// Throws Error: 69 when the library or a server is missing (see
+// Connection), or JetStream under --retain.
 std::unique_ptr<pubsub::Publisher> open_publisher(
     BackendOptions const& backend, pubsub::PublishOptions const& options, Stop& stop);
 

@@ -7,6 +7,7 @@
 #include "ipc/core/time.hpp"
 #include "ipc/names/name.hpp"
 #include "ipc/nats/pubsub.hpp"
+#include "ipc/nats/retained.hpp"
 
 #include <algorithm>
 #include <condition_variable>
@@ -100,10 +101,29 @@ Subscriber::Subscriber(BackendOptions const& backend, std::vector<Pattern> const
         check(api().natsConnection_FlushTimeout(m_connection.get(), subscribe_flush_ms),
             fmt::format("{}: subscribe", m_connection.url()));
         m_connection.handle_events();
+        // A group shares live messages only, as locally: each member
+        // printing the retained one would break "exactly one".
+        if (m_options.retained && m_options.group.empty())
+            load_retained(patterns);
         answer_census(patterns);
     } catch (...) {
         close();
         throw;
+    }
+}
+
+// After subscribing, so that nothing published in between is missed (it
+// may show twice, as locally). No JetStream or no bucket: none, silently.
+void Subscriber::load_retained(std::vector<Pattern> const& patterns)
+{
+    RetainedBucket bucket(m_connection, RetainedBucket::Open::IfThere);
+    for (auto& message : bucket.load(patterns)) {
+        if (message.data.size() > m_options.max_size)
+            warn("{}: a retained message of {} bytes was skipped: longer than --max-size ({} "
+                 "bytes)",
+                message.topic, message.data.size(), m_options.max_size);
+        else
+            m_retained.push_back(std::move(message));
     }
 }
 
@@ -315,6 +335,8 @@ std::optional<MessageView> Subscriber::accept(Received const& received)
     auto const* subscription = find(received.subscription);
     if (subject.starts_with("_IPC.") && !(subscription && subscription->shows_internal))
         return std::nullopt; // Our own traffic (census, queues), unless asked for.
+    if (subject.starts_with('$'))
+        return std::nullopt; // The server's own ($JS, $KV, $SYS): a '>' sees them, no name is one.
     if (!is_valid_name(subject)) {
         warn("a message on {} was skipped: not a valid topic name", printable(subject));
         return std::nullopt;
@@ -334,6 +356,11 @@ std::optional<MessageView> Subscriber::receive(Stop& stop, std::function<void()>
     if (!m_loop)
         setup_loop(stop);
     release_held();
+    if (!m_retained.empty() && !stop.count_reached()) {
+        m_retained_held = std::move(m_retained.front());
+        m_retained.pop_front();
+        return m_retained_held.view();
+    }
     while (true) {
         if (stop.count_reached())
             return std::nullopt;

@@ -5,6 +5,8 @@
 // io::Loop watches, so receive() runs on our thread alone. While the Inbox
 // is full on_message waits: cnats then keeps the rest (up to 64 MiB, no
 // count limit) and beyond that drops and counts, which is reported.
+// Retained messages (retained.hpp) are read once the subscriptions are in
+// place, as the local backend does, and handed out first.
 
 #include "ipc/io/loop.hpp"
 #include "ipc/names/pattern.hpp"
@@ -45,6 +47,7 @@ private:
 
     void subscribe(Pattern const& pattern);
     void answer_census(std::vector<Pattern> const& patterns);
+    void load_retained(std::vector<Pattern> const& patterns);
     // Unsubscribes and frees what cnats handed us; the destructor's work.
     void close() noexcept;
     void take_inbox();
@@ -62,6 +65,8 @@ private:
     // Its subscription completes in the inbox, as the others do.
     std::unique_ptr<CensusAnswer> m_census = std::make_unique<CensusAnswer>();
     natsSubscription* m_census_subscription = nullptr;
+    std::deque<Message> m_retained; // Handed out before any live message.
+    Message m_retained_held; // The retained message handed out last.
     std::deque<Received> m_ready; // Taken from the inbox, not handed out yet.
     natsMsg* m_held = nullptr; // The message the last view points into.
     std::string m_headers; // Its header block.

@@ -17,6 +17,11 @@ void store_retained(MessageView const& message)
 {
     auto const dir = runtime_subdir("retain");
     auto const path = fmt::format("{}/{}", dir, message.topic);
+    if (message.data.empty()) { // MQTT's rule: an empty message deletes.
+        if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+            sys::fail("remove", path, errno);
+        return;
+    }
     auto const temporary = fmt::format("{}/.{}.{}", dir, message.topic, ::getpid());
     {
         Fd fd { sys::check(

@@ -12,7 +12,8 @@
 
 namespace ipc::pubsub {
 
-// Stores message as the retained message of its topic (a valid name).
+// Stores message as the retained message of its topic (a valid name); an
+// empty message deletes the topic's retained message instead (MQTT's rule).
 void store_retained(MessageView const& message);
 
 // Every retained message whose topic matches one of patterns, oldest first;

@@ -98,6 +98,19 @@ TEST_CASE("a retained message is shown first to a later subscriber", "[pubsub]")
     CHECK_FALSE(quiet->receive(stop, [] {}));
 }
 
+TEST_CASE("an empty retained message deletes the topic's retained message", "[pubsub]")
+{
+    Runtime runtime;
+    ipc::pubsub::store_retained({ "open", "state.a", 0 });
+    ipc::pubsub::store_retained({ "on", "state.b", 0 });
+    ipc::pubsub::store_retained({ "", "state.a", 0 });
+    ipc::pubsub::store_retained({ "", "state.never", 0 }); // Nothing to delete: no error.
+    auto const loaded = ipc::pubsub::load_retained(patterns({ "state.*" }));
+    REQUIRE(loaded.size() == 1);
+    CHECK(loaded[0].topic == "state.b");
+    CHECK(loaded[0].data == "on");
+}
+
 namespace {
 
 // Message i of a flood: its number, padded to size bytes.
