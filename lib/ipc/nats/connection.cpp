@@ -7,6 +7,7 @@
 #include "ipc/core/error.hpp"
 #include "ipc/core/log.hpp"
 #include "ipc/core/sys.hpp"
+#include "ipc/nats/status.hpp"
 
 #include <chrono>
 #include <cstring>
@@ -67,6 +68,20 @@ std::string hint_for(natsStatus status)
     }
 }
 
+// A refusal of a request to JetStream's API (a user without its permissions).
+bool is_jetstream(char const* detail)
+{
+    return detail && std::string_view(detail).find("\"$JS.API.") != std::string_view::npos;
+}
+
+// The detail of the calling thread's last cnats error ("SSL handshake error: ...").
+std::string last_error()
+{
+    natsStatus status = NATS_OK;
+    char const* text = api().nats_GetLastError(&status);
+    return text ? text : "";
+}
+
 void check_readable(std::string const& path, std::string_view option)
 {
     if (!path.empty() && ::access(path.c_str(), R_OK) != 0)
@@ -92,12 +107,7 @@ SignalBlock::~SignalBlock()
 
 void fail(natsStatus status, std::string_view what, std::string_view detail)
 {
-    auto const& nats = api();
-    std::string text = nats.natsStatus_GetText(status);
-    if (!text.empty())
-        text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
-    if (!detail.empty())
-        text += fmt::format(": {}", detail);
+    auto const text = status_message(api().natsStatus_GetText(status), detail);
     throw Error(exit_for(status), fmt::format("{}: {}", what, text), hint_for(status));
 }
 
@@ -191,7 +201,7 @@ Connection::Connection(BackendOptions const& backend)
             std::lock_guard lock(m_shared->mutex);
             m_shared->closed = true; // There is no connection to wait for.
         }
-        fail(status, backend.url.shown());
+        fail(status, backend.url.shown(), last_error());
     }
     m_shown_url = connected_url();
 }
@@ -260,10 +270,32 @@ void Connection::handle_events(OnSlow const& on_slow)
                 break;
             }
             char const* detail = nullptr;
-            m_api.natsConnection_GetLastError(m_connection, &detail);
+            auto const status = m_api.natsConnection_GetLastError(m_connection, &detail);
+            if (status == NATS_NOT_PERMITTED && is_jetstream(detail))
+                break; // The request fails on its own (a timeout); its caller says why.
             fail(event.status, m_shown_url, detail ? detail : "");
         }
     }
+}
+
+void Connection::check_refused()
+{
+    // cnats records the refusal as the connection's error when it reads it,
+    // before the flush's answer, but tells us on another thread, maybe later.
+    char const* detail = nullptr;
+    if (m_api.natsConnection_GetLastError(m_connection, &detail) == NATS_NOT_PERMITTED
+        && !is_jetstream(detail))
+        fail(NATS_NOT_PERMITTED, m_shown_url, detail ? detail : "");
+    handle_events();
+}
+
+std::string Connection::jetstream_refusal() const
+{
+    char const* detail = nullptr;
+    if (m_api.natsConnection_GetLastError(m_connection, &detail) == NATS_NOT_PERMITTED
+        && is_jetstream(detail))
+        return detail;
+    return {};
 }
 
 std::size_t Connection::max_payload() const

@@ -76,6 +76,16 @@ public:
     using OnSlow = std::function<void(natsSubscription*)>;
     void handle_events(OnSlow const& on_slow = {});
 
+    // After a flush round trip: throws Error(Unavailable) when the server
+    // refused something sent before it (a permission violation) though cnats
+    // has not called us back about it yet, then handle_events().
+    void check_refused();
+
+    // The server's words when it refused a request to JetStream's API (the
+    // user may not use JetStream), else empty. Such a refusal is no event to
+    // end on: the request itself fails, as a timeout, and its caller says why.
+    std::string jetstream_refusal() const;
+
     // Bytes the server takes in one message (its max_payload).
     std::size_t max_payload() const;
 

@@ -121,8 +121,8 @@ bool Publisher::finish()
                 fmt::format("{}: the NATS server did not take the messages within {}",
                     m_connection.url(), format_duration(*m_options.timeout)));
     }
-    // A refusal (a permission violation) comes back after the round trip.
-    m_connection.handle_events();
+    // A refusal (a permission violation) comes back before the round trip ends.
+    m_connection.check_refused();
     store_retained();
     return true;
 }

@@ -17,9 +17,12 @@ constexpr auto load_wait = std::chrono::seconds(10);
 
 constexpr std::string_view internal_prefix = "_IPC";
 
-// A JetStream request on a server without JetStream gets no responders.
+// A JetStream request on a server without JetStream gets no responders; one
+// the user may not make times out.
 [[noreturn]] void fail_bucket(natsStatus status, Connection const& connection)
 {
+    if (auto const refusal = connection.jetstream_refusal(); !refusal.empty())
+        fail(NATS_NOT_PERMITTED, fmt::format("{}: --retain", connection.url()), refusal);
     if (status == NATS_NO_RESPONDERS)
         throw Error(Exit::Unavailable,
             fmt::format("{}: --retain needs JetStream, which the NATS server does not have",
@@ -37,8 +40,10 @@ RetainedBucket::RetainedBucket(Connection& connection, Open how)
     SignalBlock const block; // JetStream requests may start cnats' threads.
     check(nats.natsConnection_JetStream(&m_js, connection.get(), nullptr), "JetStream");
     auto status = nats.js_KeyValue(&m_store, m_js, retained_bucket);
-    if (how == Open::IfThere && (status == NATS_NOT_FOUND || status == NATS_NO_RESPONDERS))
-        return; // Nothing was ever retained, or no JetStream: nothing to show.
+    if (how == Open::IfThere
+        && (status == NATS_NOT_FOUND || status == NATS_NO_RESPONDERS
+            || !connection.jetstream_refusal().empty()))
+        return; // Nothing retained, no JetStream, or not for this user: nothing to show.
     if (status == NATS_NOT_FOUND) {
         kvConfig config;
         nats.kvConfig_Init(&config);

@@ -48,7 +48,7 @@ Server::Server(BackendOptions const& backend, reqrep::ServerOptions options,
     // Once the server has our subscription, a client started after us reaches us.
     check(nats.natsConnection_FlushTimeout(m_connection.get(), flush_ms),
         fmt::format("{}: subscribe", m_options.address.text()));
-    m_connection.handle_events(); // A refusal (a permission violation) is back by now.
+    m_connection.check_refused(); // A refusal (a permission violation) is back by now.
     m_dispatcher.loop().add(
         m_connection.event_fd(), EPOLLIN, [this](std::uint32_t) { m_connection.handle_events(); });
     m_dispatcher.loop().add(m_inbox.event_fd(), EPOLLIN, [this](std::uint32_t) {

@@ -100,7 +100,7 @@ Subscriber::Subscriber(BackendOptions const& backend, std::vector<Pattern> const
         // us reaches us; a refusal (a permission violation) is back by then.
         check(api().natsConnection_FlushTimeout(m_connection.get(), subscribe_flush_ms),
             fmt::format("{}: subscribe", m_connection.url()));
-        m_connection.handle_events();
+        m_connection.check_refused();
         // A group shares live messages only, as locally: each member
         // printing the retained one would break "exactly one".
         if (m_options.retained && m_options.group.empty())
