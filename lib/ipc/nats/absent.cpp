@@ -1,8 +1,10 @@
 // The NATS backend of a build without cnats (meson -Dnats=disabled, or no
-// libnats-dev): a NATS URL is then a clear "not built in", exit 69.
+// libnats-dev): a NATS URL is then a clear "not built in", exit 69, once
+// the command line passed the checks a build with NATS makes (usage.hpp).
 
 #include "ipc/nats/pubsub.hpp"
 #include "ipc/nats/reqrep.hpp"
+#include "ipc/nats/usage.hpp"
 
 #include "ipc/core/error.hpp"
 
@@ -25,20 +27,23 @@ std::unique_ptr<pubsub::Publisher> open_publisher(
 }
 
 std::unique_ptr<pubsub::Subscriber> open_subscriber(
-    BackendOptions const&, std::vector<Pattern> const&, pubsub::SubscribeOptions const&)
+    BackendOptions const&, std::vector<Pattern> const&, pubsub::SubscribeOptions const& options)
 {
+    check_usage(options);
     not_built();
 }
 
-std::unique_ptr<reqrep::Client> open_client(BackendOptions const&, reqrep::ClientOptions const&,
-    Stop&, reqrep::Client::OnReply, reqrep::Client::OnIdle)
+std::unique_ptr<reqrep::Client> open_client(BackendOptions const&,
+    reqrep::ClientOptions const& options, Stop&, reqrep::Client::OnReply, reqrep::Client::OnIdle)
 {
+    check_usage(options);
     not_built();
 }
 
-std::unique_ptr<reqrep::Server> open_server(
-    BackendOptions const&, reqrep::ServerOptions const&, reqrep::HandlerOptions const&, Stop&)
+std::unique_ptr<reqrep::Server> open_server(BackendOptions const&,
+    reqrep::ServerOptions const& options, reqrep::HandlerOptions const&, Stop&)
 {
+    check_usage(options);
     not_built();
 }
 }

@@ -8,6 +8,7 @@
 #include "ipc/names/name.hpp"
 #include "ipc/nats/pubsub.hpp"
 #include "ipc/nats/retained.hpp"
+#include "ipc/nats/usage.hpp"
 
 #include <algorithm>
 #include <condition_variable>
@@ -383,9 +384,7 @@ std::optional<MessageView> Subscriber::receive(Stop& stop, std::function<void()>
 std::unique_ptr<pubsub::Subscriber> open_subscriber(BackendOptions const& backend,
     std::vector<Pattern> const& patterns, pubsub::SubscribeOptions const& options)
 {
-    if (!options.access.uids.empty() || !options.access.gids.empty())
-        throw Error(Exit::Usage, "--allow-uid and --allow-group are for the local backend only",
-            "on NATS, the server's accounts and permissions decide");
+    check_usage(options);
     return std::make_unique<Subscriber>(backend, patterns, options);
 }
 
