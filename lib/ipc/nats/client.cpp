@@ -152,8 +152,8 @@ void Client::check_overdue(Deadline now)
 void Client::take_replies()
 {
     auto const now = Clock::now();
-    for (auto const& message : m_inbox.take())
-        take(message.get(), now);
+    for (auto const& received : m_inbox.take())
+        take(received.message.get(), now);
 }
 
 void Client::take(natsMsg* message, Deadline now)

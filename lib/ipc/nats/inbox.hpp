@@ -1,17 +1,22 @@
 #pragma once
 
-// One subscription whose messages cross from cnats' thread to ours, for
-// request-response: cnats' callback appends each message to a locked list
-// and writes an eventfd that our io::Loop watches; take() hands the list
-// over on our thread. Unbounded: a client has at most Pipeline's requests in
-// flight, and a server's requests wait here while its handler is full
-// (cnats' own pending limit, 64 MiB, bounds what reaches us).
+// The one way messages cross from cnats' threads to ours: cnats calls back
+// on_message for each message of our subscriptions, which appends it to a
+// locked list and writes an eventfd that our io::Loop watches; take() hands
+// the list over on our thread. Unbounded by default: a client has at most
+// Pipeline's requests in flight, and a server's requests wait here while its
+// handler is full (cnats' own pending limit, 64 MiB, bounds what reaches
+// us). With Limits (ipc-sub) the callback waits while the list is full, so
+// cnats keeps the rest up to its limit, and beyond that drops and counts.
 
 #include "ipc/nats/connection.hpp"
 
+#include <cstdint>
 #include <deque>
+#include <limits>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace ipc::nats {
 
@@ -19,35 +24,70 @@ namespace ipc::nats {
 inline constexpr auto reply_status_header = "Ipc-Status";
 inline constexpr auto reply_status_error = "error";
 
+// What cnats keeps for a subscription that is behind, however many messages
+// it is (its default, 65,536 messages, drops bursts of small ones).
+inline constexpr int subscription_pending_bytes = 64 * 1024 * 1024;
+
 struct MessageFree {
     void operator()(natsMsg* message) const noexcept { api().natsMsg_Destroy(message); }
 };
 using MessagePtr = std::unique_ptr<natsMsg, MessageFree>;
 
+// How much an Inbox holds before cnats' callback waits for room.
+struct InboxLimits {
+    std::size_t bytes = std::numeric_limits<std::size_t>::max();
+    std::size_t messages = std::numeric_limits<std::size_t>::max();
+};
+
 class Inbox {
 public:
-    // Subscribes to subject, in queue group when it is not empty. Throws
-    // Error as Connection does.
+    using Limits = InboxLimits;
+    struct Received {
+        MessagePtr message;
+        natsSubscription* subscription; // Whose message it is.
+        std::int64_t time_ns; // When it reached us: NATS messages carry no time.
+    };
+
+    explicit Inbox(Connection& connection, Limits limits = {});
+    // The same, subscribed to subject (see subscribe()).
     Inbox(Connection& connection, std::string const& subject, std::string const& group = {});
-    // Unsubscribes and waits (up to 2 s) for cnats to be done with us.
+    // close().
     ~Inbox();
     Inbox(Inbox const&) = delete;
     Inbox& operator=(Inbox const&) = delete;
 
-    natsSubscription* get() const { return m_subscription; }
-    // Readable when messages wait, or the subscription has ended.
+    // Subscribes to subject, in queue group when it is not empty, with
+    // cnats' pending limits at no count and 64 MiB. Throws Error as
+    // Connection does.
+    natsSubscription* subscribe(std::string const& subject, std::string const& group = {});
+    // Counts subscription, made elsewhere with a handler of its own, as one
+    // of ours: it is unsubscribed, waited for and freed with them.
+    void adopt(natsSubscription* subscription);
+    // The first subscription.
+    natsSubscription* get() const { return m_subscriptions.front(); }
+
+    // Readable when messages wait, or a subscription has ended.
     int event_fd() const;
     // Reads event_fd() and returns the messages that came, oldest first.
-    std::deque<MessagePtr> take();
-    // True once cnats will deliver nothing more (after a drain, or the
-    // count of an AutoUnsubscribe).
+    std::deque<Received> take();
+    // True once cnats will deliver nothing more on any subscription (after a
+    // drain, or the count of an AutoUnsubscribe).
     bool ended() const;
+
+    // Unsubscribes all and waits (up to 2 s) for cnats to be done with our
+    // callbacks; the subscriptions are freed once the connection is closed
+    // (Connection::destroy_later). False when cnats was not done: what the
+    // callbacks of adopted subscriptions point to must then stay allocated.
+    // Later calls do nothing and return true.
+    bool close() noexcept;
 
 private:
     struct Shared;
+    void watch(natsSubscription* subscription, std::string const& what);
+
     Connection& m_connection;
     std::unique_ptr<Shared> m_shared;
-    natsSubscription* m_subscription = nullptr;
+    std::vector<natsSubscription*> m_subscriptions;
 };
 
 }

@@ -52,8 +52,8 @@ Server::Server(BackendOptions const& backend, reqrep::ServerOptions options,
     m_dispatcher.loop().add(
         m_connection.event_fd(), EPOLLIN, [this](std::uint32_t) { m_connection.handle_events(); });
     m_dispatcher.loop().add(m_inbox.event_fd(), EPOLLIN, [this](std::uint32_t) {
-        for (auto& message : m_inbox.take())
-            m_waiting.push_back(std::move(message));
+        for (auto& received : m_inbox.take())
+            m_waiting.push_back(std::move(received.message));
     });
 }
 

@@ -11,25 +11,17 @@
 #include "ipc/nats/usage.hpp"
 
 #include <algorithm>
-#include <condition_variable>
 #include <cstdlib>
 #include <fmt/format.h>
-#include <mutex>
-#include <sys/eventfd.h>
+#include <iterator>
 #include <sys/stat.h>
 
 namespace ipc::nats {
 
 namespace {
 
-// cnats keeps up to this much for a subscriber that is behind, however
-// many messages it is (its default, 65,536 messages, drops bursts of small ones).
-constexpr int pending_bytes = 64 * 1024 * 1024;
-// Our own list, between cnats' thread and ours.
-constexpr std::size_t inbox_bytes = 4 * 1024 * 1024;
-constexpr std::size_t inbox_messages = 16384;
-// How long the destructor waits for cnats to finish with our callbacks.
-constexpr auto close_wait = std::chrono::seconds(2);
+// Our list between cnats' thread and ours; cnats keeps the rest.
+constexpr Inbox::Limits inbox_limits { .bytes = 4 * 1024 * 1024, .messages = 16384 };
 // Subscriptions are confirmed by a flush round trip before receiving.
 constexpr std::int64_t subscribe_flush_ms = 10000;
 
@@ -37,63 +29,17 @@ constexpr std::string_view internal_prefix = "_IPC";
 
 }
 
-struct Subscriber::Inbox {
-    Fd event_fd;
-    std::mutex mutex;
-    std::condition_variable changed;
-    std::deque<Received> messages; // Guarded by mutex, as all below.
-    std::size_t bytes = 0;
-    bool closing = false;
-    std::size_t completed = 0; // Subscriptions cnats is done with.
-
-    static void on_message(
-        natsConnection*, natsSubscription* subscription, natsMsg* message, void* closure) noexcept
-    {
-        auto* inbox = static_cast<Inbox*>(closure);
-        auto const& nats = api();
-        auto const size = static_cast<std::size_t>(nats.natsMsg_GetDataLength(message));
-        std::unique_lock lock(inbox->mutex);
-        inbox->changed.wait(lock, [&] {
-            return inbox->closing
-                || (inbox->bytes < inbox_bytes && inbox->messages.size() < inbox_messages);
-        });
-        if (inbox->closing) {
-            lock.unlock();
-            nats.natsMsg_Destroy(message);
-            return;
-        }
-        bool const was_empty = inbox->messages.empty();
-        inbox->messages.push_back({ message, subscription, now_ns() });
-        inbox->bytes += size;
-        lock.unlock();
-        if (was_empty) {
-            std::uint64_t const one = 1;
-            (void)!::write(inbox->event_fd.get(), &one, sizeof(one));
-        }
-    }
-
-    static void on_complete(void* closure) noexcept
-    {
-        auto* inbox = static_cast<Inbox*>(closure);
-        std::lock_guard lock(inbox->mutex);
-        ++inbox->completed;
-        inbox->changed.notify_all();
-    }
-};
-
 Subscriber::Subscriber(BackendOptions const& backend, std::vector<Pattern> const& patterns,
     pubsub::SubscribeOptions const& options)
     : m_options(options)
     , m_connection(backend)
-    , m_inbox(std::make_unique<Inbox>())
+    , m_inbox(m_connection, inbox_limits)
 {
     if (m_options.max_size == 0)
         m_options.max_size = default_max_size;
-    m_inbox->event_fd.reset(
-        sys::check(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), "eventfd", "for NATS messages"));
-    // Not a catch site of the kind STYLE section 6 means: it only undoes
-    // the subscriptions made so far, whose callbacks point at m_inbox,
-    // before the error goes on (no destructor runs for a half-made object).
+    // Not a catch site of the kind STYLE section 6 means: it only ends the
+    // subscriptions made so far as the destructor would (which does not run
+    // for a half-made object), before the error goes on.
     try {
         for (auto const& pattern : without_covered(patterns))
             subscribe(pattern);
@@ -134,15 +80,14 @@ void Subscriber::answer_census(std::vector<Pattern> const& patterns)
     auto const& nats = api();
     m_census->connection = m_connection.get();
     m_census->patterns = patterns;
+    natsSubscription* subscription = nullptr;
     {
         SignalBlock const block;
-        check(nats.natsConnection_Subscribe(&m_census_subscription, m_connection.get(),
-                  census_subject, CensusAnswer::on_request, m_census.get()),
+        check(nats.natsConnection_Subscribe(&subscription, m_connection.get(), census_subject,
+                  CensusAnswer::on_request, m_census.get()),
             "census");
     }
-    check(nats.natsSubscription_SetOnCompleteCB(
-              m_census_subscription, Inbox::on_complete, m_inbox.get()),
-        "census");
+    m_inbox.adopt(subscription);
     check(nats.natsConnection_FlushTimeout(m_connection.get(), subscribe_flush_ms), "census");
     check(nats.natsConnection_Publish(m_connection.get(), hello_subject, m_census->id.data(),
               static_cast<int>(m_census->id.size())),
@@ -151,25 +96,8 @@ void Subscriber::answer_census(std::vector<Pattern> const& patterns)
 
 void Subscriber::subscribe(Pattern const& pattern)
 {
-    auto const& nats = api();
-    SignalBlock const block; // cnats starts a thread per subscription.
-    Subscription subscription { nullptr, pattern.text(),
-        std::string_view(pattern.text()).starts_with(internal_prefix) };
-    auto const what = fmt::format("{}: subscribe to {}", m_connection.url(), pattern.text());
-    if (m_options.group.empty())
-        check(nats.natsConnection_Subscribe(&subscription.handle, m_connection.get(),
-                  pattern.text().c_str(), Inbox::on_message, m_inbox.get()),
-            what);
-    else
-        check(
-            nats.natsConnection_QueueSubscribe(&subscription.handle, m_connection.get(),
-                pattern.text().c_str(), m_options.group.c_str(), Inbox::on_message, m_inbox.get()),
-            what);
-    m_subscriptions.push_back(subscription);
-    check(nats.natsSubscription_SetOnCompleteCB(
-              subscription.handle, Inbox::on_complete, m_inbox.get()),
-        what);
-    check(nats.natsSubscription_SetPendingLimits(subscription.handle, -1, pending_bytes), what);
+    m_subscriptions.push_back({ m_inbox.subscribe(pattern.text(), m_options.group), pattern.text(),
+        std::string_view(pattern.text()).starts_with(internal_prefix) });
 }
 
 Subscriber::~Subscriber()
@@ -179,47 +107,13 @@ Subscriber::~Subscriber()
 
 void Subscriber::close() noexcept
 {
-    if (!m_inbox)
-        return;
-    auto const& nats = api();
-    {
-        std::lock_guard lock(m_inbox->mutex);
-        m_inbox->closing = true;
-        m_inbox->changed.notify_all();
-    }
-    for (auto& subscription : m_subscriptions) {
+    for (auto& subscription : m_subscriptions)
         report_drops(subscription, true);
-        nats.natsSubscription_Unsubscribe(subscription.handle);
-    }
-    std::size_t subscriptions = m_subscriptions.size();
-    if (m_census_subscription) {
-        nats.natsSubscription_Unsubscribe(m_census_subscription);
-        ++subscriptions;
-    }
-    std::unique_lock lock(m_inbox->mutex);
-    bool const done = m_inbox->changed.wait_for(
-        lock, close_wait, [&] { return m_inbox->completed == subscriptions; });
-    for (auto const& received : m_inbox->messages)
-        nats.natsMsg_Destroy(received.message);
-    m_inbox->messages.clear();
-    lock.unlock();
-    // Freed once the connection is closed: cnats 3.4.1's reader thread may
-    // still hand one a message it read before the unsubscription.
-    for (auto const& subscription : m_subscriptions)
-        m_connection.destroy_later(subscription.handle);
-    if (m_census_subscription)
-        m_connection.destroy_later(m_census_subscription);
-    m_census_subscription = nullptr;
-    for (auto const& received : m_ready)
-        nats.natsMsg_Destroy(received.message);
-    m_ready.clear();
     m_subscriptions.clear();
-    release_held();
-    if (!done) { // A callback may still run: leave it what it points to.
-        (void)m_inbox.release();
+    m_ready.clear();
+    m_held.reset();
+    if (!m_inbox.close()) // A callback may still run: leave it what it points to.
         (void)m_census.release();
-    }
-    m_inbox.reset();
 }
 
 Subscriber::Subscription* Subscriber::find(natsSubscription* handle)
@@ -242,7 +136,7 @@ void Subscriber::report_drops(Subscription& subscription, bool at_exit)
     else
         warn("{}: {} messages dropped so far: this subscriber is too slow (NATS keeps at most "
              "{} MiB for it)",
-            subscription.pattern, dropped, pending_bytes / (1024 * 1024));
+            subscription.pattern, dropped, subscription_pending_bytes / (1024 * 1024));
     subscription.dropped_reported = dropped;
 }
 
@@ -255,10 +149,7 @@ void Subscriber::setup_loop(Stop& stop)
                 report_drops(*subscription, false);
         });
     });
-    m_loop->add(m_inbox->event_fd.get(), EPOLLIN, [this](std::uint32_t) {
-        std::uint64_t count = 0;
-        (void)!::read(m_inbox->event_fd.get(), &count, sizeof(count));
-    });
+    m_loop->add(m_inbox.event_fd(), EPOLLIN, [this](std::uint32_t) { take_inbox(); });
     // No events asked: epoll reports EPOLLERR once a pipe's reader is gone.
     // Files and terminals need no watching (and epoll takes no file).
     struct stat status { };
@@ -269,23 +160,11 @@ void Subscriber::setup_loop(Stop& stop)
 
 void Subscriber::take_inbox()
 {
-    std::lock_guard lock(m_inbox->mutex);
-    if (m_inbox->messages.empty())
-        return;
+    auto taken = m_inbox.take();
     if (m_ready.empty())
-        m_ready.swap(m_inbox->messages);
+        m_ready.swap(taken);
     else
-        m_ready.insert(m_ready.end(), m_inbox->messages.begin(), m_inbox->messages.end());
-    m_inbox->messages.clear();
-    m_inbox->bytes = 0;
-    m_inbox->changed.notify_all();
-}
-
-void Subscriber::release_held()
-{
-    if (m_held)
-        api().natsMsg_Destroy(m_held);
-    m_held = nullptr;
+        std::move(taken.begin(), taken.end(), std::back_inserter(m_ready));
 }
 
 std::string_view Subscriber::headers_of(natsMsg* message)
@@ -328,11 +207,12 @@ std::string_view Subscriber::headers_of(natsMsg* message)
     return m_headers;
 }
 
-std::optional<MessageView> Subscriber::accept(Received const& received)
+std::optional<MessageView> Subscriber::accept(Inbox::Received& received)
 {
     auto const& nats = api();
-    m_held = received.message;
-    std::string_view const subject = nats.natsMsg_GetSubject(received.message);
+    m_held = std::move(received.message);
+    auto* message = m_held.get();
+    std::string_view const subject = nats.natsMsg_GetSubject(message);
     auto const* subscription = find(received.subscription);
     if (subject.starts_with("_IPC.") && !(subscription && subscription->shows_internal))
         return std::nullopt; // Our own traffic (census, queues), unless asked for.
@@ -342,21 +222,21 @@ std::optional<MessageView> Subscriber::accept(Received const& received)
         warn("a message on {} was skipped: not a valid topic name", printable(subject));
         return std::nullopt;
     }
-    auto const size = static_cast<std::size_t>(nats.natsMsg_GetDataLength(received.message));
+    auto const size = static_cast<std::size_t>(nats.natsMsg_GetDataLength(message));
     if (size > m_options.max_size) {
         warn("{}: a message of {} bytes was skipped: longer than --max-size ({} bytes)", subject,
             size, m_options.max_size);
         return std::nullopt;
     }
-    std::string_view const data(nats.natsMsg_GetData(received.message), size);
-    return MessageView { data, subject, received.time_ns, headers_of(received.message) };
+    std::string_view const data(nats.natsMsg_GetData(message), size);
+    return MessageView { data, subject, received.time_ns, headers_of(message) };
 }
 
 std::optional<MessageView> Subscriber::receive(Stop& stop, std::function<void()> const& on_idle)
 {
     if (!m_loop)
         setup_loop(stop);
-    release_held();
+    m_held.reset();
     if (!m_retained.empty() && !stop.count_reached()) {
         m_retained_held = std::move(m_retained.front());
         m_retained.pop_front();
@@ -368,11 +248,11 @@ std::optional<MessageView> Subscriber::receive(Stop& stop, std::function<void()>
         if (m_ready.empty())
             take_inbox();
         while (!m_ready.empty()) {
-            auto const received = m_ready.front();
+            auto received = std::move(m_ready.front());
             m_ready.pop_front();
             if (auto message = accept(received))
                 return message;
-            release_held();
+            m_held.reset();
         }
         if (stop.done())
             return std::nullopt;

@@ -1,10 +1,9 @@
 #pragma once
 
-// ipc-sub on NATS. cnats hands each message to on_message on its thread;
-// that appends it to an Inbox and writes the Inbox's eventfd, which our
-// io::Loop watches, so receive() runs on our thread alone. While the Inbox
-// is full on_message waits: cnats then keeps the rest (up to 64 MiB, no
-// count limit) and beyond that drops and counts, which is reported.
+// ipc-sub on NATS. Messages reach our thread through an Inbox (inbox.hpp)
+// with limits, so receive() runs on our thread alone: while the Inbox is
+// full cnats keeps the rest (up to 64 MiB, no count limit) and beyond that
+// drops and counts, which is reported.
 // Retained messages (retained.hpp) are read once the subscriptions are in
 // place, as the local backend does, and handed out first.
 
@@ -12,6 +11,7 @@
 #include "ipc/names/pattern.hpp"
 #include "ipc/nats/census.hpp"
 #include "ipc/nats/connection.hpp"
+#include "ipc/nats/inbox.hpp"
 #include "ipc/pubsub/subscriber.hpp"
 
 #include <deque>
@@ -30,13 +30,6 @@ public:
 
     std::optional<MessageView> receive(Stop& stop, std::function<void()> const& on_idle) override;
 
-    struct Received {
-        natsMsg* message;
-        natsSubscription* subscription;
-        std::int64_t time_ns; // When it reached us: NATS messages carry no time.
-    };
-    struct Inbox;
-
 private:
     struct Subscription {
         natsSubscription* handle = nullptr;
@@ -48,27 +41,26 @@ private:
     void subscribe(Pattern const& pattern);
     void answer_census(std::vector<Pattern> const& patterns);
     void load_retained(std::vector<Pattern> const& patterns);
-    // Unsubscribes and frees what cnats handed us; the destructor's work.
+    // Reports drops, unsubscribes and frees what cnats handed us; the
+    // destructor's work.
     void close() noexcept;
-    void take_inbox();
-    std::optional<MessageView> accept(Received const& received);
+    void take_inbox(); // Moves what the inbox holds to m_ready.
+    std::optional<MessageView> accept(Inbox::Received& received);
     std::string_view headers_of(natsMsg* message);
     Subscription* find(natsSubscription* handle);
     void report_drops(Subscription& subscription, bool at_exit);
-    void release_held();
     void setup_loop(Stop& stop);
 
     pubsub::SubscribeOptions m_options;
     Connection m_connection;
-    std::unique_ptr<Inbox> m_inbox;
-    std::vector<Subscription> m_subscriptions;
-    // Its subscription completes in the inbox, as the others do.
+    // Its subscription is the inbox's too, so it must outlive the inbox.
     std::unique_ptr<CensusAnswer> m_census = std::make_unique<CensusAnswer>();
-    natsSubscription* m_census_subscription = nullptr;
+    Inbox m_inbox;
+    std::vector<Subscription> m_subscriptions;
     std::deque<Message> m_retained; // Handed out before any live message.
     Message m_retained_held; // The retained message handed out last.
-    std::deque<Received> m_ready; // Taken from the inbox, not handed out yet.
-    natsMsg* m_held = nullptr; // The message the last view points into.
+    std::deque<Inbox::Received> m_ready; // Taken from the inbox, not handed out yet.
+    MessagePtr m_held; // The message the last view points into.
     std::string m_headers; // Its header block.
     std::optional<io::Loop> m_loop; // Made on the first receive(), with its Stop.
 };
