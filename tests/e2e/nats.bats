@@ -119,6 +119,18 @@ EOF
     [ "$stderr" = "ipc-pub: nats://nojs:***@127.0.0.1:$served_port: --retain: not permitted: permissions violation for publish to \"\$JS.API.STREAM.INFO.KV_ipc-retained\" (check --creds, or the user in --url)" ]
 }
 
+@test "--creds with a user of an operator-mode server works; without it, 69 with one line" {
+    python3 "$BATS_TEST_DIRNAME/nats-creds.py" "$BATS_TEST_TMPDIR"
+    nats_serve operator -c "$BATS_TEST_TMPDIR/server.conf"
+    export IPC_URL=$served_url
+    spawn "$BATS_TEST_TMPDIR/got" ipc-sub --creds "$BATS_TEST_TMPDIR/user.creds" -n 1 -t 20s t
+    IPC_CREDS=$BATS_TEST_TMPDIR/user.creds ipc-pub --wait-subs 1 -t 20s t signed
+    wait_status "$(last_pid)"
+    [ "$(cat "$BATS_TEST_TMPDIR/got")" = signed ]
+    run -69 --separate-stderr ipc-pub t x
+    [ "$stderr" = "ipc-pub: $served_url: authentication violation: authorization violation (check --creds, or the user in --url)" ]
+}
+
 @test "an unreadable --creds file exits 2 with one line" {
     nats_serve plain
     run -2 --separate-stderr ipc-pub --url "$served_url" --creds "$BATS_TEST_TMPDIR/none.creds" t x
