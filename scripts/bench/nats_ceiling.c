@@ -290,16 +290,22 @@ static void on_publish_error(jsCtx* js, jsPubAckErr* error, void* closure)
         fprintf(stderr, "nats_ceiling: push: %s\n", error->ErrText);
 }
 
-static void push(char const* url, char const* name)
+static jsCtx* jetstream(natsConnection* connection)
 {
-    struct queue q = queue_of(name);
-    natsConnection* connection = connect_to(url);
     jsOptions options;
     check(jsOptions_Init(&options), "JetStream options");
     options.Wait = wait_ms;
     options.PublishAsync.ErrHandler = on_publish_error;
     jsCtx* js = NULL;
     check(natsConnection_JetStream(&js, connection, &options), "JetStream");
+    return js;
+}
+
+static void push(char const* url, char const* name)
+{
+    struct queue q = queue_of(name);
+    natsConnection* connection = connect_to(url);
+    jsCtx* js = jetstream(connection);
 
     char const* subjects[] = { q.live, q.dead };
     jsStreamConfig config;
@@ -339,11 +345,7 @@ static void pop(char const* url, char const* name)
 {
     struct queue q = queue_of(name);
     natsConnection* connection = connect_to(url);
-    jsOptions options;
-    check(jsOptions_Init(&options), "JetStream options");
-    options.Wait = wait_ms;
-    jsCtx* js = NULL;
-    check(natsConnection_JetStream(&js, connection, &options), "JetStream");
+    jsCtx* js = jetstream(connection);
 
     jsConsumerConfig config;
     check(jsConsumerConfig_Init(&config), "consumer config");
