@@ -315,9 +315,12 @@ std::optional<MessageView> Subscriber::accept(Received const& received)
     auto const* subscription = find(received.subscription);
     if (subject.starts_with("_IPC.") && !(subscription && subscription->shows_internal))
         return std::nullopt; // Our own traffic (census, queues), unless asked for.
-    if (!is_valid_name(subject)) {
-        warn("a message on {} was skipped: not a valid topic name", printable(subject));
-        return std::nullopt;
+    if (subject != m_valid_subject) { // Checked once per run of a subject, not per message.
+        if (!is_valid_name(subject)) {
+            warn("a message on {} was skipped: not a valid topic name", printable(subject));
+            return std::nullopt;
+        }
+        m_valid_subject = subject;
     }
     auto const size = static_cast<std::size_t>(nats.natsMsg_GetDataLength(received.message));
     if (size > m_options.max_size) {
