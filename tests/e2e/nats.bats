@@ -91,3 +91,20 @@ EOF_CONF
     run -69 --separate-stderr ipc-pub --url "nats://$server" --tls-ca "$conf/ca.pem" t x
     [ "$stderr" = "ipc-pub: nats://$server: SSL error $hint" ]
 }
+
+@test "--creds (or IPC_CREDS) signs in a user of the operator's account; a stranger exits 69" {
+    command -v openssl >/dev/null || skip "no openssl to make keys"
+    mkdir -p "$BATS_TEST_TMPDIR/conf"
+    "$IPC_SOURCE_ROOT/tests/e2e/nats-creds" "$BATS_TEST_TMPDIR/conf"
+    conf_server <"$BATS_TEST_TMPDIR/conf/operator.conf"
+    spawn "$BATS_TEST_TMPDIR/sub" ipc-sub --url "nats://$server" --creds "$conf/user.creds" -n 1 t
+    IPC_CREDS=$conf/user.creds ipc-pub --url "nats://$server" --wait-subs 1 --timeout 10s t signed
+    wait_status "$(last_pid)"
+    [ "$(cat "$BATS_TEST_TMPDIR/sub")" = signed ]
+
+    local line="nats://$server: authentication violation (check --creds, or the user in --url)"
+    run -69 --separate-stderr ipc-pub --url "nats://$server" --creds "$conf/stranger.creds" t x
+    [ "$stderr" = "ipc-pub: $line" ]
+    run -69 --separate-stderr ipc-req --url "nats://$server" svc x
+    [ "$stderr" = "ipc-req: $line" ]
+}
