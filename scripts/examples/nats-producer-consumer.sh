@@ -12,15 +12,15 @@
 . "$(dirname "$0")/nats-common.sh"
 queue=$run.squares
 
-seq 100 | ipc-queue --url "$machine1" push "$queue"
+seq 100 | ipc-queue push --url "$machine1" "$queue"
 # Each worker squares its jobs, and stops once the queue is empty.
 for machine in "$machine2" "$machine3"; do
-    ipc-queue --url "$machine" work "$queue" --drain -- \
+    ipc-queue work --url "$machine" "$queue" --drain -- \
         sh -c 'read -r n; echo $((n * n))' >>"$scratch/done" &
     background="$background $!"
 done
 wait
-ipc-queue --url "$machine1" rm "$queue"
+ipc-queue rm --url "$machine1" "$queue"
 
 seq 100 | awk '{ print $1 * $1 }' >"$scratch/want"
 sort -n "$scratch/done" >"$scratch/got"

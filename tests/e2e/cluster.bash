@@ -137,10 +137,12 @@ cluster_logs() {
 }
 
 # queue_on_nats_or_skip: skips the test (counted, with ipc-queue's own
-# words) while ipc-queue cannot use NATS: it then exits 2 on --url.
+# words) while ipc-queue cannot use NATS: it then exits 2 on --url. The
+# subcommands take --url (ipc-queue stat --url URL NAME), as on the branch
+# that builds the queue on NATS.
 queue_on_nats_or_skip() {
     local status=0 err
-    err=$(ipc-queue --url "${cluster_url[0]}" stat x 2>&1 >/dev/null) || status=$?
+    err=$(ipc-queue stat --url "${cluster_url[0]}" x 2>&1 >/dev/null) || status=$?
     if [ "$status" = 2 ]; then
         skip "ipc-queue has no NATS support yet: $err"
     fi

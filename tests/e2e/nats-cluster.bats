@@ -66,12 +66,12 @@ connections() {
     queue_on_nats_or_skip
     local fifo=$BATS_TEST_TMPDIR/items survivors
     mkfifo "$fifo"
-    spawn "$BATS_TEST_TMPDIR/push" ipc-queue --url "$cluster_urls" push jobs <"$fifo"
+    spawn "$BATS_TEST_TMPDIR/push" ipc-queue push --url "$cluster_urls" jobs <"$fifo"
     exec 4>"$fifo"
     seq 1 10000 >&4
     # Mid-push: the first half is in the stream, the second not yet written.
     within 10 queue_ready_at_least 1
-    run -0 ipc-queue --url "$cluster_urls" stat --json jobs
+    run -0 ipc-queue stat --url "$cluster_urls" --json jobs
     local leader
     leader=$(sed -n 's/.*"leader":"\([^"]*\)".*/\1/p' <<<"$output")
     [ -n "$leader" ]
@@ -84,13 +84,13 @@ connections() {
     for n in 0 1 2; do
         [ "$n" = "$(cluster_node "$leader")" ] || survivors+=${survivors:+,}${cluster_url[n]}
     done
-    run -0 ipc-queue --url "$survivors" work jobs --drain -j 4 -- cat
+    run -0 ipc-queue work --url "$survivors" jobs --drain -j 4 -- cat
     sort -un <<<"$output" >"$BATS_TEST_TMPDIR/done"
     cmp <(seq 20000) "$BATS_TEST_TMPDIR/done"
 }
 
 queue_ready_at_least() {
     local json
-    json=$(ipc-queue --url "$cluster_urls" stat --json jobs 2>/dev/null) || return 1
+    json=$(ipc-queue stat --url "$cluster_urls" --json jobs 2>/dev/null) || return 1
     [ "$(sed -n 's/.*"ready":\([0-9]*\).*/\1/p' <<<"$json")" -ge "$1" ]
 }
