@@ -32,8 +32,9 @@ wait_for "$scratch/ready1"
 wait_for "$scratch/ready2"
 
 # Machine 3: 100 requests; each one unanswered after 2 s is sent again, up to
-# three times.
-seq 100 | ipc-req --url "$machine3" --retries 3 -t 2s "$service" >"$scratch/got" &
+# three times. --wait: news of the servers reaches machine 3's server a moment
+# after they are ready on their own.
+seq 100 | ipc-req --url "$machine3" --wait 10s --retries 3 -t 2s "$service" >"$scratch/got" &
 client=$!
 # Once the hung server holds a request, it dies.
 wait_for "$scratch/taken"

@@ -25,7 +25,8 @@ connections() {
     ipc-pub --url "${cluster_url[1]}" --wait-subs 1 --timeout 10s news before
     # Both took the first server of the list: node 0.
     [ "$(connections 0)" = 2 ]
-    run -0 ipc-req --url "${cluster_url[2]}" greet you
+    # --wait: the server's interest may reach the other nodes a little later.
+    run -0 ipc-req --url "${cluster_url[2]}" --wait 10s greet you
     [ "$output" = "hello, you" ]
 
     cluster_kill 0
@@ -56,9 +57,9 @@ connections() {
 
 @test "a service on one node answers clients on the others" {
     serve "$BATS_TEST_TMPDIR/srv" --url "${cluster_url[0]}" twice --pipe -- sed -u 's/.*/&&/'
-    run -0 --separate-stderr ipc-req --url "${cluster_url[1]}" twice a b
+    run -0 --separate-stderr ipc-req --url "${cluster_url[1]}" --wait 10s twice a b
     [ "$output" = "$(printf 'aa\nbb')" ]
-    seq 1000 | ipc-req --url "${cluster_url[2]}" twice >"$BATS_TEST_TMPDIR/got"
+    seq 1000 | ipc-req --url "${cluster_url[2]}" --wait 10s twice >"$BATS_TEST_TMPDIR/got"
     cmp <(seq 1000 | sed 's/.*/&&/') "$BATS_TEST_TMPDIR/got"
 }
 
