@@ -8,6 +8,7 @@
 #include "ipc/core/log.hpp"
 #include "ipc/core/sys.hpp"
 
+#include <cctype>
 #include <chrono>
 #include <cstring>
 #include <fmt/format.h>
@@ -66,6 +67,17 @@ std::string hint_for(natsStatus status)
     }
 }
 
+// cnats' texts are in title case ("Not Permitted", "SSL Error"); in our
+// one-line errors their words are in lower case, and acronyms stay.
+std::string in_lower_case(std::string text)
+{
+    for (std::size_t i = 0; i + 1 < text.size(); ++i) {
+        if ((i == 0 || text[i - 1] == ' ') && std::islower(static_cast<unsigned char>(text[i + 1])))
+            text[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[i])));
+    }
+    return text;
+}
+
 void check_readable(std::string const& path, std::string_view option)
 {
     if (!path.empty() && ::access(path.c_str(), R_OK) != 0)
@@ -92,9 +104,7 @@ SignalBlock::~SignalBlock()
 void fail(natsStatus status, std::string_view what, std::string_view detail)
 {
     auto const& nats = api();
-    std::string text = nats.natsStatus_GetText(status);
-    if (!text.empty())
-        text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+    std::string text = in_lower_case(nats.natsStatus_GetText(status));
     if (!detail.empty())
         text += fmt::format(": {}", detail);
     throw Error(exit_for(status), fmt::format("{}: {}", what, text), hint_for(status));
