@@ -115,9 +115,14 @@ void upgrade_from_4(Database& db, std::int64_t now)
     db.exec(upgrade.c_str(), "upgrade");
 }
 
-}
+// What a database says it is.
+struct Found {
+    int version = 0;
+    int id = 0;
+    int objects = 0; // In sqlite_schema: none in a new file.
+};
 
-void open_schema(Database& db, std::int64_t now)
+Found look(Database& db)
 {
     Statement query;
     auto* select = db.prepare(query,
@@ -125,10 +130,16 @@ void open_schema(Database& db, std::int64_t now)
         " (SELECT application_id FROM pragma_application_id),"
         " (SELECT count(*) FROM sqlite_schema)");
     db.step(select);
-    int const version = sqlite3_column_int(select, 0);
-    int const id = sqlite3_column_int(select, 1);
-    int const objects = sqlite3_column_int(select, 2);
+    Found const found { sqlite3_column_int(select, 0), sqlite3_column_int(select, 1),
+        sqlite3_column_int(select, 2) };
     sqlite3_reset(select);
+    return found;
+}
+
+// In a write transaction: as open_schema().
+void create_or_upgrade(Database& db, std::int64_t now)
+{
+    auto const [version, id, objects] = look(db);
     if (version == 0 && id == 0 && objects == 0) {
         auto const schema = fmt::format(
             "{} {} CREATE TABLE keys (key TEXT PRIMARY KEY, expires INTEGER NOT NULL, {})"
@@ -156,6 +167,18 @@ void open_schema(Database& db, std::int64_t now)
                 version, schema_version),
             "use the ipckit that made it");
     }
+}
+
+}
+
+void open_schema(Database& db, std::int64_t now)
+{
+    // Most opens find the current schema: a read says so without the write
+    // lock, so a process starting does not wait behind a push's batch.
+    auto const found = look(db);
+    if (found.version == schema_version && found.id == application_id)
+        return;
+    transaction(db, [&] { create_or_upgrade(db, now); });
 }
 
 }

@@ -25,10 +25,11 @@
 
 namespace ipc::queue {
 
-// Inside a transaction: creates the tables of an empty database, upgrades a
-// queue of an older version (now: the Unix time in ns, to find the items
-// due), and checks that the file is a queue of a known version. Throws
-// Error(Usage) when it is not.
+// Checks that the file is a queue of a known version; in a write
+// transaction, only when it must, creates the tables of an empty database or
+// upgrades a queue of an older version (now: the Unix time in ns, to find
+// the items due). Throws Error(Usage) when it is not a queue of a known
+// version.
 void open_schema(Database& db, std::int64_t now);
 
 }

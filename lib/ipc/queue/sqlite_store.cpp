@@ -61,7 +61,7 @@ SqliteQueue::SqliteQueue(std::string name, std::string path, Sync sync, Clock& c
     , m_items(m_db, "items")
     , m_dead(m_db, "dead")
 {
-    transaction(m_db, [&] { open_schema(m_db, now_ns()); });
+    open_schema(m_db, now_ns());
 }
 
 void SqliteQueue::begin(Key const& key)

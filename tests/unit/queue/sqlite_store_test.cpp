@@ -353,3 +353,18 @@ TEST_CASE("a leased item comes back after its lease runs out, ahead of later ite
     CHECK(again[0].attempts == 2);
     CHECK(queue->stats().ready == 1);
 }
+
+TEST_CASE("opening a queue while a push holds its lock does not wait for the push", "[queue]")
+{
+    State state;
+    auto pushing = state.open("jobs");
+    push(*pushing, { "a" });
+    pushing->begin({}); // Holds the write lock until its commit.
+    pushing->add("b", {});
+    auto const start = std::chrono::steady_clock::now();
+    auto reader = state.open("jobs"); // Read the schema; took the lock before.
+    CHECK(data_of(reader->peek(10)) == std::vector<std::string> { "a" });
+    CHECK(std::chrono::steady_clock::now() - start < 1s); // The lock waits 2 s per round.
+    pushing->commit(ipc::queue::End::Batch);
+    CHECK(data_of(reader->peek(10)) == std::vector<std::string> { "a", "b" });
+}
