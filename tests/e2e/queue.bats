@@ -4,6 +4,20 @@ load helpers
 # ipc-queue across processes: order, exactly-once delivery, wake-ups,
 # dedup, delays, bad files and names, and byte-exact round trips.
 
+# pops_json QUEUE DATA/ID/ATTEMPTS...: pop --all --json takes exactly these
+# items from QUEUE, in this order.
+pops_json() {
+    local queue=$1 at=0 item data id attempts # Not i: bats's run sets it.
+    shift
+    run -0 ipc-queue pop --all --json "$queue"
+    [ "${#lines[@]}" = $# ]
+    for item in "$@"; do
+        IFS=/ read -r data id attempts <<<"$item"
+        [[ "${lines[at]}" == "{\"data\":\"$data\","*"\"id\":$id,\"attempts\":$attempts}" ]]
+        at=$((at + 1))
+    done
+}
+
 @test "100,000 items come out in order with exact content" {
     seq 100000 >"$BATS_TEST_TMPDIR/in"
     ipc-queue push big <"$BATS_TEST_TMPDIR/in"
@@ -224,12 +238,7 @@ EOF
     run -0 ipc-queue dead old
     [ "$output" = "$(printf '5\texit 1\tfive')" ]
     ipc-queue push old new
-    run -0 ipc-queue pop --all --json old
-    [ "${#lines[@]}" = 4 ]
-    [[ "${lines[0]}" == '{"data":"urgent",'*'"id":8,"attempts":1}' ]]
-    [[ "${lines[1]}" == '{"data":"one",'*'"id":1,"attempts":1}' ]]
-    [[ "${lines[2]}" == '{"data":"seven",'*'"id":7,"attempts":1}' ]]
-    [[ "${lines[3]}" == '{"data":"new",'*'"id":10,"attempts":1}' ]] # Not 9: that was given once.
+    pops_json old urgent/8/1 one/1/1 seven/7/1 new/10/1 # Not 9: that was given once.
     run -0 sqlite3 "$IPC_STATE_DIR/old.db" 'PRAGMA user_version'
     [ "$output" = 5 ]
     run -0 --separate-stderr ipc-queue push -v --id nightly old again # Its push had finished.
@@ -278,13 +287,7 @@ EOF
     run -0 --separate-stderr ipc-queue push -v --id nightly old again # Its push had finished.
     [ "$stderr" = "ipc-queue: old: --id nightly: pushed before; nothing added" ]
     ipc-queue push old new
-    run -0 ipc-queue pop --all --json old
-    [ "${#lines[@]}" = 5 ]
-    [[ "${lines[0]}" == '{"data":"back",'*'"id":5,"attempts":2}' ]]
-    [[ "${lines[1]}" == '{"data":"one",'*'"id":1,"attempts":1}' ]]
-    [[ "${lines[2]}" == '{"data":"two",'*'"id":2,"attempts":1}' ]]
-    [[ "${lines[3]}" == '{"data":"six",'*'"id":6,"attempts":1}' ]]
-    [[ "${lines[4]}" == '{"data":"new",'*'"id":8,"attempts":1}' ]]
+    pops_json old back/5/2 one/1/1 two/2/1 six/6/1 new/8/1
     run -0 ipc-queue stat --json old
     [[ "$output" == *'"ready":0,"delayed":1,"leased":1,"dead":1,'* ]]
 }
