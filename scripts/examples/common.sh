@@ -21,3 +21,12 @@ check() {
     fi
     echo "$1: ok"
 }
+
+# check_heard PEER...: each PEER's file in $scratch holds the lines of
+# $scratch/want, in any order.
+check_heard() {
+    for peer in "$@"; do
+        sort "$scratch/$peer" >"$scratch/$peer.sorted"
+        check "$peer heard everyone" "$scratch/want" "$scratch/$peer.sorted"
+    done
+}

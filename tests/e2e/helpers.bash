@@ -2,9 +2,10 @@
 #
 # Each test gets private directories below $BATS_TEST_TMPDIR (IPC_DIR,
 # IPC_STATE_DIR, and XDG_STATE_HOME for a tool that falls back on it) and a
-# name of its own, $test_id, for what cannot live there: shared-memory
-# segments, which are in /dev/shm named by uid only. So the suites share no
-# name, file or port and meson runs them in parallel.
+# name of its own, $test_id. Shared-memory segments cannot live there: they
+# are in /dev/shm, named by uid and by the scope of IPC_DIR, and teardown
+# removes every segment of the test's scope. So the suites share no name,
+# file or port and meson runs them in parallel.
 #
 # Background processes are started with spawn() (or added to pids by hand)
 # and stopped in teardown: SIGCONT and SIGTERM to each, and each must be gone
@@ -50,7 +51,10 @@ teardown() {
         fi
         wait "$pid" 2>/dev/null || true
     done
-    rm -f "/dev/shm/ipc-$(id -u)-$test_id" "/dev/shm/ipc-$(id -u)-$test_id".*
+    local segment
+    if segment=$(ipc-shm path x 2>/dev/null) && [[ $segment == /dev/shm/ipc-*:*-x ]]; then
+        rm -f "${segment%x}"* # Every segment of this test's IPC_DIR.
+    fi
     if [ -n "$nats_pid" ]; then
         kill -TERM "$nats_pid" 2>/dev/null || true
         wait_gone "$nats_pid" || kill -KILL "$nats_pid" 2>/dev/null || true

@@ -137,3 +137,13 @@ EOF
     [ "$stderr" = "ipc-pub: --creds $BATS_TEST_TMPDIR/none.creds: No such file or directory" ]
     IPC_CREDS=$BATS_TEST_TMPDIR/none.creds run -2 ipc-sub --url "$served_url" t
 }
+
+@test "a request or a service where the server forbids it exits 69, naming the subject" {
+    permissions_server
+    run -69 --separate-stderr timeout 20 ipc-req --url "nats://writer:w@127.0.0.1:$served_port" secret x
+    [ "${#stderr_lines[@]}" = 1 ]
+    [[ "$stderr" == "ipc-req: "*"ermissions violation for publish to \"secret\""* ]]
+    run -69 --separate-stderr timeout 20 ipc-serve --url "nats://reader:r@127.0.0.1:$served_port" secret -- cat
+    [ "${#stderr_lines[@]}" = 1 ]
+    [[ "$stderr" == "ipc-serve: "*"ermissions violation for subscription to \"secret\""* ]]
+}

@@ -347,6 +347,27 @@ EOF
     [ "$stderr" = "ipc-pub: t: a message of 2000000 bytes is larger than the NATS server takes (1048576 bytes, its max_payload)" ]
 }
 
+@test "on NATS, each message on a subject that is no topic name is skipped with a line" {
+    nats_only "local topics are always valid names"
+    spawn "$BATS_TEST_TMPDIR/got" ipc-sub -n 2 -t 20s '>'
+    ipc-pub --wait-subs 1 -t 10s t </dev/null
+    # Another NATS client, speaking the protocol: an invalid subject before,
+    # between and after valid ones (ipc-sub checks a subject when it changes).
+    local address=${IPC_URL#nats://} nats line
+    exec {nats}<>"/dev/tcp/${address%:*}/${address##*:}"
+    printf '%s\r\n' 'CONNECT {"verbose":false}' 'PUB a:b 1' x 'PUB t 5' first 'PUB a:b 1' y \
+        'PUB a:b 1' z 'PUB t 6' second PING >&"$nats"
+    for _ in 1 2 3; do # INFO, then PONG once the server has it all.
+        read -r -t 10 -u "$nats" line
+        [[ $line != PONG* ]] || break
+    done
+    exec {nats}>&-
+    [[ $line == PONG* ]]
+    wait_status "$(last_pid)"
+    printf '%s\n' first second | diff -u - "$BATS_TEST_TMPDIR/got"
+    [ "$(grep -c '^ipc-sub: a message on a:b was skipped: not a valid topic name$' "$BATS_TEST_TMPDIR/got.err")" = 3 ]
+}
+
 @test "-v prints each topic before its message" {
     spawn "$BATS_TEST_TMPDIR/got" ipc-sub -v -n 2 -t 10s 'log.*'
     printf '%s\n' '{"topic":"log.a","data":"x y"}' '{"topic":"log.b","data":""}' |

@@ -4,6 +4,20 @@ load helpers
 # ipc-queue across processes: order, exactly-once delivery, wake-ups,
 # dedup, delays, bad files and names, and byte-exact round trips.
 
+# pops_json QUEUE DATA/ID/ATTEMPTS...: pop --all --json takes exactly these
+# items from QUEUE, in this order.
+pops_json() {
+    local queue=$1 at=0 item data id attempts # Not i: bats's run sets it.
+    shift
+    run -0 ipc-queue pop --all --json "$queue"
+    [ "${#lines[@]}" = $# ]
+    for item in "$@"; do
+        IFS=/ read -r data id attempts <<<"$item"
+        [[ "${lines[at]}" == "{\"data\":\"$data\","*"\"id\":$id,\"attempts\":$attempts}" ]]
+        at=$((at + 1))
+    done
+}
+
 @test "100,000 items come out in order with exact content" {
     seq 100000 >"$BATS_TEST_TMPDIR/in"
     ipc-queue push big <"$BATS_TEST_TMPDIR/in"
@@ -224,16 +238,58 @@ EOF
     run -0 ipc-queue dead old
     [ "$output" = "$(printf '5\texit 1\tfive')" ]
     ipc-queue push old new
-    run -0 ipc-queue pop --all --json old
-    [ "${#lines[@]}" = 4 ]
-    [[ "${lines[0]}" == '{"data":"urgent",'*'"id":8,"attempts":1}' ]]
-    [[ "${lines[1]}" == '{"data":"one",'*'"id":1,"attempts":1}' ]]
-    [[ "${lines[2]}" == '{"data":"seven",'*'"id":7,"attempts":1}' ]]
-    [[ "${lines[3]}" == '{"data":"new",'*'"id":10,"attempts":1}' ]] # Not 9: that was given once.
+    pops_json old urgent/8/1 one/1/1 seven/7/1 new/10/1 # Not 9: that was given once.
     run -0 sqlite3 "$IPC_STATE_DIR/old.db" 'PRAGMA user_version'
-    [ "$output" = 4 ]
+    [ "$output" = 5 ]
     run -0 --separate-stderr ipc-queue push -v --id nightly old again # Its push had finished.
     [ "$stderr" = "ipc-queue: old: --id nightly: pushed before; nothing added" ]
+}
+
+@test "a queue of schema version 4 is upgraded in place: items, leases, dead items and keys stay" {
+    mkdir -m 700 "$IPC_STATE_DIR"
+    sqlite3 "$IPC_STATE_DIR/old.db" <<'EOF' || skip "no sqlite3 shell"
+CREATE TABLE items (id INTEGER PRIMARY KEY, count INTEGER NOT NULL,
+    priority INTEGER NOT NULL DEFAULT 0, ready_at INTEGER NOT NULL, enqueued INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0, leased INTEGER NOT NULL DEFAULT 0,
+    error TEXT NOT NULL DEFAULT '', ends BLOB NOT NULL, data BLOB NOT NULL);
+CREATE TABLE dead (id INTEGER PRIMARY KEY, count INTEGER NOT NULL,
+    priority INTEGER NOT NULL DEFAULT 0, ready_at INTEGER NOT NULL, enqueued INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0, leased INTEGER NOT NULL DEFAULT 0,
+    error TEXT NOT NULL DEFAULT '', ends BLOB NOT NULL, data BLOB NOT NULL);
+CREATE INDEX items_priority ON items (priority DESC, id) WHERE priority != 0;
+CREATE TABLE activity (bucket INTEGER PRIMARY KEY, pushed INTEGER NOT NULL DEFAULT 0,
+    done INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE keys (key TEXT PRIMARY KEY, expires INTEGER NOT NULL,
+    stored INTEGER NOT NULL DEFAULT 0, done INTEGER NOT NULL DEFAULT 1) WITHOUT ROWID;
+CREATE TABLE next_id (id INTEGER NOT NULL);
+-- Ready since 1000 (two items), delayed, leased, a lease that ran out, ready.
+INSERT INTO items (id, count, priority, ready_at, enqueued, attempts, leased, ends, data) VALUES
+    (1, 2, 0, 1000, 0, 0, 0, x'0300000006000000', 'onetwo'),
+    (3, 1, 0, 9000000000000000000, 0, 0, 0, x'05000000', 'later'),
+    (4, 1, 0, 9000000000000000000, 0, 1, 77, x'04000000', 'held'),
+    (5, 1, 2, 1000, 0, 1, 78, x'04000000', 'back'),
+    (6, 1, 0, 1000, 0, 0, 0, x'03000000', 'six');
+INSERT INTO dead (id, count, ready_at, enqueued, attempts, error, ends, data) VALUES
+    (7, 1, 0, 0, 3, 'exit 1', x'08000000', 'dead one');
+INSERT INTO keys VALUES ('nightly', 9000000000000000000, 3, 1);
+INSERT INTO next_id VALUES (8);
+PRAGMA application_id = 1768973169;
+PRAGMA user_version = 4;
+EOF
+    run -0 ipc-queue stat --json old
+    [[ "$output" == *'"ready":4,"delayed":1,"leased":1,"dead":1,'* ]]
+    run -0 sqlite3 "$IPC_STATE_DIR/old.db" 'PRAGMA user_version'
+    [ "$output" = 5 ]
+    run -0 sqlite3 "$IPC_STATE_DIR/old.db" "SELECT name FROM sqlite_schema WHERE type = 'index'"
+    [ "$output" = items_due ]
+    run -0 ipc-queue dead old
+    [ "$output" = "$(printf '7\texit 1\tdead one')" ]
+    run -0 --separate-stderr ipc-queue push -v --id nightly old again # Its push had finished.
+    [ "$stderr" = "ipc-queue: old: --id nightly: pushed before; nothing added" ]
+    ipc-queue push old new
+    pops_json old back/5/2 one/1/1 two/2/1 six/6/1 new/8/1
+    run -0 ipc-queue stat --json old
+    [[ "$output" == *'"ready":0,"delayed":1,"leased":1,"dead":1,'* ]]
 }
 
 @test "a corrupt chunk of items is refused with 74, and the rest of the file is not touched" {

@@ -1,14 +1,14 @@
 # ipc-shm: objects and boards, driven through the real binary. Segments live in
-# /dev/shm named by uid only, so each test names its own after $test_id
-# (helpers.bash, whose teardown removes them).
+# /dev/shm, named by uid and by the scope of each test's private IPC_DIR; each
+# test still names its own after $test_id (helpers.bash's teardown removes them).
 
 bats_require_minimum_version 1.5.0
 load helpers
 
 suite_setup() {
     n=$test_id
-    shm=/dev/shm/ipc-$(id -u)-$n
-    theirs=/dev/shm/ipc-65534-$n # Segments made by nobody, for the squatting tests.
+    shm=$(ipc-shm path "$n")
+    theirs=${shm/"ipc-$(id -u)"/ipc-65534} # Segments made by nobody, for the squatting tests.
 }
 
 suite_teardown() {
@@ -58,7 +58,7 @@ sys.exit(get.wait() or data != open(sys.argv[2], "rb").read())' "$n.file" "$BATS
     done
     wait_status "$(last_pid)"
     echo "saw the second object: $seen_b"
-    [ -z "$(ls /dev/shm | grep -F "ipc-$(id -u)-$n.x~")" ]
+    [ -z "$(ls /dev/shm | grep -F "${shm##*/}.x~")" ]
 }
 
 @test "put is refused on a board, set on an object, with exit 2" {
@@ -100,6 +100,25 @@ sys.exit(get.wait() or data != open(sys.argv[2], "rb").read())' "$n.file" "$BATS
     run -0 ipc-shm path "$n.obj"
     [ "$output" = "$shm.obj" ]
     [ "$(stat -c %a "$shm.obj")" = 640 ]
+}
+
+@test "each IPC_DIR has its own segments: two environments neither see nor clobber each other's" {
+    local other="$BATS_TEST_TMPDIR/other-run"
+    ipc-shm put "$n" <<<"ours"
+    IPC_DIR=$other ipc-shm put "$n" <<<"theirs"
+    [ "$(ipc-shm get "$n")" = ours ]
+    [ "$(IPC_DIR=$other ipc-shm get "$n")" = theirs ]
+    [ "$(IPC_DIR=$other ipc-shm path "$n")" != "$shm" ]
+    # The same directory spelt another way is the same environment.
+    [ "$(IPC_DIR=$IPC_DIR/ ipc-shm path "$n")" = "$shm" ]
+    IPC_DIR=$other ipc-shm set "$n.board" v
+    run -0 ipc-shm ls
+    [[ "$output" == *"$n "* ]]
+    [[ "$output" != *"$n.board"* ]]
+    IPC_DIR=$other ipc-shm rm "$n"
+    IPC_DIR=$other ipc-shm rm "$n.board"
+    [ "$(ipc-shm get "$n")" = ours ]
+    run -69 --separate-stderr env IPC_DIR="$other" ipc-shm get "$n"
 }
 
 @test "names planted by another user are refused with exit 74, naming the owner" {

@@ -8,9 +8,11 @@
 #include "ipc/names/name.hpp"
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <filesystem>
 #include <fmt/format.h>
 #include <pwd.h>
 #include <sys/stat.h>
@@ -112,6 +114,25 @@ std::string runtime_dir(Create create)
     auto path
         = configured.empty() ? fmt::format("/tmp/ipc-{}", ::geteuid()) : std::string(configured);
     return private_directory(std::move(path), create, "IPC_DIR");
+}
+
+std::string runtime_scope()
+{
+    auto const configured = environment("IPC_DIR");
+    if (configured.empty())
+        return {};
+    std::error_code error; // absolute() fails only without a working directory.
+    auto path = std::filesystem::absolute(std::string(configured), error);
+    auto const text = (error ? std::filesystem::path(std::string(configured)) : path)
+                          .lexically_normal()
+                          .string();
+    std::string_view const trimmed = text.size() > 1 && text.ends_with('/')
+        ? std::string_view(text).substr(0, text.size() - 1)
+        : std::string_view(text);
+    std::uint64_t hash = 14695981039346656037ULL; // FNV-1a, 64 bits.
+    for (char const c : trimmed)
+        hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+    return fmt::format("{:012x}", hash >> 16);
 }
 
 std::string runtime_subdir(std::string const& name, Create create)

@@ -20,6 +20,14 @@ constexpr std::int64_t census_flush_ms = 10000;
 constexpr auto census_first = std::chrono::milliseconds(100);
 constexpr auto census_last = std::chrono::milliseconds(1000);
 
+// Formats the error only when there is one: done for every message, an
+// eager fmt::format cost ipc-pub a fifth of its instructions.
+void check_publish(natsStatus status, std::string const& subject)
+{
+    if (status != NATS_OK)
+        fail(status, fmt::format("publish to {}", subject));
+}
+
 }
 
 Publisher::Publisher(
@@ -51,9 +59,9 @@ bool Publisher::publish(MessageView const& message)
         publish_with_headers(message);
         return true;
     }
-    check(api().natsConnection_Publish(m_connection.get(), m_subject.c_str(), message.data.data(),
-              static_cast<int>(message.data.size())),
-        fmt::format("publish to {}", m_subject));
+    check_publish(api().natsConnection_Publish(m_connection.get(), m_subject.c_str(),
+                      message.data.data(), static_cast<int>(message.data.size())),
+        m_subject);
     return true;
 }
 
@@ -61,9 +69,9 @@ void Publisher::publish_with_headers(MessageView const& message)
 {
     auto const& nats = api();
     natsMsg* raw = nullptr;
-    check(nats.natsMsg_Create(&raw, m_subject.c_str(), nullptr, message.data.data(),
-              static_cast<int>(message.data.size())),
-        fmt::format("publish to {}", m_subject));
+    check_publish(nats.natsMsg_Create(&raw, m_subject.c_str(), nullptr, message.data.data(),
+                      static_cast<int>(message.data.size())),
+        m_subject);
     std::unique_ptr<natsMsg, decltype(nats.natsMsg_Destroy)> const owned(raw, nats.natsMsg_Destroy);
     HeadersCursor cursor(message.headers);
     std::string key, value;
@@ -76,11 +84,11 @@ void Publisher::publish_with_headers(MessageView const& message)
                             "cnats 3.4 cannot read",
                     m_subject, key),
                 "leave the header out, or give it a value");
-        check(nats.natsMsgHeader_Add(raw, key.c_str(), value.c_str()),
-            fmt::format("publish to {}: header {}", m_subject, key));
+        if (auto const status = nats.natsMsgHeader_Add(raw, key.c_str(), value.c_str());
+            status != NATS_OK)
+            fail(status, fmt::format("publish to {}: header {}", m_subject, key));
     }
-    check(nats.natsConnection_PublishMsg(m_connection.get(), raw),
-        fmt::format("publish to {}", m_subject));
+    check_publish(nats.natsConnection_PublishMsg(m_connection.get(), raw), m_subject);
 }
 
 // After the messages themselves: a subscriber that sees one live and then

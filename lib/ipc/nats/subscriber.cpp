@@ -218,9 +218,12 @@ std::optional<MessageView> Subscriber::accept(Inbox::Received& received)
         return std::nullopt; // Our own traffic (census, queues), unless asked for.
     if (subject.starts_with('$'))
         return std::nullopt; // The server's own ($JS, $KV, $SYS): a '>' sees them, no name is one.
-    if (!is_valid_name(subject)) {
-        warn("a message on {} was skipped: not a valid topic name", printable(subject));
-        return std::nullopt;
+    if (subject != m_valid_subject) { // Checked once per run of a subject, not per message.
+        if (!is_valid_name(subject)) {
+            warn("a message on {} was skipped: not a valid topic name", printable(subject));
+            return std::nullopt;
+        }
+        m_valid_subject = subject;
     }
     auto const size = static_cast<std::size_t>(nats.natsMsg_GetDataLength(message));
     if (size > m_options.max_size) {

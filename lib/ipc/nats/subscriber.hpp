@@ -62,6 +62,7 @@ private:
     std::deque<Inbox::Received> m_ready; // Taken from the inbox, not handed out yet.
     MessagePtr m_held; // The message the last view points into.
     std::string m_headers; // Its header block.
+    std::string m_valid_subject; // The last subject found a valid topic name.
     std::optional<io::Loop> m_loop; // Made on the first receive(), with its Stop.
 };
 

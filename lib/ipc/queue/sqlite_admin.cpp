@@ -73,10 +73,9 @@ std::uint64_t SqliteQueue::retry(std::span<Id const> ids)
                                       " WHERE ?1 = '[]' OR id IN (SELECT value FROM json_each(?1))",
             json);
         auto* revive = m_db.prepare(m_undead,
-            "INSERT INTO items SELECT id, count, priority, ?2, enqueued, 0, 0, error, ends, data"
+            "INSERT INTO items SELECT id, count, priority, 0, enqueued, 0, 0, error, ends, data"
             " FROM dead WHERE ?1 = '[]' OR id IN (SELECT value FROM json_each(?1))");
         bind_text(revive, 1, json);
-        sqlite3_bind_int64(revive, 2, now_ns());
         m_db.step(revive);
         m_db.exec("DELETE FROM dead WHERE EXISTS (SELECT 1 FROM items WHERE items.id = dead.id)",
             "retry");

@@ -16,7 +16,7 @@ struct Chunk {
     Id id = 0; // Its first item's; its items are id .. id + count - 1.
     std::int64_t count = 0;
     std::int64_t priority = 0;
-    std::int64_t ready_at = 0; // Unix ns; while leased, when the lease runs out.
+    std::int64_t ready_at = 0; // Unix ns, or 0: ready (sqlite_schema.hpp).
     std::int64_t enqueued = 0;
     std::int64_t attempts = 0;
     std::int64_t leased = 0; // The lease's token, or 0.

@@ -1,4 +1,4 @@
-// Waiting for the lock is SQLite's busy handler (busy_timeout_ms per round),
+// Waiting for the lock is our busy handler (busy_timeout_ms per round),
 // plus a retry loop for the rare BUSY it gives up on. Readers never block in WAL.
 
 #include "ipc/queue/sqlite_db.hpp"
@@ -20,6 +20,18 @@ constexpr int busy_rounds = 60; // With the timeout: give up after about two min
 // Pages kept in memory per connection (negative: KiB): a batch of a push
 // touches the same few index and table pages again and again.
 constexpr char const* cache_size = "PRAGMA cache_size=-16384";
+
+// The busy handler: tries again every millisecond, for busy_timeout_ms.
+// SQLite's own (sqlite3_busy_timeout) sleeps 1, 2, 5, ... then 100 ms
+// between tries, so a lock freed just after a waiter fell asleep could stay
+// unused for up to 100 ms while producers and consumers queue for it.
+int wait_busy(void*, int tries)
+{
+    if (tries >= busy_timeout_ms)
+        return 0;
+    sqlite3_sleep(1);
+    return 1;
+}
 
 // Once per process, before the first connection.
 void configure() noexcept
@@ -68,7 +80,7 @@ Database::Database(std::string name, std::string path, Sync sync)
         throw Error(Exit::IoError,
             fmt::format("{}: cannot open {}: {}", m_name, m_path, sqlite3_errstr(rc)));
     }
-    sqlite3_busy_timeout(m_db, busy_timeout_ms);
+    sqlite3_busy_handler(m_db, wait_busy, nullptr);
     try {
         // WAL is persistent, and switching needs no transaction; it also fails
         // first, with SQLITE_NOTADB, on a file that is not a database.

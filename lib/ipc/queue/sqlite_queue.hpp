@@ -9,7 +9,8 @@
 // Anything that acts on some items of a chunk splits it first
 // (ChunkTable::isolate). Dead items live in a table of their own
 // (sqlite_schema.hpp). Items wait ready, delayed, or leased: leased is then
-// the lease's token, never 0, and ready_at when the lease runs out.
+// the lease's token, never 0, and ready_at when the lease runs out; ready_at
+// is 0 once an item is ready, and a lease makes it so for those due.
 //
 //   sqlite_store.cpp  opening, pushing and keys
 //   sqlite_take.cpp   leases and their outcomes, peek
@@ -40,6 +41,13 @@ inline std::int64_t nanoseconds(Duration duration)
 // the last window_buckets of them and the current one.
 inline constexpr std::int64_t bucket_ns = 10'000'000'000;
 inline constexpr std::int64_t window_buckets = 6;
+
+// The ready_at of an item that is to wait for wait from now: 0 (ready) when
+// it need not wait.
+inline std::int64_t due_at(std::int64_t now, Duration wait)
+{
+    return wait > Duration {} ? now + nanoseconds(wait) : 0;
+}
 
 inline void bind_text(sqlite3_stmt* statement, int index, std::string_view text)
 {
@@ -85,9 +93,9 @@ private:
     Clock& m_clock;
     Database m_db; // Declared first: the statements are finalized before it closes.
     ChunkTable m_items, m_dead;
-    Statement m_next_get, m_next_put, m_key_get, m_key_put, m_key_sweep, m_key_count, m_ready_above,
-        m_ready_zero, m_ready_below, m_mark_leased, m_ack, m_extend, m_release, m_bury, m_unbury,
-        m_dead_list, m_undead, m_stats, m_rates, m_next_due, m_record, m_prune;
+    Statement m_next_get, m_next_put, m_key_get, m_key_put, m_key_sweep, m_key_count, m_ready,
+        m_promote, m_mark_leased, m_ack, m_extend, m_release, m_bury, m_unbury, m_dead_list,
+        m_undead, m_stats, m_rates, m_next_due, m_record, m_prune;
     // Items added but not inserted yet: one chunk being made, and the
     // options its items share.
     Chunk m_pending;

@@ -61,7 +61,7 @@ SqliteQueue::SqliteQueue(std::string name, std::string path, Sync sync, Clock& c
     , m_items(m_db, "items")
     , m_dead(m_db, "dead")
 {
-    transaction(m_db, [&] { open_schema(m_db); });
+    open_schema(m_db, now_ns());
 }
 
 void SqliteQueue::begin(Key const& key)
@@ -106,7 +106,7 @@ void SqliteQueue::insert_pending()
     auto const now = now_ns();
     m_pending.id = *m_next_id;
     m_pending.priority = m_pending_options.priority;
-    m_pending.ready_at = now + nanoseconds(m_pending_options.delay);
+    m_pending.ready_at = due_at(now, m_pending_options.delay);
     m_pending.enqueued = now;
     m_items.insert(m_pending);
     *m_next_id += m_pending.count;

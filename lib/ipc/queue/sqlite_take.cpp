@@ -41,25 +41,19 @@ template<typename Each> void for_each_run(std::span<Item const> items, Each each
 }
 
 // Calls each(Chunk&&) for the ready chunks in the order their items are due
-// until it returns false: priorities above 0 (partial index), priority 0
-// (rowid order), then below 0; within each, oldest first.
+// until it returns false: highest priority first, oldest first within one.
+// Both ranges of items_due (sqlite_schema.hpp): the ready ones in order, and
+// those due since the last lease, sorted (none right after a lease).
 template<typename Each> void SqliteQueue::scan_ready(std::int64_t now, Each each)
 {
-    bool more = true;
-    auto const from = [&](Statement& statement, char const* where, char const* order) {
-        if (!more)
-            return;
-        auto* select = m_db.prepare(statement,
-            fmt::format("SELECT {} FROM items WHERE {} AND ready_at <= ?1 ORDER BY {}",
-                chunk_columns, where, order)
-                .c_str());
-        sqlite3_bind_int64(select, 1, now);
-        m_items.scan(select, [&](Chunk&& chunk) { return more = each(std::move(chunk)); });
-    };
-    // "priority != 0" lets SQLite use the partial index.
-    from(m_ready_above, "priority != 0 AND priority > 0", "priority DESC, id");
-    from(m_ready_zero, "priority = 0", "id");
-    from(m_ready_below, "priority != 0 AND priority < 0", "priority DESC, id");
+    auto* select = m_db.prepare(m_ready,
+        fmt::format("SELECT {0} FROM items WHERE ready_at = 0 UNION ALL"
+                    " SELECT {0} FROM items WHERE ready_at > 0 AND ready_at <= ?1"
+                    " ORDER BY priority DESC, id",
+            chunk_columns)
+            .c_str());
+    sqlite3_bind_int64(select, 1, now);
+    m_items.scan(select, each);
 }
 
 std::vector<Item> SqliteQueue::lease(std::size_t max, Duration lease)
@@ -69,6 +63,10 @@ std::vector<Item> SqliteQueue::lease(std::size_t max, Duration lease)
     return transaction(m_db, [&] {
         auto const now = now_ns();
         auto const token = next_token();
+        auto* promote = m_db.prepare(
+            m_promote, "UPDATE items SET ready_at = 0 WHERE ready_at > 0 AND ready_at <= ?1");
+        sqlite3_bind_int64(promote, 1, now);
+        m_db.step(promote);
         std::vector<Chunk> chunks;
         std::size_t count = 0;
         scan_ready(now, [&](Chunk&& chunk) {
@@ -145,7 +143,7 @@ std::uint64_t SqliteQueue::release(
     std::span<Item const> items, std::string_view error, Duration backoff, Fate fate)
 {
     return transaction(m_db, [&] {
-        auto const ready_at = now_ns() + nanoseconds(backoff);
+        auto const ready_at = due_at(now_ns(), backoff);
         auto const bind = [&](sqlite3_stmt* run) {
             bind_text(run, 4, error);
             sqlite3_bind_int64(run, 5, ready_at);

@@ -43,7 +43,9 @@ std::string user_name(uid_t uid)
 
 std::string Store::file_name(std::string_view name) const
 {
-    return fmt::format("ipc-{}-{}", uid, name);
+    if (scope.empty())
+        return fmt::format("ipc-{}-{}", uid, name);
+    return fmt::format("ipc-{}:{}-{}", uid, scope, name);
 }
 
 std::string Store::path(std::string_view name) const

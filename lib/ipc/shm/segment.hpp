@@ -7,6 +7,7 @@
 
 #include "ipc/core/error.hpp"
 #include "ipc/core/fd.hpp"
+#include "ipc/names/dirs.hpp"
 #include "ipc/shm/mapping.hpp"
 
 #include <cstdint>
@@ -36,9 +37,13 @@ struct Header {
 static_assert(sizeof(Header) == 64);
 
 // Where segments live: /dev/shm for the tools, a temporary directory in tests.
+// Each runtime directory has its own: with IPC_DIR set, names carry its
+// runtime_scope() ("ipc-1000:5d0c9a3e41b7-NAME"), so two environments never
+// see each other's segments.
 struct Store {
     std::string dir = "/dev/shm";
     uid_t uid = ::getuid();
+    std::string scope = runtime_scope();
 
     std::string file_name(std::string_view name) const; // "ipc-1000-NAME"
     std::string path(std::string_view name) const; // "/dev/shm/ipc-1000-NAME"

@@ -112,6 +112,37 @@ TEST_CASE("the runtime dir defaults to /tmp/ipc-<uid>", "[names]")
     CHECK(ipc::runtime_dir(ipc::Create::No) == expected);
 }
 
+TEST_CASE("runtime_scope tags each runtime directory, and none by default", "[names]")
+{
+    ScopedEnv env("IPC_DIR", std::nullopt);
+    CHECK(ipc::runtime_scope().empty());
+    {
+        ScopedEnv empty("IPC_DIR", "");
+        CHECK(ipc::runtime_scope().empty());
+    }
+    std::string tag;
+    {
+        ScopedEnv a("IPC_DIR", "/tmp/project-a/run");
+        tag = ipc::runtime_scope();
+        CHECK(tag.size() == 12);
+        CHECK(tag.find_first_not_of("0123456789abcdef") == std::string::npos);
+    }
+    // The same directory, spelt another way, has the same tag; another has its own.
+    for (char const* same :
+        { "/tmp/project-a/run/", "/tmp/project-a/./run", "/tmp//project-a/x/../run" }) {
+        ScopedEnv a("IPC_DIR", same);
+        CHECK(ipc::runtime_scope() == tag);
+    }
+    ScopedEnv b("IPC_DIR", "/tmp/project-b/run");
+    CHECK(ipc::runtime_scope() != tag);
+    auto const cwd = std::filesystem::current_path();
+    std::filesystem::current_path("/tmp");
+    ScopedEnv relative("IPC_DIR", "project-a/run");
+    auto const relative_tag = ipc::runtime_scope();
+    std::filesystem::current_path(cwd);
+    CHECK(relative_tag == tag);
+}
+
 TEST_CASE("a missing runtime dir is returned but not created with Create::No", "[names]")
 {
     ipc::test::TempDir temp;

@@ -270,3 +270,101 @@ TEST_CASE("a consumer whose lease ran out cannot bury, release or extend the ite
     auto const stats = queue->stats();
     CHECK(stats.ready + stats.delayed + stats.leased + stats.dead == 0);
 }
+
+namespace {
+
+// The bytes this process has read through read(2) and pread(2) so far: how
+// SQLite reads its files (it maps only its lock index).
+std::uint64_t bytes_read()
+{
+    std::ifstream io("/proc/self/io");
+    std::string field;
+    std::uint64_t value = 0;
+    while (io >> field >> value)
+        if (field == "rchar:")
+            return value;
+    FAIL("no rchar in /proc/self/io");
+    return 0;
+}
+
+}
+
+TEST_CASE(
+    "a lease and a peek read the ready items, not the delayed and leased ones ahead", "[queue]")
+{
+    State state;
+    // 16-byte items: a chunk of 256 of them fills a database page.
+    std::vector<std::string> const many(100'000, std::string(16, 'x'));
+    {
+        auto queue = state.open("jobs");
+        push(*queue, many, { .delay = 1h });
+        push(*queue, many);
+        REQUIRE(queue->lease(many.size(), 1h).size() == many.size());
+        push(*queue, { "ready" });
+    }
+    auto queue = state.open("jobs"); // A new connection: nothing cached.
+    auto const before = bytes_read();
+    CHECK(data_of(queue->peek(1)) == std::vector<std::string> { "ready" });
+    CHECK(queue->next_due() == 1h);
+    auto const taken = queue->lease(1, 1min);
+    CHECK(data_of(taken) == std::vector<std::string> { "ready" });
+    // A few pages (16 KiB), where a scan past the 800 chunks ahead reads 1 MiB.
+    CHECK(bytes_read() - before < 128 * 1024);
+    auto const stats = queue->stats(); // Still exact.
+    CHECK(stats.ready == 0);
+    CHECK(stats.delayed == many.size());
+    CHECK(stats.leased == many.size() + 1);
+}
+
+TEST_CASE(
+    "items due since the last lease come out in their place: priority, then push order", "[queue]")
+{
+    State state;
+    auto queue = state.open("jobs");
+    push(*queue, { "late" }, { .delay = 1min });
+    push(*queue, { "now" });
+    push(*queue, { "late urgent" }, { .delay = 2min, .priority = 5 });
+    push(*queue, { "now low" }, { .priority = -1 });
+    push(*queue, { "now 2" });
+    CHECK(data_of(queue->peek(10)) == std::vector<std::string> { "now", "now 2", "now low" });
+    state.clock.advance(2min);
+    std::vector<std::string> const order { "late urgent", "late", "now", "now 2", "now low" };
+    CHECK(data_of(queue->peek(10)) == order); // Found without a lease.
+    CHECK(data_of(queue->lease(10, 1min)) == order);
+}
+
+TEST_CASE("a leased item comes back after its lease runs out, ahead of later items", "[queue]")
+{
+    State state;
+    auto queue = state.open("jobs");
+    push(*queue, { "first" });
+    REQUIRE(queue->lease(1, 1min).size() == 1);
+    push(*queue, { "second" });
+    CHECK(queue->next_due() == 1min);
+    state.clock.advance(30s);
+    CHECK(data_of(queue->peek(10)) == std::vector<std::string> { "second" });
+    CHECK(queue->next_due() == 30s);
+    state.clock.advance(30s);
+    CHECK(!queue->next_due());
+    CHECK(data_of(queue->peek(10)) == std::vector<std::string> { "first", "second" });
+    auto const again = queue->lease(1, 1min);
+    REQUIRE(again.size() == 1);
+    CHECK(again[0].data == "first");
+    CHECK(again[0].attempts == 2);
+    CHECK(queue->stats().ready == 1);
+}
+
+TEST_CASE("opening a queue while a push holds its lock does not wait for the push", "[queue]")
+{
+    State state;
+    auto pushing = state.open("jobs");
+    push(*pushing, { "a" });
+    pushing->begin({}); // Holds the write lock until its commit.
+    pushing->add("b", {});
+    auto const start = std::chrono::steady_clock::now();
+    auto reader = state.open("jobs"); // Read the schema; took the lock before.
+    CHECK(data_of(reader->peek(10)) == std::vector<std::string> { "a" });
+    CHECK(std::chrono::steady_clock::now() - start < 1s); // The lock waits 2 s per round.
+    pushing->commit(ipc::queue::End::Batch);
+    CHECK(data_of(reader->peek(10)) == std::vector<std::string> { "a", "b" });
+}

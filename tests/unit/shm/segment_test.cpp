@@ -41,11 +41,14 @@ ipc::Exit exit_of(std::function<void()> const& action)
 
 }
 
-TEST_CASE("a segment is named ipc-UID-NAME in its store", "[shm]")
+TEST_CASE("a segment is named ipc-UID-NAME in its store, with the scope of IPC_DIR", "[shm]")
 {
-    ipc::shm::Store const store { "/dev/shm", 1000 };
+    ipc::shm::Store const store { "/dev/shm", 1000, "" };
     CHECK(store.file_name("frame") == "ipc-1000-frame");
     CHECK(store.path("a.b") == "/dev/shm/ipc-1000-a.b");
+    ipc::shm::Store const scoped { "/dev/shm", 1000, "0123456789ab" };
+    CHECK(scoped.file_name("frame") == "ipc-1000:0123456789ab-frame");
+    CHECK(scoped.path("a.b") == "/dev/shm/ipc-1000:0123456789ab-a.b");
 }
 
 TEST_CASE("an object reads back byte for byte, with its mode", "[shm]")
