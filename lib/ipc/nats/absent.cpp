@@ -2,6 +2,7 @@
 // libnats-dev): a NATS URL is then a clear "not built in", exit 69.
 
 #include "ipc/nats/pubsub.hpp"
+#include "ipc/nats/queue.hpp"
 #include "ipc/nats/reqrep.hpp"
 
 #include "ipc/core/error.hpp"
@@ -41,4 +42,21 @@ std::unique_ptr<reqrep::Server> open_server(
 {
     not_built();
 }
+
+std::unique_ptr<queue::Queue> open_queue(
+    BackendOptions const&, std::string const&, queue::Missing, queue::Sync)
+{
+    not_built();
+}
+
+std::vector<std::string> queue_names(BackendOptions const&)
+{
+    not_built();
+}
+
+void remove_queue(BackendOptions const&, std::string const&)
+{
+    not_built();
+}
+
 }

@@ -61,6 +61,50 @@ struct Api {
     decltype(&::natsMsgHeader_Get) natsMsgHeader_Get;
     decltype(&::natsMsgHeader_Keys) natsMsgHeader_Keys;
     decltype(&::natsMsgHeader_Values) natsMsgHeader_Values;
+
+    // JetStream (the queue).
+    decltype(&::natsConnection_GetServers) natsConnection_GetServers;
+    decltype(&::natsConnection_JetStream) natsConnection_JetStream;
+    decltype(&::jsCtx_Destroy) jsCtx_Destroy;
+    decltype(&::jsOptions_Init) jsOptions_Init;
+    decltype(&::jsStreamConfig_Init) jsStreamConfig_Init;
+    decltype(&::js_AddStream) js_AddStream;
+    decltype(&::js_UpdateStream) js_UpdateStream;
+    decltype(&::js_PurgeStream) js_PurgeStream;
+    decltype(&::js_DeleteStream) js_DeleteStream;
+    decltype(&::js_GetMsg) js_GetMsg;
+    decltype(&::js_DirectGetMsg) js_DirectGetMsg;
+    decltype(&::jsDirectGetMsgOptions_Init) jsDirectGetMsgOptions_Init;
+    decltype(&::js_DeleteMsg) js_DeleteMsg;
+    decltype(&::js_GetStreamInfo) js_GetStreamInfo;
+    decltype(&::jsStreamInfo_Destroy) jsStreamInfo_Destroy;
+    decltype(&::js_StreamNames) js_StreamNames;
+    decltype(&::jsStreamNamesList_Destroy) jsStreamNamesList_Destroy;
+    decltype(&::jsConsumerConfig_Init) jsConsumerConfig_Init;
+    decltype(&::js_AddConsumer) js_AddConsumer;
+    decltype(&::js_UpdateConsumer) js_UpdateConsumer;
+    decltype(&::js_GetConsumerInfo) js_GetConsumerInfo;
+    decltype(&::jsConsumerInfo_Destroy) jsConsumerInfo_Destroy;
+    decltype(&::jsPubOptions_Init) jsPubOptions_Init;
+    decltype(&::js_Publish) js_Publish;
+    decltype(&::js_PublishMsg) js_PublishMsg;
+    decltype(&::jsPubAck_Destroy) jsPubAck_Destroy;
+    decltype(&::js_PublishMsgAsync) js_PublishMsgAsync;
+    decltype(&::js_PublishAsyncComplete) js_PublishAsyncComplete;
+    decltype(&::js_PublishAsyncGetPendingList) js_PublishAsyncGetPendingList;
+    decltype(&::jsSubOptions_Init) jsSubOptions_Init;
+    decltype(&::js_PullSubscribe) js_PullSubscribe;
+    decltype(&::jsFetchRequest_Init) jsFetchRequest_Init;
+    decltype(&::natsSubscription_FetchRequest) natsSubscription_FetchRequest;
+    decltype(&::natsMsgList_Destroy) natsMsgList_Destroy;
+    decltype(&::natsMsg_GetMetaData) natsMsg_GetMetaData;
+    decltype(&::jsMsgMetaData_Destroy) jsMsgMetaData_Destroy;
+    decltype(&::natsMsg_Ack) natsMsg_Ack;
+    decltype(&::natsMsg_AckSync) natsMsg_AckSync;
+    decltype(&::natsMsg_NakWithDelay) natsMsg_NakWithDelay;
+    decltype(&::natsMsg_InProgress) natsMsg_InProgress;
+    decltype(&::natsMsg_GetSequence) natsMsg_GetSequence;
+    decltype(&::natsMsg_GetTime) natsMsg_GetTime;
 };
 
 // The table, loaded on first use (thread-safe). Throws Error(Unavailable)
