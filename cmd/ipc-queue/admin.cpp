@@ -113,8 +113,15 @@ void add_admin(CLI::App& app)
     auto options = std::make_shared<AdminOptions>();
     auto const add
         = [&](char const* name, char const* help, ipc::Exit (*action)(AdminOptions const&)) {
-              auto* command = ipc::cli::add_command(app, name, help, options, action);
-              ipc::cli::add_backend(*command, options->backend);
+              // A backend of each command's own: CLI11 applies IPC_URL to
+              // every command's --url, and one would overwrite another's.
+              auto backend = std::make_shared<ipc::BackendOptions>();
+              auto* command = ipc::cli::add_command(app, name, help, [=] {
+                  auto given = *options;
+                  given.backend = *backend;
+                  return action(given);
+              });
+              ipc::cli::add_backend(*command, *backend);
               return command;
           };
     auto const add_name = [&](CLI::App* command) {

@@ -318,6 +318,10 @@ EOF
     [ "$output" = 1 ]
     # Whatever head did not read was written to a closed pipe (given back)
     # or fully written before head left (taken): nothing else may be missing.
+    if [ "${IPC_TEST_BACKEND:-local}" = nats ]; then
+        # An item given back counts as leased until the server hands it out again.
+        ipc-queue pop --all q >/dev/null
+    fi
     run -0 ipc-queue stat --json q
     [[ "$output" == *'"leased":0'* ]]
 }
@@ -355,6 +359,9 @@ EOF
     spawn "$BATS_TEST_TMPDIR/late" ipc-queue pop --timeout 1s q # Never read: 124.
     wait_status "$(last_pid)" 124
     run -0 ipc-queue pop --all q
+    if [ "${IPC_TEST_BACKEND:-local}" = nats ]; then
+        output=$(sort <<<"$output") # An item given back goes to the end of the line.
+    fi
     [ "$output" = "$(seq 2 3)" ]
 }
 
@@ -542,8 +549,8 @@ ports_written() {
         sh -c 'read -r x; case $x in 2) printf "no %s\nreally\n" "$x" >&2; exit 7;; esac; echo "$x"'
     [ "$output" = "$(printf '1\n3')" ]
     [[ "$stderr" == *"item 2, attempt 2: exit 7: really; moved to the dead list"* ]]
-    run -0 ipc-queue dead jobs
-    [[ "$output" == *"$(printf '\texit 7: really\t2')" ]]
+    run -0 ipc-queue dead jobs # ID, the error's last line, the item.
+    [[ "$output" == *"$(printf '\treally\t2')" ]]
     run -0 ipc-queue dead --json jobs
     [[ "$output" == '{"data":"2",'*'"attempts":2,"error":"exit 7: really\nno 2\nreally\n"}' ]]
     run -0 ipc-queue stat --json jobs

@@ -175,6 +175,7 @@ std::vector<std::string> queue_names(BackendOptions const& backend)
 {
     auto const& nats = api();
     JetStream js(backend);
+    SignalBlock const block; // The first request starts a thread.
     jsStreamNamesList* list = nullptr;
     jsErrCode code {};
     auto const status = nats.js_StreamNames(&list, js.get(), nullptr, &code);
@@ -193,6 +194,7 @@ std::vector<std::string> queue_names(BackendOptions const& backend)
 void remove_queue(BackendOptions const& backend, std::string const& name)
 {
     JetStream js(backend);
+    SignalBlock const block; // The first request starts a thread.
     jsErrCode code {};
     auto const status = api().js_DeleteStream(js.get(), stream_name(name).c_str(), nullptr, &code);
     if (not_found(status, code))

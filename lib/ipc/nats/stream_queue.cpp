@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <ranges>
 #include <fmt/format.h>
 #include <sys/eventfd.h>
 #include <thread>
@@ -31,6 +32,8 @@ constexpr auto resend_last = 1s;
 // A Fetch with NoWait and an Expires returns at once when items are
 // there; on an empty queue nats-server 2.9 answers only at Expires.
 constexpr auto fetch_expires = 200ms;
+// Items are there, but the server was slower than that: once more, longer.
+constexpr auto slow_fetch_expires = 5s;
 constexpr int max_fetch = 10'000;
 constexpr std::int64_t wait_ms = 5000; // For a flush and an AckSync.
 // A NakWithDelay'd item is back a little after its delay.
@@ -123,6 +126,9 @@ StreamQueue::StreamQueue(BackendOptions const& backend, std::string name, queue:
     , m_acks(std::make_unique<Acks>())
     , m_js(backend, on_ack, m_acks.get())
 {
+    // The first request starts cnats' thread for the replies: it must not
+    // take SIGINT or SIGTERM (see SignalBlock).
+    SignalBlock const block;
     if (auto const info = m_js.stream_info(m_stream)) {
         m_duplicates = from_nanoseconds(info->Config->Duplicates);
         return;
@@ -375,6 +381,21 @@ void StreamQueue::subscribe(Duration lease)
         code, fmt::format("{}: consumer {}", m_name, consumer));
 }
 
+void StreamQueue::fetch(natsMsgList& list, std::size_t max, Duration expires)
+{
+    auto const& nats = api();
+    nats.natsMsgList_Destroy(&list);
+    list = {};
+    jsFetchRequest request;
+    nats.jsFetchRequest_Init(&request);
+    request.Batch = static_cast<int>(std::min<std::size_t>(max, max_fetch));
+    request.NoWait = true;
+    request.Expires = nanoseconds(expires);
+    auto const status = nats.natsSubscription_FetchRequest(&list, m_pull, &request);
+    if (status != NATS_OK && status != NATS_TIMEOUT && status != NATS_NOT_FOUND)
+        check(status, fmt::format("{}: fetch", m_name));
+}
+
 std::vector<queue::Item> StreamQueue::lease(std::size_t max, Duration lease)
 {
     auto const& nats = api();
@@ -383,15 +404,13 @@ std::vector<queue::Item> StreamQueue::lease(std::size_t max, Duration lease)
     if (max == 0)
         return {};
     subscribe(lease);
-    jsFetchRequest request;
-    nats.jsFetchRequest_Init(&request);
-    request.Batch = static_cast<int>(std::min<std::size_t>(max, max_fetch));
-    request.NoWait = true;
-    request.Expires = nanoseconds(fetch_expires);
     natsMsgList list {};
-    auto const status = nats.natsSubscription_FetchRequest(&list, m_pull, &request);
-    if (status != NATS_OK && status != NATS_TIMEOUT && status != NATS_NOT_FOUND)
-        check(status, fmt::format("{}: fetch", m_name));
+    fetch(list, max, fetch_expires);
+    if (list.Count == 0) {
+        // Empty, or the server was slower than fetch_expires: it says which.
+        if (auto const info = consumer_info(); info && info->NumPending > 0)
+            fetch(list, max, slow_fetch_expires);
+    }
     std::vector<queue::Item> items;
     auto const token = ++m_tokens;
     for (int i = 0; i < list.Count; ++i) {

@@ -73,6 +73,7 @@ private:
     void set_duplicates(Duration window);
     Owned<jsConsumerInfo> consumer_info();
     void subscribe(Duration lease);
+    void fetch(natsMsgList& list, std::size_t max, Duration expires);
     natsMsg* leased(queue::Item const& item);
     void forget(queue::Item const& item);
     void flush();
