@@ -4,7 +4,11 @@
 // API error becomes an ipc::Error: a server without JetStream is 69, as a
 // missing server is.
 
+#include "ipc/core/parse.hpp"
 #include "ipc/nats/connection.hpp"
+
+#include <algorithm>
+#include <chrono>
 
 #include <memory>
 #include <string>
@@ -27,6 +31,21 @@ template<> struct Destroy<jsMsgMetaData> {
     void operator()(jsMsgMetaData* p) const { api().jsMsgMetaData_Destroy(p); }
 };
 template<typename T> using Owned = std::unique_ptr<T, Destroy<T>>;
+
+// Durations as JetStream takes them: nanoseconds, or whole milliseconds (at least 1).
+inline std::int64_t nanoseconds(Duration duration)
+{
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(duration).count();
+}
+inline Duration from_nanoseconds(std::int64_t ns)
+{
+    return std::chrono::duration_cast<Duration>(std::chrono::nanoseconds(ns));
+}
+inline std::int64_t milliseconds(Duration duration)
+{
+    return std::max<std::int64_t>(
+        1, std::chrono::ceil<std::chrono::milliseconds>(duration).count());
+}
 
 // Throws the Error for a failed JetStream call (status not NATS_OK): 69
 // with "has no JetStream" when the server has none.
