@@ -88,7 +88,8 @@ ipc::Exit stat(StatOptions const& options)
         // that cannot be read must not hide the others. It is reported, and
         // the exit status is its error's.
         try {
-            auto const stats = ipc::open_queue(options.backend, name, ipc::queue::Missing::Fail)->stats();
+            auto const stats
+                = ipc::open_queue(options.backend, name, ipc::queue::Missing::Fail)->stats();
             out.write({ stat_line(name, stats, options.json), {}, 0 });
         } catch (ipc::Error const& e) {
             if (!options.name.empty())

@@ -60,8 +60,8 @@ inline void check_js(natsStatus status, jsErrCode code, std::string_view what)
 // True for "no such stream / consumer / message" (which callers expect).
 inline bool not_found(natsStatus status, jsErrCode code)
 {
-    return status == NATS_NOT_FOUND || code == JSStreamNotFoundErr
-        || code == JSConsumerNotFoundErr || code == JSNoMessageFoundErr;
+    return status == NATS_NOT_FOUND || code == JSStreamNotFoundErr || code == JSConsumerNotFoundErr
+        || code == JSNoMessageFoundErr;
 }
 
 class JetStream {

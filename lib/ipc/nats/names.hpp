@@ -20,8 +20,8 @@ inline std::string stream_name(std::string_view queue)
 {
     std::string stream(stream_prefix);
     stream += queue;
-    std::replace(stream.begin() + static_cast<std::ptrdiff_t>(stream_prefix.size()), stream.end(),
-        '.', ':');
+    std::replace(
+        stream.begin() + static_cast<std::ptrdiff_t>(stream_prefix.size()), stream.end(), '.', ':');
     return stream;
 }
 

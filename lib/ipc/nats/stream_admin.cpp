@@ -60,14 +60,16 @@ std::vector<queue::Item> StreamQueue::direct(
         options.Sequence = std::max<std::uint64_t>(from, 1);
         options.NextBySubject = subject.c_str();
         natsMsg* raw = nullptr;
-        auto const status = nats.js_DirectGetMsg(&raw, m_js.get(), m_stream.c_str(), nullptr, &options);
+        auto const status
+            = nats.js_DirectGetMsg(&raw, m_js.get(), m_stream.c_str(), nullptr, &options);
         if (status == NATS_NOT_FOUND)
             break;
         check_js(status, {}, fmt::format("{}: read", m_name));
         Owned<natsMsg> const message(raw);
         auto& item = items.emplace_back();
         item.id = static_cast<queue::Id>(nats.natsMsg_GetSequence(raw));
-        item.data.assign(nats.natsMsg_GetData(raw), static_cast<std::size_t>(nats.natsMsg_GetDataLength(raw)));
+        item.data.assign(
+            nats.natsMsg_GetData(raw), static_cast<std::size_t>(nats.natsMsg_GetDataLength(raw)));
         item.enqueued_ns = nats.natsMsg_GetTime(raw);
         if (dead) {
             auto const error = header(raw, "Ipc-Error");
@@ -127,7 +129,8 @@ std::uint64_t StreamQueue::purge()
 {
     auto const info = m_js.stream_info(m_stream);
     if (!info)
-        throw Error(Exit::Unavailable, fmt::format("{}: no such queue", m_name), "see 'ipc-queue ls'");
+        throw Error(
+            Exit::Unavailable, fmt::format("{}: no such queue", m_name), "see 'ipc-queue ls'");
     jsErrCode code {};
     check_js(api().js_PurgeStream(m_js.get(), m_stream.c_str(), nullptr, &code), code,
         fmt::format("{}: purge", m_name));
@@ -140,21 +143,24 @@ queue::Stats StreamQueue::stats()
     stats.rates = false;
     auto const info = m_js.stream_info(m_stream, m_dead.c_str());
     if (!info)
-        throw Error(Exit::Unavailable, fmt::format("{}: no such queue", m_name), "see 'ipc-queue ls'");
+        throw Error(
+            Exit::Unavailable, fmt::format("{}: no such queue", m_name), "see 'ipc-queue ls'");
     if (auto const* subjects = info->State.Subjects)
         for (int i = 0; i < subjects->Count; ++i)
             if (m_dead == subjects->List[i].Subject)
                 stats.dead = subjects->List[i].Msgs;
     if (auto const consumer = consumer_info()) {
         stats.ready = consumer->NumPending;
-        stats.leased = static_cast<std::uint64_t>(std::max<std::int64_t>(consumer->NumAckPending, 0));
+        stats.leased
+            = static_cast<std::uint64_t>(std::max<std::int64_t>(consumer->NumAckPending, 0));
     } else {
         stats.ready = info->State.Msgs - stats.dead;
     }
     if (auto const oldest = direct(m_live, 1, 1); !oldest.empty()) {
         auto const now = std::chrono::system_clock::now().time_since_epoch();
         stats.oldest_age = std::max(Duration::zero(),
-            std::chrono::duration_cast<Duration>(now - std::chrono::nanoseconds(oldest[0].enqueued_ns)));
+            std::chrono::duration_cast<Duration>(
+                now - std::chrono::nanoseconds(oldest[0].enqueued_ns)));
     }
     stats.replicas = static_cast<std::uint64_t>(info->Config->Replicas);
     if (info->Cluster && info->Cluster->Leader)
@@ -198,7 +204,8 @@ void remove_queue(BackendOptions const& backend, std::string const& name)
     jsErrCode code {};
     auto const status = api().js_DeleteStream(js.get(), stream_name(name).c_str(), nullptr, &code);
     if (not_found(status, code))
-        throw Error(Exit::Unavailable, fmt::format("{}: no such queue", name), "see 'ipc-queue ls'");
+        throw Error(
+            Exit::Unavailable, fmt::format("{}: no such queue", name), "see 'ipc-queue ls'");
     check_js(status, code, fmt::format("{}: remove", name));
 }
 

@@ -30,7 +30,8 @@ void StreamQueue::set_duplicates(Duration window)
         return;
     auto info = m_js.stream_info(m_stream);
     if (!info)
-        throw Error(Exit::Unavailable, fmt::format("{}: no such queue", m_name), "see 'ipc-queue ls'");
+        throw Error(
+            Exit::Unavailable, fmt::format("{}: no such queue", m_name), "see 'ipc-queue ls'");
     info->Config->Duplicates = nanoseconds(window);
     jsErrCode code {};
     check_js(api().js_UpdateStream(nullptr, m_js.get(), info->Config, nullptr, &code), code,
@@ -56,8 +57,8 @@ void StreamQueue::add(std::string_view data, queue::PushOptions const& options)
             "a JetStream stream keeps one order");
     auto const& nats = api();
     natsMsg* message = nullptr;
-    check(nats.natsMsg_Create(&message, m_live.c_str(), nullptr, data.data(),
-              static_cast<int>(data.size())),
+    check(nats.natsMsg_Create(
+              &message, m_live.c_str(), nullptr, data.data(), static_cast<int>(data.size())),
         fmt::format("push to {}", m_name));
     m_batch.push_back(message);
     if (m_key.empty())

@@ -11,8 +11,8 @@
 
 #include <algorithm>
 #include <climits>
-#include <ranges>
 #include <fmt/format.h>
+#include <ranges>
 #include <sys/eventfd.h>
 #include <thread>
 
@@ -62,9 +62,8 @@ public:
         , m_fd(fd)
     {
         SignalBlock const block; // An async subscription starts a thread.
-        check(api().natsConnection_Subscribe(
-                  &m_subscription, connection.get(), subject.c_str(), on_message,
-                  const_cast<Fd*>(&fd)),
+        check(api().natsConnection_Subscribe(&m_subscription, connection.get(), subject.c_str(),
+                  on_message, const_cast<Fd*>(&fd)),
             fmt::format("subscribe to {}", subject));
         // The subscription is in place before the first look at the queue.
         check(api().natsConnection_FlushTimeout(connection.get(), wait_ms), connection.url());
@@ -115,7 +114,8 @@ StreamQueue::StreamQueue(BackendOptions const& backend, std::string name, queue:
         return;
     }
     if (missing == queue::Missing::Fail)
-        throw Error(Exit::Unavailable, fmt::format("{}: no such queue", m_name), "see 'ipc-queue ls'");
+        throw Error(
+            Exit::Unavailable, fmt::format("{}: no such queue", m_name), "see 'ipc-queue ls'");
     create_stream();
 }
 
@@ -202,7 +202,8 @@ void StreamQueue::subscribe(Duration lease)
         create_stream(); // Its consumer went (deleted by hand): made again.
         info = consumer_info();
         if (!info)
-            throw Error(Exit::Unavailable, fmt::format("{}: consumer {} is missing", m_name, consumer));
+            throw Error(
+                Exit::Unavailable, fmt::format("{}: consumer {} is missing", m_name, consumer));
     }
     auto const current = from_nanoseconds(info->Config->AckWait);
     if (current != lease) {
@@ -365,8 +366,8 @@ void StreamQueue::bury(queue::Item const& item, natsMsg* message, std::string_vi
 {
     auto const& nats = api();
     natsMsg* raw = nullptr;
-    check(nats.natsMsg_Create(&raw, m_dead.c_str(), nullptr, item.data.data(),
-              static_cast<int>(item.data.size())),
+    check(nats.natsMsg_Create(
+              &raw, m_dead.c_str(), nullptr, item.data.data(), static_cast<int>(item.data.size())),
         fmt::format("{}: dead list", m_name));
     Owned<natsMsg> const copy(raw);
     auto const escaped = escape(error);

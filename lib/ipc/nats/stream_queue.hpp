@@ -78,7 +78,8 @@ private:
     void forget(queue::Item const& item);
     void flush();
     void bury(queue::Item const& item, natsMsg* message, std::string_view error);
-    std::vector<queue::Item> direct(std::string const& subject, std::uint64_t from, std::size_t max);
+    std::vector<queue::Item> direct(
+        std::string const& subject, std::uint64_t from, std::size_t max);
 
     std::string m_name, m_stream, m_live, m_dead;
     std::unique_ptr<Acks> m_acks; // Before m_js: it outlives cnats' callbacks.

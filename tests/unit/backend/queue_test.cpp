@@ -86,7 +86,8 @@ TEST_CASE("a push under a key stores each item once; other keys are apart", "[ba
     CHECK(again.stored == 0);
     CHECK(again.duplicates == 2);
     CHECK(push(*ipc::open_queue(backend.options(), "jobs"), { "a" }, {}, "other").stored == 1);
-    CHECK(push(*ipc::open_queue(backend.options(), "jobs"), { "a" }).stored == 1); // No key: always stored.
+    CHECK(push(*ipc::open_queue(backend.options(), "jobs"), { "a" }).stored
+        == 1); // No key: always stored.
     CHECK(ipc::open_queue(backend.options(), "jobs")->stats().ready == 4);
 }
 
