@@ -23,20 +23,22 @@ constexpr std::uint64_t default_peek = 10;
 
 struct AdminOptions {
     std::string name;
+    ipc::BackendOptions backend;
     std::vector<std::string> ids;
     ipc::framing::Options framing;
     std::optional<std::uint64_t> count;
     bool all = false;
 };
 
-std::unique_ptr<ipc::queue::Queue> open_existing(std::string const& name)
+std::unique_ptr<ipc::queue::Queue> open_existing(AdminOptions const& options)
 {
-    return ipc::open_queue(ipc::parse_name(name, "queue"), ipc::queue::Missing::Fail);
+    return ipc::open_queue(
+        options.backend, ipc::parse_name(options.name, "queue"), ipc::queue::Missing::Fail);
 }
 
 ipc::Exit peek(AdminOptions const& options)
 {
-    auto queue = open_existing(options.name);
+    auto queue = open_existing(options);
     ipc::framing::Writer out(STDOUT_FILENO, options.framing);
     for (auto const& item : queue->peek(options.count.value_or(default_peek)))
         out.write({ item.data, {}, item.enqueued_ns }, ipc::queue::json_fields(item));
@@ -46,7 +48,7 @@ ipc::Exit peek(AdminOptions const& options)
 
 ipc::Exit dead(AdminOptions const& options)
 {
-    auto queue = open_existing(options.name);
+    auto queue = open_existing(options);
     ipc::framing::Writer out(STDOUT_FILENO, options.framing);
     for (auto const& item : queue->dead(options.count.value_or(UINT64_MAX))) {
         if (options.framing.json) {
@@ -68,10 +70,10 @@ ipc::Exit dead(AdminOptions const& options)
     return ipc::Exit::Ok;
 }
 
-ipc::Exit list(AdminOptions const&)
+ipc::Exit list(AdminOptions const& options)
 {
     ipc::framing::Writer out(STDOUT_FILENO, {});
-    for (auto const& name : ipc::queue_names())
+    for (auto const& name : ipc::queue_names(options.backend))
         out.write({ name, {}, 0 });
     out.flush();
     return ipc::Exit::Ok;
@@ -90,7 +92,7 @@ ipc::Exit retry(AdminOptions const& options)
                 "see 'ipc-queue dead NAME'");
         ids.push_back(static_cast<ipc::queue::Id>(*id));
     }
-    auto queue = open_existing(options.name);
+    auto queue = open_existing(options);
     if (options.all) {
         queue->retry({});
         return ipc::Exit::Ok;
@@ -111,7 +113,16 @@ void add_admin(CLI::App& app)
     auto options = std::make_shared<AdminOptions>();
     auto const add
         = [&](char const* name, char const* help, ipc::Exit (*action)(AdminOptions const&)) {
-              return ipc::cli::add_command(app, name, help, options, action);
+              // A backend of each command's own: CLI11 applies IPC_URL to
+              // every command's --url, and one would overwrite another's.
+              auto backend = std::make_shared<ipc::BackendOptions>();
+              auto* command = ipc::cli::add_command(app, name, help, [=] {
+                  auto given = *options;
+                  given.backend = *backend;
+                  return action(given);
+              });
+              ipc::cli::add_backend(*command, *backend);
+              return command;
           };
     auto const add_name = [&](CLI::App* command) {
         command->add_option("NAME", options->name, "queue name")->required();
@@ -132,11 +143,11 @@ void add_admin(CLI::App& app)
     add_name(retry_command);
     retry_command->add_option("ID", options->ids, "the items to retry");
     add_name(add("purge", "delete every item of queue NAME", [](AdminOptions const& given) {
-        open_existing(given.name)->purge();
+        open_existing(given)->purge();
         return ipc::Exit::Ok;
     }));
     add_name(add("rm", "delete queue NAME", [](AdminOptions const& given) {
-        ipc::remove_queue(ipc::parse_name(given.name, "queue"));
+        ipc::remove_queue(given.backend, ipc::parse_name(given.name, "queue"));
         return ipc::Exit::Ok;
     }));
 }

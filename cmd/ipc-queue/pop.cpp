@@ -20,6 +20,7 @@ namespace {
 
 struct PopOptions {
     std::string name;
+    ipc::BackendOptions backend;
     ipc::queue::PopOptions pop;
     std::optional<ipc::Duration> lease;
     bool all = false;
@@ -30,7 +31,7 @@ ipc::Exit pop(PopOptions const& given)
 {
     auto options = given;
     auto const name = ipc::parse_name(options.name, "queue");
-    auto queue = ipc::open_queue(name);
+    auto queue = ipc::open_queue(options.backend, name);
     if (!options.all && !options.pop.limits.count)
         options.pop.limits.count = 1; // One item, as LPOP and BLPOP take.
     options.pop.lease = options.lease.value_or(ipc::queue::default_pop_lease);
@@ -57,6 +58,7 @@ void add_pop(CLI::App& app)
     ipc::cli::add_duration(*command, "--lease", options->lease,
         fmt::format("lease items for D until read, renewing it ({})",
             ipc::format_duration(ipc::queue::default_pop_lease)));
+    ipc::cli::add_backend(*command, options->backend);
     command->add_flag("--fail-empty", options->fail_empty, "exit 75 when there was no item");
     command->add_option("NAME", options->name, "queue name")->required();
 }

@@ -22,6 +22,7 @@ constexpr std::int64_t max_priority = 1'000'000'000;
 struct PushOptions {
     std::string name;
     std::vector<std::string> items;
+    ipc::BackendOptions backend;
     ipc::framing::Options framing;
     std::optional<ipc::Duration> delay;
     std::optional<ipc::Duration> dedup_window;
@@ -50,7 +51,7 @@ void add_all(ipc::queue::Pusher& pusher, PushOptions const& options)
 ipc::Exit push(PushOptions const& options)
 {
     auto const name = ipc::parse_name(options.name, "queue");
-    auto queue = ipc::open_queue(name, ipc::queue::Missing::Create, options.sync);
+    auto queue = ipc::open_queue(options.backend, name, ipc::queue::Missing::Create, options.sync);
     bool const keyed = !options.key.empty();
     auto const said = [&](std::string_view what) {
         if (options.verbose)
@@ -109,6 +110,7 @@ void add_push(CLI::App& app)
         { { "normal", ipc::queue::Sync::Normal }, { "full", ipc::queue::Sync::Full } },
         "full: fsync every commit, for power loss (normal)")
         ->type_name("MODE");
+    ipc::cli::add_backend(*command, options->backend);
     command->add_flag("-v,--verbose", options->verbose, "say so when --id finds a duplicate");
     command->add_option("NAME", options->name, "queue name")->required();
     command->add_option("ITEM", options->items, "items to add instead of reading stdin");

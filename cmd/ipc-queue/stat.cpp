@@ -4,6 +4,7 @@
 #include "queue.hpp"
 
 #include "ipc/backend.hpp"
+#include "ipc/cli/options.hpp"
 #include "ipc/cli/run.hpp"
 #include "ipc/core/log.hpp"
 #include "ipc/core/time.hpp"
@@ -21,6 +22,7 @@ namespace {
 
 struct StatOptions {
     std::string name; // Empty: every queue.
+    ipc::BackendOptions backend;
     bool json = false;
 };
 
@@ -35,10 +37,12 @@ std::string age(std::optional<ipc::Duration> age)
 
 std::string stat_line(std::string const& name, ipc::queue::Stats const& stats, bool json)
 {
+    auto const rate = [&](double per_s) {
+        return stats.rates ? fmt::format("{:.1f}", per_s) : std::string("-");
+    };
     if (!json)
         return fmt::format(row_format, name, stats.ready, stats.delayed, stats.leased, stats.dead,
-            age(stats.oldest_age), fmt::format("{:.1f}", stats.pushed_per_s),
-            fmt::format("{:.1f}", stats.done_per_s));
+            age(stats.oldest_age), rate(stats.pushed_per_s), rate(stats.done_per_s));
     std::string line;
     ipc::framing::JsonObject object(line);
     object.string("queue", name)
@@ -51,7 +55,17 @@ std::string stat_line(std::string const& name, ipc::queue::Stats const& stats, b
             std::chrono::floor<std::chrono::milliseconds>(*stats.oldest_age).count());
     else
         object.null("oldest_age_ms");
-    object.fixed("in_per_s", stats.pushed_per_s, 1).fixed("out_per_s", stats.done_per_s, 1);
+    if (stats.rates)
+        object.fixed("in_per_s", stats.pushed_per_s, 1).fixed("out_per_s", stats.done_per_s, 1);
+    else
+        object.null("in_per_s").null("out_per_s");
+    if (stats.replicas) {
+        object.number("replicas", *stats.replicas);
+        if (stats.leader.empty())
+            object.null("leader");
+        else
+            object.string("leader", stats.leader);
+    }
     object.close();
     return line;
 }
@@ -60,7 +74,7 @@ ipc::Exit stat(StatOptions const& options)
 {
     std::vector<std::string> names;
     if (options.name.empty())
-        names = ipc::queue_names();
+        names = ipc::queue_names(options.backend);
     else
         names.push_back(ipc::parse_name(options.name, "queue"));
     ipc::framing::Writer out(STDOUT_FILENO, {});
@@ -74,7 +88,8 @@ ipc::Exit stat(StatOptions const& options)
         // that cannot be read must not hide the others. It is reported, and
         // the exit status is its error's.
         try {
-            auto const stats = ipc::open_queue(name, ipc::queue::Missing::Fail)->stats();
+            auto const stats
+                = ipc::open_queue(options.backend, name, ipc::queue::Missing::Fail)->stats();
             out.write({ stat_line(name, stats, options.json), {}, 0 });
         } catch (ipc::Error const& e) {
             if (!options.name.empty())
@@ -97,6 +112,7 @@ void add_stat(CLI::App& app)
     auto* command = ipc::cli::add_command(
         app, "stat", "show the counts of queue NAME, or of every queue", options, stat);
     command->add_flag("--json", options->json, "one JSON object per queue");
+    ipc::cli::add_backend(*command, options->backend);
     command->add_option("NAME", options->name, "queue name");
 }
 

@@ -19,6 +19,7 @@ namespace {
 struct WorkOptions {
     std::string name;
     std::vector<std::string> command;
+    ipc::BackendOptions backend;
     std::optional<std::uint64_t> jobs, max_attempts, count;
     std::optional<ipc::Duration> lease, backoff, handler_timeout;
     ipc::framing::Options framing;
@@ -30,7 +31,7 @@ ipc::Exit work(WorkOptions const& options)
     if (options.command.empty())
         ipc::cli::usage_error("work: CMD is required");
     auto const name = ipc::parse_name(options.name, "queue");
-    auto queue = ipc::open_queue(name);
+    auto queue = ipc::open_queue(options.backend, name);
     ipc::queue::Worker worker(*queue, name,
         { .command = options.command,
             .jobs = options.jobs.value_or(1),
@@ -62,6 +63,7 @@ void add_work(CLI::App& app)
     ipc::cli::add_duration(
         *command, "--handler-timeout", options->handler_timeout, "kill a handler after D");
     ipc::cli::add_count(*command, "-n,--count", options->count, "stop after N items");
+    ipc::cli::add_backend(*command, options->backend);
     command->add_flag("--drain", options->drain, "stop once no live item is left");
     command->add_option("NAME", options->name, "queue name")->required();
     command->add_option("CMD", options->command, "the handler and its arguments, after --");

@@ -60,4 +60,10 @@ std::vector<std::string> queue_names();
 // Deletes queue name and its items; throws Error(Unavailable) when there is none.
 void remove_queue(std::string const& name);
 
+// The same in the backend that backend.url names (NATS: see nats/queue.hpp).
+std::unique_ptr<queue::Queue> open_queue(BackendOptions const& backend, std::string const& name,
+    queue::Missing missing = queue::Missing::Create, queue::Sync sync = queue::Sync::Normal);
+std::vector<std::string> queue_names(BackendOptions const& backend);
+void remove_queue(BackendOptions const& backend, std::string const& name);
+
 }

@@ -51,6 +51,7 @@ pops_json() {
 }
 
 @test "pop --wait is woken by a later push, well before its fallback timer" {
+    local_only "waits for the local doorbell socket (the NATS variant is below)"
     spawn "$BATS_TEST_TMPDIR/got" ipc-queue pop --wait -n 1 --timeout 3s jobs
     # The waiter's socket shows that it waits; this loop takes no time of its own.
     until compgen -G "$IPC_DIR/queue/jobs/*.sock" >/dev/null; do
@@ -92,6 +93,7 @@ pops_json() {
 }
 
 @test "a second push with the same --id adds nothing and says so with -v" {
+    local_only "a finished push under a key is remembered as a whole (the NATS variant is below)"
     ipc-queue push --id nightly q first
     run -0 --separate-stderr ipc-queue push -v --id nightly q second
     [ "$stderr" = "ipc-queue: q: --id nightly: pushed before; nothing added" ]
@@ -100,6 +102,7 @@ pops_json() {
 }
 
 @test "a --delay item is held back, then delivered" {
+    local_only "nats-server 2.9 has no delayed delivery (the NATS variant is below)"
     ipc-queue push --delay 2s q later
     run -0 ipc-queue pop q
     [ -z "$output" ]
@@ -110,6 +113,7 @@ pops_json() {
 }
 
 @test "--priority puts items ahead, FIFO within a priority" {
+    local_only "a stream keeps one order (the NATS variant is below)"
     ipc-queue push q a b
     ipc-queue push --priority 2 q urgent
     ipc-queue push --priority -1 q last
@@ -127,6 +131,7 @@ pops_json() {
 }
 
 @test "a corrupt or foreign database file is refused with a clear error" {
+    local_only "SQLite files"
     mkdir -m 700 "$IPC_STATE_DIR"
     head -c 8192 /dev/urandom >"$IPC_STATE_DIR/junk.db"
     run -2 --separate-stderr ipc-queue pop junk
@@ -138,6 +143,7 @@ pops_json() {
 }
 
 @test "a full disk makes push fail with 74 and store nothing of its batch" {
+    local_only "SQLite files"
     ipc-queue push q before
     seq 100000 >"$BATS_TEST_TMPDIR/in" # A regular file: one batch of 50,000 first.
     # A file-size limit (64 KiB) stands in for a full disk, for root too:
@@ -153,6 +159,7 @@ pops_json() {
 }
 
 @test "a push that fails part-way says how many items it stored; with --id a re-run adds the rest" {
+    local_only "a finished push under a key is remembered as a whole (the NATS variant is below)"
     seq 60000 | sed 's/.*/{"data":"&"}/' >"$BATS_TEST_TMPDIR/good"
     # A regular file: one batch of 50,000 is stored before the bad line.
     { cat "$BATS_TEST_TMPDIR/good"; echo 'not json'; } >"$BATS_TEST_TMPDIR/bad"
@@ -172,6 +179,7 @@ pops_json() {
 }
 
 @test "a push --id waiting for more input holds no lock either, and keeps its key" {
+    local_only "only the local store lets one push at a time claim a key"
     mkfifo "$BATS_TEST_TMPDIR/fifo"
     exec 4<>"$BATS_TEST_TMPDIR/fifo" # Ours to write; push sees EOF once it is closed.
     spawn /dev/null bash -c 'exec ipc-queue push --id tail q <"$1" 4>&-' - "$BATS_TEST_TMPDIR/fifo"
@@ -192,6 +200,7 @@ pops_json() {
 }
 
 @test "a queue of schema version 1 is upgraded in place, dead items and all" {
+    local_only "SQLite files"
     mkdir -m 700 "$IPC_STATE_DIR"
     sqlite3 "$IPC_STATE_DIR/old.db" <<'EOF' || skip "no sqlite3 shell"
 CREATE TABLE items (id INTEGER PRIMARY KEY AUTOINCREMENT, priority INTEGER NOT NULL DEFAULT 0,
@@ -215,6 +224,7 @@ EOF
 }
 
 @test "a queue of schema version 2 is upgraded in place, keeping ids and never reusing one" {
+    local_only "SQLite files"
     mkdir -m 700 "$IPC_STATE_DIR"
     sqlite3 "$IPC_STATE_DIR/old.db" <<'EOF' || skip "no sqlite3 shell"
 CREATE TABLE items (id INTEGER PRIMARY KEY AUTOINCREMENT, priority INTEGER NOT NULL DEFAULT 0,
@@ -293,6 +303,7 @@ EOF
 }
 
 @test "a corrupt chunk of items is refused with 74, and the rest of the file is not touched" {
+    local_only "SQLite files"
     ipc-queue push q a b c
     sqlite3 "$IPC_STATE_DIR/q.db" "UPDATE items SET ends = x'0100'" || skip "no sqlite3 shell"
     run -74 --separate-stderr ipc-queue pop q
@@ -343,6 +354,7 @@ EOF
 }
 
 @test "stat lists every queue it can read, and reports the one it cannot" {
+    local_only "SQLite files"
     ipc-queue push a 1
     ipc-queue push c 1 2
     echo 'not sqlite at all, but long enough to be read as the header of a database' \
@@ -362,6 +374,10 @@ EOF
     [ "$output" = 1 ]
     # Whatever head did not read was written to a closed pipe (given back)
     # or fully written before head left (taken): nothing else may be missing.
+    if [ "${IPC_TEST_BACKEND:-local}" = nats ]; then
+        # An item given back counts as leased until the server hands it out again.
+        ipc-queue pop --all q >/dev/null
+    fi
     run -0 ipc-queue stat --json q
     [[ "$output" == *'"leased":0'* ]]
 }
@@ -399,6 +415,9 @@ EOF
     spawn "$BATS_TEST_TMPDIR/late" ipc-queue pop --timeout 1s q # Never read: 124.
     wait_status "$(last_pid)" 124
     run -0 ipc-queue pop --all q
+    if [ "${IPC_TEST_BACKEND:-local}" = nats ]; then
+        output=$(sort <<<"$output") # An item given back goes to the end of the line.
+    fi
     [ "$output" = "$(seq 2 3)" ]
 }
 
@@ -412,7 +431,8 @@ EOF
         { read -r line; echo "$line"; echo >"$1"; read -r -t 30 _ <"$2"; cat; }' - \
         "$BATS_TEST_TMPDIR/started" "$BATS_TEST_TMPDIR/go"
     read -r -t 20 -u 5 _
-    run -124 ipc-queue pop --wait --all --timeout 5s q # Past two leases of the first pop.
+    # Past two leases of the first pop (the same lease: on NATS one is for all).
+    run -124 ipc-queue pop --wait --all --lease 2s --timeout 5s q
     [ -z "$output" ]
     echo go >&6
     wait_status "$(last_pid)"
@@ -422,6 +442,7 @@ EOF
 }
 
 @test "work: failing items are retried, dead after K attempts, and retry brings them back" {
+    local_only "dead items keep their ids only locally (the NATS variant is below)"
     ipc-queue push jobs 1 2 3 4 5 6
     run -1 --separate-stderr ipc-queue work jobs --drain --max-attempts 2 --backoff 10ms -- \
         sh -c 'read -r x; case $x in 3|5) echo "no $x" >&2; exit 7;; esac; echo "$x"'
@@ -464,6 +485,7 @@ EOF
 }
 
 @test "a worker SIGKILLed mid-item loses nothing: the item comes back after its lease" {
+    local_only "one lease for every consumer on NATS (the NATS variant is below)"
     ipc-queue push jobs precious
     # The handler kills its worker with SIGKILL, then exits without acking.
     run -137 ipc-queue work jobs --lease 300ms -n 1 -- sh -c 'kill -KILL $PPID'
@@ -499,7 +521,7 @@ EOF
     read -r -t 20 -u 5 item
     [ "$item" = once ]
     # Past two lease periods the item is still leased, so a second consumer gets nothing.
-    run -124 ipc-queue pop --wait --timeout 5s jobs
+    run -124 ipc-queue pop --wait --lease 2s --timeout 5s jobs
     [ -z "$output" ]
     echo go >&6
     wait_status "$(last_pid)"
@@ -508,6 +530,7 @@ EOF
 }
 
 @test "a worker stopped past its lease cannot override the consumer that has the item now" {
+    local_only "JetStream cannot tell a stale lease's ack from the current one"
     ipc-queue push jobs x
     mkfifo "$BATS_TEST_TMPDIR/started" "$BATS_TEST_TMPDIR/go"
     exec 5<>"$BATS_TEST_TMPDIR/started" 6<>"$BATS_TEST_TMPDIR/go" # Both ways: no open blocks.
@@ -529,4 +552,118 @@ EOF
     [ "$(cat "$BATS_TEST_TMPDIR/a.err")" = "ipc-queue: jobs: item 1, attempt 1: exit 1; dropped: the lease ran out and the item went to another consumer" ]
     run -0 ipc-queue stat --json jobs
     [[ "$output" == *'"ready":0,"delayed":0,"leased":0,"dead":0,'* ]]
+}
+
+# What differs on NATS (IPC_TEST_BACKEND=nats; ipc-queue(1), BACKEND).
+
+ports_written() {
+    local file
+    for file in "$1"/*.ports; do
+        [ -s "$file" ] && return 0
+    done
+    return 1
+}
+
+@test "NATS: pop --wait gets an item pushed after it started" {
+    nats_only "the JetStream waiter"
+    spawn "$BATS_TEST_TMPDIR/got" ipc-queue pop --wait -n 1 --timeout 10s jobs
+    ipc-queue push jobs hello
+    wait_status "$(last_pid)"
+    [ "$(cat "$BATS_TEST_TMPDIR/got")" = hello ]
+}
+
+@test "NATS: --delay, --priority and --sync full exit 2 with a reason" {
+    nats_only "JetStream has no delays or priorities"
+    run -2 --separate-stderr ipc-queue push --delay 2s q later
+    [ "$stderr" = "ipc-queue: --delay is for the local backend only (nats-server 2.9 has no delayed delivery)" ]
+    run -2 --separate-stderr ipc-queue push --priority 2 q urgent
+    [ "$stderr" = "ipc-queue: --priority is for the local backend only (a JetStream stream keeps one order)" ]
+    run -2 --separate-stderr ipc-queue push --sync full q x
+    [[ "$stderr" == "ipc-queue: --sync full is for the local backend only ("* ]]
+    run -0 ipc-queue stat --json q
+    [[ "$output" == *'"ready":0,"delayed":0,'* ]]
+}
+
+@test "NATS: --id stores the nth item of a key once; a longer push adds the rest" {
+    nats_only "Nats-Msg-Id deduplication"
+    seq 60000 | sed 's/.*/{"data":"&"}/' >"$BATS_TEST_TMPDIR/good"
+    { cat "$BATS_TEST_TMPDIR/good"; echo 'not json'; } >"$BATS_TEST_TMPDIR/bad"
+    run -2 --separate-stderr ipc-queue push --json --id nightly q <"$BATS_TEST_TMPDIR/bad"
+    [ "$stderr" = "ipc-queue: stdin: line 60001: expected a JSON object at column 1; 50000 items were stored before the error (run the same push with --id nightly again to add the rest)" ]
+    run -0 --separate-stderr ipc-queue push -v --json --id nightly q <"$BATS_TEST_TMPDIR/good"
+    [ "$stderr" = "ipc-queue: q: --id nightly: 50000 items were stored before; adding the rest" ]
+    run -0 --separate-stderr ipc-queue push -v --json --id nightly q <"$BATS_TEST_TMPDIR/good"
+    [ "$stderr" = "ipc-queue: q: --id nightly: 60000 items were stored before; adding the rest" ]
+    ipc-queue pop --all q >"$BATS_TEST_TMPDIR/out"
+    seq 60000 | cmp - "$BATS_TEST_TMPDIR/out"
+}
+
+@test "NATS: a dead item shows its error; retry puts it back at the end" {
+    nats_only "dead items are copies on _IPC.dead.NAME"
+    ipc-queue push jobs 1 2 3
+    run -1 --separate-stderr ipc-queue work jobs --drain --max-attempts 2 --backoff 10ms -- \
+        sh -c 'read -r x; case $x in 2) printf "no %s\nreally\n" "$x" >&2; exit 7;; esac; echo "$x"'
+    [ "$output" = "$(printf '1\n3')" ]
+    [[ "$stderr" == *"item 2, attempt 2: exit 7: really; moved to the dead list"* ]]
+    run -0 ipc-queue dead jobs # ID, the error's last line, the item.
+    [[ "$output" == *"$(printf '\treally\t2')" ]]
+    run -0 ipc-queue dead --json jobs
+    [[ "$output" == '{"data":"2",'*'"attempts":2,"error":"exit 7: really\nno 2\nreally\n"}' ]]
+    run -0 ipc-queue stat --json jobs
+    [[ "$output" == *'"ready":0,"delayed":0,"leased":0,"dead":1,'* ]]
+    ipc-queue retry jobs --all
+    run -0 ipc-queue work jobs --drain -- cat
+    [ "$output" = 2 ]
+    run -0 ipc-queue stat --json jobs
+    [[ "$output" == *'"ready":0,"delayed":0,"leased":0,"dead":0,'* ]]
+}
+
+@test "NATS: a worker SIGKILLed mid-item loses nothing: the item is back after --lease 2s" {
+    nats_only "the consumer's AckWait"
+    ipc-queue push jobs precious
+    run -137 ipc-queue work jobs --lease 2s -n 1 -- sh -c 'kill -KILL $PPID'
+    run -0 --separate-stderr ipc-queue work jobs --lease 2s -n 1 -- \
+        sh -c 'read -r x; echo "$x attempt $IPC_ATTEMPT"'
+    [ "$output" = "precious attempt 2" ]
+}
+
+@test "NATS: a lease unlike the queue's changes it for all, saying so while items are leased" {
+    nats_only "one AckWait per consumer"
+    ipc-queue push jobs a b
+    run -0 --separate-stderr ipc-queue pop --lease 10s jobs
+    [ "$output" = a ] && [ -z "$stderr" ] # Nothing leased meanwhile: nobody to tell.
+    mkfifo "$BATS_TEST_TMPDIR/started" "$BATS_TEST_TMPDIR/go"
+    exec 5<>"$BATS_TEST_TMPDIR/started" 6<>"$BATS_TEST_TMPDIR/go"
+    spawn "$BATS_TEST_TMPDIR/out" ipc-queue work jobs -n 1 --lease 10s -- \
+        bash -c 'echo >"$0"; read -r -t 30 _ <"$1"' "$BATS_TEST_TMPDIR/started" "$BATS_TEST_TMPDIR/go"
+    read -r -t 20 -u 5 _
+    run -0 --separate-stderr ipc-queue pop --lease 20s jobs
+    [ -z "$output" ]
+    [ "$stderr" = "ipc-queue: jobs: the lease is now 20s for every consumer of the queue (it was 10s)" ]
+    echo go >&6
+    wait_status "$(last_pid)"
+}
+
+@test "NATS: stat shows no rates, and --json the stream's replicas and leader" {
+    nats_only "JetStream stream info"
+    ipc-queue push q 1 2
+    run -0 ipc-queue stat q
+    [[ "${lines[1]}" =~ ^q\ +2\ +0\ +0\ +0\ .*\ -\ +-$ ]]
+    run -0 ipc-queue stat --json q
+    [[ "$output" == '{"queue":"q","ready":2,"delayed":0,"leased":0,"dead":0,"oldest_age_ms":'*',"in_per_s":null,"out_per_s":null,"replicas":1,"leader":null}' ]]
+}
+
+@test "NATS: a server without JetStream is 69, with one line" {
+    nats_only "JetStream"
+    local dir=$BATS_TEST_TMPDIR/plain
+    mkdir -p "$dir"
+    nats-server -a 127.0.0.1 -p -1 --ports_file_dir "$dir" >"$dir/log" 2>&1 3>&- &
+    pids+=("$!")
+    within 5 ports_written "$dir"
+    local url
+    url=$(sed -n 's/.*"nats":\["\([^"]*\)".*/\1/p' "$dir"/*.ports)
+    run -69 --separate-stderr ipc-queue push --url "$url" q x
+    [ "$stderr" = "ipc-queue: IPCQ_q: the NATS server has no JetStream (start nats-server with -js, or enable JetStream for this account)" ]
+    run -69 ipc-queue pop --url "$url" q
+    run -69 ipc-queue ls --url "$url"
 }

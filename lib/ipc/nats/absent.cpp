@@ -3,6 +3,7 @@
 // the command line passed the checks a build with NATS makes (usage.hpp).
 
 #include "ipc/nats/pubsub.hpp"
+#include "ipc/nats/queue.hpp"
 #include "ipc/nats/reqrep.hpp"
 #include "ipc/nats/usage.hpp"
 
@@ -46,4 +47,21 @@ std::unique_ptr<reqrep::Server> open_server(BackendOptions const&,
     check_usage(options);
     not_built();
 }
+
+std::unique_ptr<queue::Queue> open_queue(
+    BackendOptions const&, std::string const&, queue::Missing, queue::Sync)
+{
+    not_built();
+}
+
+std::vector<std::string> queue_names(BackendOptions const&)
+{
+    not_built();
+}
+
+void remove_queue(BackendOptions const&, std::string const&)
+{
+    not_built();
+}
+
 }

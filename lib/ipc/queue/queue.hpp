@@ -49,6 +49,10 @@ struct Stats {
     std::optional<Duration> oldest_age; // Since the push of the oldest live item.
     double pushed_per_s = 0; // Over the last minute.
     double done_per_s = 0; // Acked (popped, or processed by work), over the last minute.
+    bool rates = true; // False where the store counts no rates (NATS): shown as unknown.
+    // A replicated store (NATS): how many copies it keeps, and the server leading them.
+    std::optional<std::uint64_t> replicas;
+    std::string leader;
 };
 
 enum class Sync { Normal, Full };

@@ -8,7 +8,8 @@
 //
 // A Backend gives the case a fresh world: private runtime and state
 // directories for the local backend, a nats-server of its own for NATS.
-// The cases that NATS already passes take pubsub_backends() or reqrep_backends().
+// The cases that NATS already passes take pubsub_backends(), reqrep_backends()
+// or queue_backends().
 
 #include "ipc/names/url.hpp"
 
@@ -41,6 +42,12 @@ inline auto pubsub_backends()
 
 // Request-response passes on NATS as well.
 inline auto reqrep_backends()
+{
+    return pubsub_backends();
+}
+
+// And the queue (on JetStream).
+inline auto queue_backends()
 {
     return pubsub_backends();
 }

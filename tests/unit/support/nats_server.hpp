@@ -1,6 +1,6 @@
 #pragma once
 
-// A nats-server of one test's own: started on a loopback port the server
+// A nats-server of one test's own, with JetStream: started on a loopback port the server
 // picks (read from its ports file, waited for up to 5 s), killed by PID.
 
 #include "support/temp_dir.hpp"
@@ -39,8 +39,9 @@ public:
     {
         auto const dir = m_temp.path().string();
         std::string const log = dir + "/log";
+        // With JetStream (for the queue), its store in the directory.
         std::vector<std::string> args { "nats-server", "-a", "127.0.0.1", "-p", "-1",
-            "--ports_file_dir", dir };
+            "--ports_file_dir", dir, "-js", "-sd", dir + "/js" };
         std::vector<char*> argv;
         for (auto& arg : args)
             argv.push_back(arg.data());
