@@ -136,7 +136,8 @@ std::optional<Registration> LocalRegistry::read(std::string const& id) const
 std::vector<std::string> LocalRegistry::indexed(std::string const& key) const
 {
     std::vector<std::string> ids;
-    int const fd = ::openat(m_dir.get(), key.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    int const fd
+        = ::openat(m_dir.get(), key.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0)
         return ids; // No subscriber filed there (yet).
     DIR* dir = ::fdopendir(fd);

@@ -77,11 +77,12 @@ TEST_CASE("registrations are filed under the index keys a publisher of a topic r
         == std::vector<std::string> { "topic/a.b", "prefix/a", "any", "prefix/b" });
     CHECK(ipc::pubsub::index_keys("a.b.c")
         == std::vector<std::string> { "topic/a.b.c", "prefix/a", "any" });
-    CHECK(ipc::pubsub::index_keys("a") == std::vector<std::string> { "topic/a", "prefix/a", "any" });
+    CHECK(
+        ipc::pubsub::index_keys("a") == std::vector<std::string> { "topic/a", "prefix/a", "any" });
 }
 
-TEST_CASE("a publisher reads no registration of the subscribers that cannot match its topic",
-    "[pubsub]")
+TEST_CASE(
+    "a publisher reads no registration of the subscribers that cannot match its topic", "[pubsub]")
 {
     Runtime runtime;
     std::vector<std::unique_ptr<ipc::pubsub::Subscriber>> others;
@@ -99,8 +100,8 @@ TEST_CASE("a publisher reads no registration of the subscribers that cannot matc
     std::map<int, std::string> watched;
     auto add_watch = [&](std::string const& relative) {
         auto const path = registry.path() + "/" + relative;
-        watched[ipc::sys::check(::inotify_add_watch(watch.get(), path.c_str(), IN_OPEN),
-            "inotify_add_watch", path)]
+        watched[ipc::sys::check(
+            ::inotify_add_watch(watch.get(), path.c_str(), IN_OPEN), "inotify_add_watch", path)]
             = relative;
     };
     add_watch(".");
