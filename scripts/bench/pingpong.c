@@ -33,30 +33,14 @@
 #include <time.h>
 #include <unistd.h>
 
-static void die(char const* what)
-{
-    fprintf(stderr, "pingpong: %s: %s\n", what, errno ? strerror(errno) : "failed");
-    exit(1);
-}
+#define PROGRAM "pingpong"
+#include "bench.h"
 
 static double now(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static void write_all(int fd, char const* data, size_t size)
-{
-    while (size > 0) {
-        ssize_t n = write(fd, data, size);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            die("write");
-        data += n;
-        size -= (size_t)n;
-    }
 }
 
 /* Read from fd until the bytes read end with '\n'; return their count. */

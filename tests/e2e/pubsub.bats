@@ -162,6 +162,62 @@ load helpers
     seq 200000 | timeout 20 ipc-pub t
 }
 
+@test "a publisher reaches exactly the subscribers whose patterns match, among many others" {
+    local i
+    for i in $(seq 24); do
+        spawn /dev/null ipc-sub -t 60s "idle.$i" "a.b.$i" "b.$i.>"
+    done
+    # These match a.b: exactly 7 of them, the group counting each member.
+    spawn "$BATS_TEST_TMPDIR/literal" ipc-sub -n 1 -t 30s a.b
+    spawn "$BATS_TEST_TMPDIR/star" ipc-sub -n 1 -t 30s 'a.*'
+    spawn "$BATS_TEST_TMPDIR/star-first" ipc-sub -n 1 -t 30s '*.b'
+    spawn "$BATS_TEST_TMPDIR/all" ipc-sub -n 1 -t 30s '>'
+    spawn "$BATS_TEST_TMPDIR/rest" ipc-sub -n 1 -t 30s 'a.>' x.y
+    spawn "$BATS_TEST_TMPDIR/g1" ipc-sub -g g -t 30s a.b
+    spawn "$BATS_TEST_TMPDIR/g2" ipc-sub -g g -t 30s 'a.*'
+    # These do not.
+    for pattern in a a.b.c 'b.*' 'a.*.c' 'x.>' '*.c' 'a.b.>'; do
+        spawn /dev/null ipc-sub -t 60s "$pattern"
+    done
+    ipc-pub --wait-subs 7 -t 20s a.b ready
+    run -124 ipc-pub --wait-subs 8 -t 1s a.b
+    for name in literal star star-first all rest; do
+        within 10 test -s "$BATS_TEST_TMPDIR/$name"
+        [ "$(cat "$BATS_TEST_TMPDIR/$name")" = ready ]
+    done
+    within 10 test -s "$BATS_TEST_TMPDIR/g1" -o -s "$BATS_TEST_TMPDIR/g2"
+    [ "$(cat "$BATS_TEST_TMPDIR/g1" "$BATS_TEST_TMPDIR/g2")" = ready ]
+}
+
+@test "what a subscriber killed while registering leaves trips no publisher, and old debris goes" {
+    local_only "the registry is the local backend's"
+    spawn "$BATS_TEST_TMPDIR/got" ipc-sub -n 2 -t 30s t
+    ipc-pub --wait-subs 1 -t 10s t one
+    sub=$IPC_DIR/sub
+    # Killed after its registration and index links, before its socket; one
+    # with a listening socket not yet renamed; one halfway through its .pat.
+    printf 'ipc-sub 1\npattern t\npattern t.>\n' >"$sub/1-dead.pat"
+    mkdir -p "$sub/topic/t" "$sub/prefix/t"
+    ln "$sub/1-dead.pat" "$sub/topic/t/1-dead"
+    ln "$sub/1-dead.pat" "$sub/prefix/t/1-dead"
+    printf 'ipc-sub 1\npattern t\n' >"$sub/2-dead.pat"
+    ln "$sub/2-dead.pat" "$sub/topic/t/2-dead"
+    python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$sub/2-dead.new"
+    printf 'ipc-sub 1\npatt' >"$sub/3-dead.tmp"
+    run -0 timeout 20 ipc-pub t two
+    wait_status "$(last_pid)"
+    printf '%s\n' one two | diff -u - "$BATS_TEST_TMPDIR/got"
+    # Fresh, they may be a subscriber still registering: they stay.
+    [ -e "$sub/topic/t/1-dead" ]
+    [ -e "$sub/topic/t/2-dead" ]
+    touch -d '2 minutes ago' "$sub/1-dead.pat" "$sub/2-dead.pat"
+    run -0 timeout 20 ipc-pub t three
+    [ ! -e "$sub/1-dead.pat" ]
+    [ ! -e "$sub/2-dead.pat" ]
+    [ ! -e "$sub/2-dead.new" ]
+    [ -z "$(ls "$sub/topic" "$sub/prefix" 2>/dev/null)" ]
+}
+
 @test "a subscriber killed mid-stream does not stop the publisher" {
     spawn "$BATS_TEST_TMPDIR/got" ipc-sub -n 1 -t 30s t
     sub=$(last_pid)

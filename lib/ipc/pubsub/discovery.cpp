@@ -6,17 +6,63 @@
 
 namespace ipc::pubsub {
 
-Discovery::Discovery()
+void Discovery::learn(Registration registration)
 {
-    scan();
+    forget(registration.id); // Its patterns may have changed.
+    for (auto const& key : index_keys(registration))
+        m_index[key].insert(registration.id);
+    auto id = registration.id;
+    m_registrations.emplace(std::move(id), std::move(registration));
 }
 
-void Discovery::scan()
+void Discovery::forget(std::string const& id)
 {
-    std::map<std::string, Registration> found;
-    for (auto& registration : m_registry.list())
-        found.emplace(registration.id, std::move(registration));
-    m_registrations = std::move(found);
+    auto const found = m_registrations.find(id);
+    if (found == m_registrations.end())
+        return;
+    for (auto const& key : index_keys(found->second))
+        if (auto const filed = m_index.find(key); filed != m_index.end()) {
+            filed->second.erase(id);
+            if (filed->second.empty())
+                m_index.erase(filed);
+        }
+    m_registrations.erase(found);
+}
+
+std::vector<Registration const*> Discovery::matching(std::string_view topic)
+{
+    std::set<std::string> ids; // One registration may be filed under several keys.
+    for (auto const& key : index_keys(topic)) {
+        // Without a watch nothing keeps what was read current: read again.
+        if (!m_watch || !m_read_keys.contains(key)) {
+            for (auto const& id : m_registry.indexed(key))
+                if (!m_registrations.contains(id))
+                    if (auto registration = m_registry.read_indexed(key, id))
+                        learn(std::move(*registration));
+            if (m_watch)
+                m_read_keys.insert(key);
+        }
+        if (auto const filed = m_index.find(key); filed != m_index.end())
+            ids.insert(filed->second.begin(), filed->second.end());
+    }
+    std::vector<Registration const*> found;
+    for (auto const& id : ids)
+        if (auto const& registration = m_registrations.at(id); registration.matches(topic))
+            found.push_back(&registration);
+    return found;
+}
+
+std::vector<Registration const*> Discovery::all()
+{
+    if (!m_watch || !m_read_all) {
+        for (auto& registration : m_registry.list())
+            learn(std::move(registration));
+        m_read_all = m_watch != nullptr;
+    }
+    std::vector<Registration const*> found;
+    for (auto const& [id, registration] : m_registrations)
+        found.push_back(&registration);
+    return found;
 }
 
 bool Discovery::watch()
@@ -24,7 +70,8 @@ bool Discovery::watch()
     if (m_watch)
         return false;
     m_watch = std::make_unique<io::DirWatch>(m_registry.path());
-    scan(); // Whoever registered before the watch began.
+    m_read_keys.clear();
+    m_read_all = false;
     return true;
 }
 
@@ -36,7 +83,7 @@ bool Discovery::refresh()
         if (!id)
             continue;
         if (auto registration = m_registry.read(*id)) {
-            m_registrations.insert_or_assign(*id, std::move(*registration));
+            learn(std::move(*registration));
             changed = true;
         }
     }
@@ -46,7 +93,7 @@ bool Discovery::refresh()
 void Discovery::forget_stale()
 {
     for (auto const& id : m_stale)
-        m_registrations.erase(id);
+        forget(id);
     m_stale.clear();
 }
 

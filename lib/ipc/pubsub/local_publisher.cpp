@@ -98,9 +98,12 @@ LocalPublisher::Connection* LocalPublisher::connect(Registration const& registra
         m_discovery.registry().dir_fd(), registration.id + ".sock", io::Blocking::No, error);
     if (!fd) {
         // Refused: its subscriber died, so its files go. Gone: it has just
-        // left. Busy (EAGAIN, a full backlog): alive, try again later.
-        if (error == ECONNREFUSED)
-            m_discovery.registry().remove(registration.id);
+        // left, or not finished registering, or died registering (then its
+        // files go once they are old). Busy (EAGAIN, a full backlog): alive,
+        // try again later.
+        auto const& registry = m_discovery.registry();
+        if (error == ECONNREFUSED || (error == ENOENT && registry.abandoned(registration.id)))
+            registry.remove(registration);
         if (error != EAGAIN)
             m_discovery.mark_stale(registration.id);
         return nullptr;
@@ -123,20 +126,18 @@ LocalPublisher::Targets const& LocalPublisher::targets_for(std::string_view topi
     if (found != m_targets.end())
         return found->second;
     Targets targets;
-    for (auto const& [id, registration] : m_discovery.registrations()) {
-        if (!registration.matches(topic))
-            continue;
-        auto* connection = connect(registration);
+    for (auto const* registration : m_discovery.matching(topic)) {
+        auto* connection = connect(*registration);
         if (!connection)
             continue;
-        if (registration.group.empty()) {
+        if (registration->group.empty()) {
             targets.each.push_back(connection);
             continue;
         }
         auto group = std::find_if(targets.groups.begin(), targets.groups.end(),
-            [&name = registration.group](Group const& g) { return g.name == name; });
+            [&name = registration->group](Group const& g) { return g.name == name; });
         if (group == targets.groups.end())
-            group = targets.groups.insert(targets.groups.end(), Group { registration.group, {} });
+            group = targets.groups.insert(targets.groups.end(), Group { registration->group, {} });
         group->members.push_back(connection);
     }
     m_discovery.forget_stale();
@@ -348,9 +349,9 @@ bool LocalPublisher::wait_for_subscribers(std::string const& topic, std::uint64_
     while (true) {
         settle();
         std::uint64_t live = 0;
-        for (auto const& [id, registration] : m_discovery.registrations())
-            if (topic.empty() || registration.matches(topic))
-                live += connect(registration) != nullptr;
+        for (auto const* registration :
+            topic.empty() ? m_discovery.all() : m_discovery.matching(topic))
+            live += connect(*registration) != nullptr;
         m_discovery.forget_stale();
         if (live >= count)
             return true;

@@ -1,12 +1,20 @@
 #pragma once
 
-// The rendezvous of the brokerless local backend: $IPC_DIR/sub/ holds, for
-// each subscriber, ID.pat (its patterns and group) and ID.sock (its socket).
-// The .pat file is in place before the socket appears, and the socket is
-// renamed into place only once it listens, so a publisher never meets a
-// half-registered subscriber (and never mistakes one for a stale one).
+// The rendezvous of the brokerless local backend: $IPC_DIR/sub holds, for
+// each subscriber, ID.pat (its patterns and group) and ID.sock (its socket),
+// and an index of hard links to ID.pat, filed under what a publisher of one
+// topic must look at (index_keys): topic/T/ID for a literal pattern T,
+// prefix/F/ID for a wildcard pattern whose first token F is literal, any/ID
+// for one that starts with a wildcard. A publisher of one topic so reads the
+// registrations that could match it, not all of them.
+//
+// A subscriber writes ID.pat, then its index links, then binds and listens on
+// ID.sock: once the socket is there, the registration is complete. One
+// killed before that leaves index links without a socket, which publishers
+// pass over and, once they are abandoned_after old, remove.
 
 #include "ipc/core/fd.hpp"
+#include "ipc/core/time.hpp"
 #include "ipc/names/pattern.hpp"
 
 #include <optional>
@@ -23,6 +31,17 @@ struct Registration {
     bool matches(std::string_view topic) const;
 };
 
+// Where registration is filed in the index: "topic/T", "prefix/F" or "any",
+// each once. Pure.
+std::vector<std::string> index_keys(Registration const& registration);
+// Where the registrations that could match topic are filed: "topic/TOPIC",
+// "prefix/FIRST-TOKEN" and "any". Pure.
+std::vector<std::string> index_keys(std::string_view topic);
+
+// Index links without a socket this old are left by a subscriber that died
+// registering (registering takes milliseconds).
+inline constexpr auto abandoned_after = std::chrono::minutes(1);
+
 class LocalRegistry {
 public:
     // Opens (creating) $IPC_DIR/sub. Throws Error for an unsafe runtime dir.
@@ -31,25 +50,37 @@ public:
     std::string const& path() const { return m_path; }
     int dir_fd() const { return m_dir.get(); }
 
-    // Every subscriber whose socket is in place (a .pat that cannot be read is skipped).
+    // Every subscriber whose socket is in place (a .pat that cannot be read
+    // is skipped). Reads one file per subscriber: for a publisher of any topic.
     std::vector<Registration> list() const;
     std::optional<Registration> read(std::string const& id) const;
 
-    // Removes a stale subscriber's files (its socket refused a connection).
-    void remove(std::string const& id) const noexcept;
+    // The ids filed under an index key (none when it does not exist), and
+    // the registration filed there.
+    std::vector<std::string> indexed(std::string const& key) const;
+    std::optional<Registration> read_indexed(std::string const& key, std::string const& id) const;
 
-    // Subscriber side: writes ID.pat, then binds and listens on ID.sock.
-    // Returns the listening socket (non-blocking).
+    // Removes a subscriber's files: its socket (ID.sock, or ID.new before
+    // it was renamed), its index links, its .pat.
+    void remove(Registration const& registration) const noexcept;
+    // True when id has no .pat, or one older than abandoned_after: what is
+    // left of it is debris (its socket is gone, so it cannot be alive).
+    bool abandoned(std::string const& id) const noexcept;
+
+    // Subscriber side: writes ID.pat and its index links, then binds and
+    // listens on ID.sock. Returns the listening socket (non-blocking).
     Fd add(Registration const& registration) const;
 
     // Keeps a registration's files fresh against /tmp cleaners. Returns false
-    // when the socket file is gone (the caller re-adds the registration).
-    bool touch(std::string const& id) const noexcept;
+    // when a file or index link is gone (the caller adds the registration again).
+    bool touch(Registration const& registration) const noexcept;
 
     // A fresh unique id: "<pid>-<random hex>".
     static std::string new_id();
 
 private:
+    void link_index(std::string const& id, std::string const& key) const;
+
     std::string m_path;
     Fd m_dir;
 };

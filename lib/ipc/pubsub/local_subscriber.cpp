@@ -61,17 +61,17 @@ LocalSubscriber::LocalSubscriber(
 
 LocalSubscriber::~LocalSubscriber()
 {
-    m_registry.remove(m_registration.id);
+    m_registry.remove(m_registration);
 }
 
 void LocalSubscriber::refresh()
 {
     m_next_refresh = std::chrono::steady_clock::now() + refresh_interval;
-    if (m_registry.touch(m_registration.id))
+    if (m_registry.touch(m_registration))
         return;
     // A cleaner deleted our files: register again under the same id (a
     // publisher keys connections by id, so none connects twice).
-    m_registry.remove(m_registration.id);
+    m_registry.remove(m_registration);
     m_loop.remove(m_listener.get());
     m_listener = m_registry.add(m_registration);
     m_loop.add(m_listener.get(), EPOLLIN, [this](std::uint32_t) { accept_all(); });

@@ -10,6 +10,9 @@
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -63,6 +66,74 @@ TEST_CASE("a publisher removes the registration of a subscriber that died", "[pu
     REQUIRE(publisher->publish({ "hello", "t" }));
     REQUIRE(publisher->flush());
     CHECK(registry.list().empty());
+    CHECK(std::filesystem::is_empty(registry.path())); // Its index links too.
+}
+
+TEST_CASE("registrations are filed under the index keys a publisher of a topic reads", "[pubsub]")
+{
+    ipc::pubsub::Registration const registration { "r",
+        patterns({ "a.b", "a.*", "a.b", "*.x", ">", "b.>", "a.>" }), "g" };
+    CHECK(ipc::pubsub::index_keys(registration)
+        == std::vector<std::string> { "topic/a.b", "prefix/a", "any", "prefix/b" });
+    CHECK(ipc::pubsub::index_keys("a.b.c")
+        == std::vector<std::string> { "topic/a.b.c", "prefix/a", "any" });
+    CHECK(
+        ipc::pubsub::index_keys("a") == std::vector<std::string> { "topic/a", "prefix/a", "any" });
+}
+
+TEST_CASE(
+    "a publisher reads no registration of the subscribers that cannot match its topic", "[pubsub]")
+{
+    Runtime runtime;
+    std::vector<std::unique_ptr<ipc::pubsub::Subscriber>> others;
+    for (int i = 0; i < 40; ++i)
+        others.push_back(ipc::open_subscriber(
+            patterns({ fmt::format("other.{}", i), fmt::format("t.{}", i), "u.>" }), {}));
+    std::vector<std::unique_ptr<ipc::pubsub::Subscriber>> matching;
+    for (auto const* pattern : { "t.x", "t.*", "*.x", ">", "t.>" })
+        matching.push_back(ipc::open_subscriber(patterns({ pattern }), {}));
+    auto member = ipc::open_subscriber(patterns({ "t.x" }), { .group = "g" });
+
+    // Every open of a .pat in sub/, or of anything filed under the others' keys.
+    ipc::pubsub::LocalRegistry registry;
+    ipc::Fd const watch { ipc::sys::check(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC), "inotify") };
+    std::map<int, std::string> watched;
+    auto add_watch = [&](std::string const& relative) {
+        auto const path = registry.path() + "/" + relative;
+        watched[ipc::sys::check(
+            ::inotify_add_watch(watch.get(), path.c_str(), IN_OPEN), "inotify_add_watch", path)]
+            = relative;
+    };
+    add_watch(".");
+    for (int i = 0; i < 40; ++i) {
+        add_watch(fmt::format("topic/other.{}", i));
+        add_watch(fmt::format("topic/t.{}", i));
+    }
+    add_watch("prefix/u");
+
+    ipc::Stop stop({});
+    auto publisher = ipc::open_publisher({}, stop);
+    REQUIRE(publisher->publish({ "m", "t.x" }));
+    REQUIRE(publisher->finish());
+
+    std::vector<std::string> opened;
+    alignas(inotify_event) char buffer[64 * 1024];
+    ssize_t count = 0;
+    while ((count = ::read(watch.get(), buffer, sizeof buffer)) > 0)
+        for (ssize_t at = 0; at < count;) {
+            auto const* event = reinterpret_cast<inotify_event const*>(buffer + at);
+            std::string const name = event->len > 0 ? event->name : "";
+            auto const& where = watched[event->wd];
+            if (where != "." || name.ends_with(".pat"))
+                opened.push_back(where + "/" + name);
+            at += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
+        }
+    CHECK(opened.empty());
+
+    for (auto& subscriber : matching)
+        CHECK(receive(*subscriber, 1) == std::vector<std::string> { "t.x:m" });
+    CHECK(receive(*member, 1) == std::vector<std::string> { "t.x:m" });
+    CHECK(receive(*others[0], 1, 200ms).empty());
 }
 
 TEST_CASE("waiting for subscribers times out with exit 124", "[pubsub]")
