@@ -135,15 +135,3 @@ cluster_logs() {
         tail -n 20 "$log" >&2
     done
 }
-
-# queue_on_nats_or_skip: skips the test (counted, with ipc-queue's own
-# words) while ipc-queue cannot use NATS: it then exits 2 on --url. The
-# subcommands take --url (ipc-queue stat --url URL NAME), as on the branch
-# that builds the queue on NATS.
-queue_on_nats_or_skip() {
-    local status=0 err
-    err=$(ipc-queue stat --url "${cluster_url[0]}" x 2>&1 >/dev/null) || status=$?
-    if [ "$status" = 2 ]; then
-        skip "ipc-queue has no NATS support yet: $err"
-    fi
-}

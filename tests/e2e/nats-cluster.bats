@@ -64,11 +64,12 @@ connections() {
 }
 
 @test "queue: 20,000 items pushed while the stream leader crashes are all done" {
-    queue_on_nats_or_skip
     local fifo=$BATS_TEST_TMPDIR/items survivors
     mkfifo "$fifo"
-    spawn "$BATS_TEST_TMPDIR/push" ipc-queue push --url "$cluster_urls" jobs <"$fifo"
-    exec 4>"$fifo"
+    # Opened read-write first, so neither open waits for the other end; the
+    # push does not inherit fd 4, so closing it here ends the push's input.
+    exec 4<>"$fifo"
+    spawn "$BATS_TEST_TMPDIR/push" ipc-queue push --url "$cluster_urls" jobs <"$fifo" 4>&-
     seq 1 10000 >&4
     # Mid-push: the first half is in the stream, the second not yet written.
     within 10 queue_ready_at_least 1

@@ -31,7 +31,6 @@ run_nats_example() {
 }
 
 @test "nats producer-consumer: a producer on one machine, workers on two others, each job done once" {
-    queue_on_nats_or_skip
     run_nats_example nats-producer-consumer.sh
 }
 

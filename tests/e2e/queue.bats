@@ -256,6 +256,7 @@ EOF
 }
 
 @test "a queue of schema version 4 is upgraded in place: items, leases, dead items and keys stay" {
+    local_only "SQLite files"
     mkdir -m 700 "$IPC_STATE_DIR"
     sqlite3 "$IPC_STATE_DIR/old.db" <<'EOF' || skip "no sqlite3 shell"
 CREATE TABLE items (id INTEGER PRIMARY KEY, count INTEGER NOT NULL,

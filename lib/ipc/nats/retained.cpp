@@ -44,6 +44,13 @@ RetainedBucket::RetainedBucket(Connection& connection, Open how)
         && (status == NATS_NOT_FOUND || status == NATS_NO_RESPONDERS
             || !connection.jetstream_refusal().empty()))
         return; // Nothing retained, no JetStream, or not for this user: nothing to show.
+    if (how == Open::IfThere && status != NATS_OK) {
+        // JetStream there but not answering (a cluster electing a new
+        // leader, say): the live messages matter more than the retained ones.
+        warn("{}: retained messages left out: bucket {}: {}", connection.url(), retained_bucket,
+            nats.natsStatus_GetText(status));
+        return;
+    }
     if (status == NATS_NOT_FOUND) {
         kvConfig config;
         nats.kvConfig_Init(&config);
