@@ -34,7 +34,6 @@ constexpr std::string_view internal_prefix = "_IPC";
 }
 
 RetainedBucket::RetainedBucket(Connection& connection, Open how)
-    : m_connection(connection)
 {
     auto const& nats = api();
     SignalBlock const block; // JetStream requests may start cnats' threads.

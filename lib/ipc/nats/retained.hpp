@@ -51,7 +51,6 @@ private:
     void load_pattern(
         Pattern const& pattern, Deadline deadline, std::map<std::string, Message>& messages);
 
-    Connection& m_connection;
     jsCtx* m_js = nullptr;
     kvStore* m_store = nullptr;
 };
