@@ -253,6 +253,12 @@ std::vector<queue::Item> StreamQueue::lease(std::size_t max, Duration lease)
     if (max == 0)
         return {};
     subscribe(lease);
+    // A fetch on an empty queue waits its whole Expires (fetch_expires), so
+    // the consumer is asked first: nothing undelivered and nothing leased
+    // (to come back) means nothing to fetch, for one round trip.
+    if (auto const info = consumer_info();
+        info && info->NumPending == 0 && info->NumAckPending == 0)
+        return {};
     natsMsgList list {};
     fetch(list, max, fetch_expires);
     if (list.Count == 0) {
