@@ -8,11 +8,22 @@
 // 1 s: interest travels between servers with some lag), and at once on a
 // hello, and counts the distinct ids that answer. Other NATS programs do
 // not answer, so only ipckit subscribers count.
+//
+// An answer is the subscriber's id on its first line, then what it is, for
+// ipc-sub --list: its registration as a local one would write it
+// (pubsub/local_registry.hpp: patterns, group, since) and "pid N" and
+// "uid N" lines. An answer never changes, so a publisher that counts
+// distinct answers (this version, or one from before that took the id
+// alone) counts each subscriber once; an answer of an id alone, from a
+// subscriber before this version, is read as one of unknown patterns.
 
 #include "ipc/core/fd.hpp"
 #include "ipc/names/pattern.hpp"
 #include "ipc/nats/connection.hpp"
+#include "ipc/pubsub/listing.hpp"
+#include "ipc/reqrep/listing.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <set>
@@ -23,9 +34,17 @@ namespace ipc::nats {
 
 inline constexpr auto census_subject = "_IPC.census";
 inline constexpr auto hello_subject = "_IPC.hello";
+// The census of servers, for ipc-serve --list: each ipc-serve answers the
+// requests on this subject whose payload is empty or its service name.
+inline constexpr auto server_census_subject = "_IPC.servers";
 
 // A fresh id for one subscriber or one census: 16 random hex digits.
 std::string random_id();
+
+// An answer, and back (pure; nullopt for one that is not ours).
+std::string encode_census_answer(std::string const& id, std::vector<Pattern> const& patterns,
+    std::string const& group, std::int64_t since_ns);
+std::optional<pubsub::SubscriberInfo> decode_census_answer(std::string_view answer);
 
 // The subscriber's side; the message handler runs on cnats' thread, and
 // the object must outlive the subscription it is given to.
@@ -33,6 +52,26 @@ struct CensusAnswer {
     natsConnection* connection = nullptr;
     std::vector<Pattern> patterns;
     std::string id = random_id();
+    std::string answer; // encode_census_answer's; the id alone when empty.
+
+    static void on_request(
+        natsConnection*, natsSubscription*, natsMsg* message, void* closure) noexcept;
+};
+
+// A server's answer: "ipc-serve 1", then "name", "id", "pid", "uid",
+// "since" and "served" lines; and back (pure; nullopt for one that is not
+// ours, lines it does not know skipped).
+std::string encode_server_answer(std::string const& id, reqrep::ServerInfo const& server);
+std::optional<reqrep::ServerInfo> decode_server_answer(std::string_view answer);
+
+// The server's side, as CensusAnswer; served is counted on our thread and
+// read on cnats'.
+struct ServerCensusAnswer {
+    natsConnection* connection = nullptr;
+    std::string name;
+    std::string id = random_id();
+    std::int64_t since_ns = 0;
+    std::atomic<std::uint64_t> served { 0 };
 
     static void on_request(
         natsConnection*, natsSubscription*, natsMsg* message, void* closure) noexcept;
@@ -47,6 +86,10 @@ public:
     // Reads event_fd(); true when a hello came since the last call.
     bool take_hello();
     std::size_t answers();
+    // The distinct answers so far.
+    std::vector<std::string> answer_texts();
+    // True once the server said that nobody subscribes to the census.
+    bool no_responders();
     std::string const& inbox() const { return m_inbox; }
 
     static void on_message(
@@ -58,6 +101,7 @@ private:
     std::mutex m_mutex;
     std::set<std::string> m_ids; // Guarded by m_mutex, as m_hello.
     bool m_hello = false;
+    bool m_no_responders = false;
 };
 
 }
