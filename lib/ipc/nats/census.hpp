@@ -3,25 +3,18 @@
 // --wait-subs on NATS: how a publisher counts the ipckit subscribers of a
 // topic. Each ipc-sub, once its subscriptions are in place, answers census
 // requests on _IPC.census (payload: a topic; empty means any) that one of
-// its patterns matches, with its id, and announces itself once on
-// _IPC.hello. A publisher sends a census now and then (100 ms, doubling to
-// 1 s: interest travels between servers with some lag), and at once on a
-// hello, and counts the distinct ids that answer. Other NATS programs do
-// not answer, so only ipckit subscribers count.
-//
-// An answer is the subscriber's id on its first line, then what it is, for
-// ipc-sub --list: its registration as a local one would write it
-// (pubsub/local_registry.hpp: patterns, group, since) and "pid N" and
-// "uid N" lines. An answer never changes, so a publisher that counts
-// distinct answers (this version, or one from before that took the id
-// alone) counts each subscriber once; an answer of an id alone, from a
-// subscriber before this version, is read as one of unknown patterns.
+// its patterns matches, with its id and what it is (census_text.hpp), and
+// announces itself once on _IPC.hello. A publisher sends a census now and
+// then (100 ms, doubling to 1 s: interest travels between servers with some
+// lag), and at once on a hello, and counts the distinct answers. Other NATS
+// programs do not answer, so only ipckit subscribers count. ipc-sub --list
+// asks once and takes what answers; ipc-serve --list asks the servers the
+// same way, on _IPC.servers.
 
 #include "ipc/core/fd.hpp"
 #include "ipc/names/pattern.hpp"
+#include "ipc/nats/census_text.hpp"
 #include "ipc/nats/connection.hpp"
-#include "ipc/pubsub/listing.hpp"
-#include "ipc/reqrep/listing.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -41,11 +34,6 @@ inline constexpr auto server_census_subject = "_IPC.servers";
 // A fresh id for one subscriber or one census: 16 random hex digits.
 std::string random_id();
 
-// An answer, and back (pure; nullopt for one that is not ours).
-std::string encode_census_answer(std::string const& id, std::vector<Pattern> const& patterns,
-    std::string const& group, std::int64_t since_ns);
-std::optional<pubsub::SubscriberInfo> decode_census_answer(std::string_view answer);
-
 // The subscriber's side; the message handler runs on cnats' thread, and
 // the object must outlive the subscription it is given to.
 struct CensusAnswer {
@@ -57,12 +45,6 @@ struct CensusAnswer {
     static void on_request(
         natsConnection*, natsSubscription*, natsMsg* message, void* closure) noexcept;
 };
-
-// A server's answer: "ipc-serve 1", then "name", "id", "pid", "uid",
-// "since" and "served" lines; and back (pure; nullopt for one that is not
-// ours, lines it does not know skipped).
-std::string encode_server_answer(std::string const& id, reqrep::ServerInfo const& server);
-std::optional<reqrep::ServerInfo> decode_server_answer(std::string_view answer);
 
 // The server's side, as CensusAnswer; served is counted on our thread and
 // read on cnats'.

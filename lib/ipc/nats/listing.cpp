@@ -19,7 +19,7 @@ namespace {
 
 // The subscribers answer a census at once: the listing ends once none has
 // answered for `quiet`, and after `longest` in any case.
-constexpr auto quiet = std::chrono::milliseconds(250);
+constexpr auto quiet = std::chrono::milliseconds(500);
 constexpr auto longest = std::chrono::seconds(3);
 constexpr std::int64_t flush_ms = 10000;
 

@@ -1,4 +1,4 @@
-#include "ipc/nats/census.hpp"
+#include "ipc/nats/census_text.hpp"
 
 #include <catch2/catch.hpp>
 #include <unistd.h>
