@@ -89,14 +89,6 @@ ServerCard& ServerCard::operator=(ServerCard&& other) noexcept
     return *this;
 }
 
-void ServerCard::count_one() noexcept
-{
-    if (!m_served)
-        return;
-    std::atomic_ref<std::uint64_t> served(*m_served);
-    served.store(served.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-}
-
 std::uint64_t ServerCard::served() const noexcept
 {
     return m_served ? std::atomic_ref<std::uint64_t>(*m_served).load(std::memory_order_relaxed) : 0;

@@ -9,6 +9,7 @@
 // The layout (32 bytes, native byte order: only this machine reads it):
 //   0  "ipcsrv1\n"   8  int64 since (Unix ns)   16  uint64 served   24  zero
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -39,7 +40,14 @@ public:
     ServerCard(ServerCard&& other) noexcept;
     ServerCard& operator=(ServerCard&& other) noexcept;
 
-    void count_one() noexcept;
+    // Inline: it runs once per reply.
+    void count_one() noexcept
+    {
+        if (!m_served)
+            return;
+        std::atomic_ref<std::uint64_t> served(*m_served);
+        served.store(served.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    }
     std::uint64_t served() const noexcept;
 
 private:
