@@ -38,6 +38,11 @@ for line in lines:
     printf '%s\n' "$output" | grep -E "^logs\.\* +- +$news_pid "
     [ "$(printf '%s\n' "$output" | grep -cE '^jobs +workers +')" = 2 ]
     [ -z "$stderr" ]
+    # Being looked at costs a subscriber nothing: no message, no line on its stderr.
+    ipc-pub news.x hello
+    run -0 ipc-sub --list news.x
+    [ ! -s "$BATS_TEST_TMPDIR/news.err" ]
+    [ ! -s "$BATS_TEST_TMPDIR/w1.err" ]
 }
 
 @test "ipc-sub --list with nobody subscribed prints the header and exits 0" {
@@ -117,6 +122,7 @@ assert isinstance(sub["age"], int) and sub["since"].endswith("Z"), sub
     [ "$(printf '%s\n' "$output" | awk 'NR > 1 { n += $5 } END { print n }')" = 12 ]
     run --separate-stderr -69 ipc-serve --list nothere
     [ "$stderr" = "ipc-serve: nothere: no server is serving it" ]
+    [ ! -s "$BATS_TEST_TMPDIR/c1.err" ] # Being looked at costs a server nothing.
 }
 
 @test "a SIGKILLed server disappears from ipc-serve --list" {
