@@ -6,6 +6,7 @@
 #include "ipc/core/log.hpp"
 #include "ipc/framing/reader.hpp"
 #include "ipc/io/stop.hpp"
+#include "ipc/listing.hpp"
 #include "ipc/names/name.hpp"
 #include "ipc/pubsub/stream.hpp"
 
@@ -19,6 +20,7 @@ struct Options {
     std::vector<std::string> messages;
     bool retain = false;
     bool drop = false;
+    bool list = false;
     std::optional<std::uint64_t> wait_subs;
     std::optional<ipc::Duration> timeout;
     std::optional<ipc::Duration> interval;
@@ -42,10 +44,17 @@ int main(int argc, char** argv)
     ipc::cli::add_duration(
         app, "-t,--timeout", options.timeout, "give up a wait after D; exit 124");
     ipc::cli::add_duration(app, "--interval", options.interval, "wait D between messages");
-    app.add_option("TOPIC", options.topic, "topic name (optional with --json)");
+    app.add_option("TOPIC", options.topic, "topic name (optional with --json; --list: a pattern)");
     app.add_option("MESSAGE", options.messages, "messages to publish instead of reading stdin");
+    ipc::cli::add_list(app, options.list, "list the retained topics (matching TOPIC as a pattern)");
 
     return ipc::cli::run(app, argc, argv, [&] {
+        if (options.list) {
+            if (!options.messages.empty())
+                ipc::cli::usage_error("--list takes one PATTERN");
+            return ipc::print_retained(options.backend, options.topic,
+                options.framing.json ? ipc::ListFormat::Json : ipc::ListFormat::Table);
+        }
         if (options.topic.empty() && !options.framing.json)
             ipc::cli::usage_error("TOPIC is required");
         if (!options.topic.empty())

@@ -5,6 +5,7 @@
 #include "ipc/cli/options.hpp"
 #include "ipc/cli/run.hpp"
 #include "ipc/io/stop.hpp"
+#include "ipc/listing.hpp"
 #include "ipc/names/address.hpp"
 
 #include <CLI/CLI.hpp>
@@ -19,6 +20,7 @@ struct Options {
     std::string address;
     std::vector<std::string> command;
     bool pipe = false;
+    bool list = false, json = false;
     std::optional<std::uint64_t> jobs, count;
     std::optional<ipc::Duration> handler_timeout;
     std::string ready_file;
@@ -47,11 +49,22 @@ int main(int argc, char** argv)
     ipc::cli::add_count(app, "-n,--count", options.count, "serve N requests, then exit");
     app.add_option("--ready-file", options.ready_file, "write the address to F once serving")
         ->type_name("F");
-    app.add_option("ADDRESS", options.address, "service NAME, unix:/path or tcp://HOST:PORT")
-        ->required();
+    app.add_option("ADDRESS", options.address, "service NAME, unix:/path or tcp://HOST:PORT");
     app.add_option("CMD", options.command, "the handler and its arguments, after --");
+    app.add_flag("--json", options.json, "with --list: one JSON object per line");
+    ipc::cli::add_list(app, options.list, "list the servers (of NAME: 69 if none)");
 
     return ipc::cli::run(app, argc, argv, [&] {
+        if (options.list) {
+            if (!options.command.empty())
+                ipc::cli::usage_error("--list takes no CMD");
+            return ipc::print_servers(options.backend, options.address,
+                options.json ? ipc::ListFormat::Json : ipc::ListFormat::Table);
+        }
+        if (options.json)
+            ipc::cli::usage_error("--json goes with --list (requests and replies are plain bytes)");
+        if (options.address.empty())
+            ipc::cli::usage_error("ADDRESS is required");
         auto const address = ipc::parse_address(options.address); // Bad names exit 2.
         if (options.pipe && options.command.empty())
             throw ipc::Error(ipc::Exit::Usage, "--pipe needs a command",

@@ -6,6 +6,7 @@
 #include "ipc/cli/run.hpp"
 #include "ipc/core/time.hpp"
 #include "ipc/framing/json_object.hpp"
+#include "ipc/framing/table.hpp"
 #include "ipc/framing/writer.hpp"
 #include "ipc/shm/catalogue.hpp"
 
@@ -66,18 +67,17 @@ ipc::Exit list(ListOptions const& options)
         for (auto const& info : infos)
             out.write(text(json_line(info, store)));
     } else {
-        std::size_t width = 4;
+        std::vector<ipc::framing::Row> rows;
         for (auto const& info : infos)
-            width = std::max(width, info.name.size());
-        auto const row = [&](auto const& name, auto const& size, auto const& kind,
-                             auto const& owner, auto const& mode, auto const& age) {
-            out.write(text(fmt::format("{:<{}}  {:>10}  {:<7}  {:<8}  {:<4}  {}", name, width, size,
-                kind, owner, mode, age)));
-        };
-        row("NAME", "SIZE", "KIND", "OWNER", "MODE", "AGE");
-        for (auto const& info : infos)
-            row(info.name, info.size, kind_text(info), ipc::shm::user_name(info.owner),
-                fmt::format("{:04o}", info.mode), age_text(info));
+            rows.push_back({ info.name, std::to_string(info.size), std::string(kind_text(info)),
+                ipc::shm::user_name(info.owner), fmt::format("{:04o}", info.mode),
+                age_text(info) });
+        using ipc::framing::Align;
+        for (auto const& line :
+            ipc::framing::format_table({ { "NAME" }, { "SIZE", Align::Right }, { "KIND" },
+                                           { "OWNER" }, { "MODE" }, { "AGE" } },
+                rows))
+            out.write(text(line));
     }
     out.flush();
     return ipc::Exit::Ok;

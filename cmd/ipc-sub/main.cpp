@@ -5,6 +5,7 @@
 #include "ipc/cli/run.hpp"
 #include "ipc/framing/writer.hpp"
 #include "ipc/io/stop.hpp"
+#include "ipc/listing.hpp"
 #include "ipc/names/name.hpp"
 #include "ipc/names/pattern.hpp"
 
@@ -17,6 +18,7 @@ struct Options {
     std::vector<std::string> patterns;
     std::string group;
     bool retained = true;
+    bool list = false;
     ipc::framing::Options framing;
     ipc::BackendOptions backend;
     ipc::Limits limits;
@@ -41,10 +43,19 @@ int main(int argc, char** argv)
         "--no-retained", [&options] { options.retained = false; },
         "do not print retained messages first");
     app.add_option(
-           "PATTERN", options.patterns, "topic pattern: '*' matches one token, '>' the rest")
-        ->required();
+        "PATTERN", options.patterns, "pattern: '*' is one token, '>' the rest (--list: a topic)");
+    ipc::cli::add_list(app, options.list, "list the subscribers (of TOPIC: 69 if none)");
 
     return ipc::cli::run(app, argc, argv, [&] {
+        if (options.list) {
+            if (options.patterns.size() > 1)
+                ipc::cli::usage_error("--list takes one TOPIC");
+            return ipc::print_subscribers(options.backend,
+                options.patterns.empty() ? std::string() : options.patterns.front(),
+                options.framing.json ? ipc::ListFormat::Json : ipc::ListFormat::Table);
+        }
+        if (options.patterns.empty())
+            ipc::cli::usage_error("PATTERN is required");
         auto const patterns = ipc::parse_patterns(options.patterns); // Bad patterns exit 2.
         if (!options.group.empty())
             ipc::parse_name(options.group, "group");

@@ -7,6 +7,7 @@
 #include "ipc/nats/reqrep.hpp"
 #include "ipc/pubsub/local_publisher.hpp"
 #include "ipc/pubsub/local_subscriber.hpp"
+#include "ipc/pubsub/retain.hpp"
 #include "ipc/reqrep/local_client.hpp"
 #include "ipc/reqrep/local_server.hpp"
 
@@ -67,6 +68,29 @@ std::unique_ptr<reqrep::Server> open_server(BackendOptions const& backend,
     if (backend.url.is_local())
         return open_server(options, handler, stop);
     return nats::open_server(backend, options, handler, stop);
+}
+
+std::vector<pubsub::SubscriberInfo> list_subscribers(
+    BackendOptions const& backend, std::optional<std::string> const& topic)
+{
+    if (backend.url.is_local())
+        return pubsub::list_local_subscribers(topic);
+    return nats::list_subscribers(backend, topic);
+}
+
+std::vector<reqrep::ServerInfo> list_servers(BackendOptions const& backend, std::string const& name)
+{
+    if (backend.url.is_local())
+        return reqrep::list_local_servers(name);
+    return nats::list_servers(backend, name);
+}
+
+std::vector<pubsub::RetainedInfo> list_retained(
+    BackendOptions const& backend, std::optional<Pattern> const& pattern)
+{
+    if (backend.url.is_local())
+        return pubsub::list_local_retained(pattern);
+    return nats::list_retained(backend, pattern);
 }
 
 }

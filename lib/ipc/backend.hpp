@@ -6,14 +6,18 @@
 
 #include "ipc/names/pattern.hpp"
 #include "ipc/names/url.hpp"
+#include "ipc/pubsub/listing.hpp"
 #include "ipc/pubsub/publisher.hpp"
+#include "ipc/pubsub/retain.hpp"
 #include "ipc/pubsub/subscriber.hpp"
 #include "ipc/queue/queue.hpp"
 #include "ipc/reqrep/client.hpp"
 #include "ipc/reqrep/handler.hpp"
+#include "ipc/reqrep/listing.hpp"
 #include "ipc/reqrep/server.hpp"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +52,18 @@ std::unique_ptr<reqrep::Client> open_client(BackendOptions const& backend,
     reqrep::Client::OnIdle on_idle);
 std::unique_ptr<reqrep::Server> open_server(BackendOptions const& backend,
     reqrep::ServerOptions const& options, reqrep::HandlerOptions const& handler, Stop& stop);
+
+// What runs now, in the backend that backend.url names, for the listings
+// (listing.hpp): the subscribers (only those a message published on topic
+// reaches, when given), the servers of service name (of every service when
+// empty), the retained messages whose topic matches pattern (any when none).
+// Each sorted. A backend throws Error for what it cannot tell.
+std::vector<pubsub::SubscriberInfo> list_subscribers(
+    BackendOptions const& backend, std::optional<std::string> const& topic);
+std::vector<reqrep::ServerInfo> list_servers(
+    BackendOptions const& backend, std::string const& name);
+std::vector<pubsub::RetainedInfo> list_retained(
+    BackendOptions const& backend, std::optional<Pattern> const& pattern);
 
 // Opens queue name (already validated). Throws Error: Unavailable when it
 // does not exist and missing is Fail; Usage or IoError when it cannot be used.

@@ -3,6 +3,7 @@
 #include "ipc/core/parse.hpp"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <fmt/format.h>
 #include <grp.h>
 #include <pwd.h>
@@ -204,6 +205,26 @@ void add_backend(CLI::App& app, BackendOptions& backend)
         ->type_name("FILE")
         ->envname("IPC_TLS_CA")
         ->group("Backend");
+}
+
+void add_list(CLI::App& app, bool& list, std::string help)
+{
+    auto* flag = app.add_flag("--list", list, std::move(help));
+    static constexpr std::string_view kept[]
+        = { "--help", "--version", "--url", "--creds", "--tls-ca", "--json" };
+    std::vector<CLI::Option const*> others;
+    for (auto const* option : app.get_options())
+        if (option != flag && !option->get_positional()
+            && std::find(std::begin(kept), std::end(kept), option->get_name()) == std::end(kept))
+            others.push_back(option);
+    // Checked once parsing is done, so that the error names --list first.
+    app.parse_complete_callback([flag, others] {
+        if (flag->count() == 0)
+            return;
+        for (auto const* option : others)
+            if (option->count() > 0)
+                throw CLI::ExcludesError("--list", option->get_name());
+    });
 }
 
 void add_duration(

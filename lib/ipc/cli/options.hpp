@@ -94,6 +94,13 @@ CLI::Option* add_choice(CLI::App& app, std::string const& names, T& out,
         [&out, choices](std::size_t index) { out = choices[index].second; }, std::move(help));
 }
 
+// --list: the tool lists the endpoints of its kind that run now instead of
+// doing its job (ipc-sub, ipc-serve, ipc-pub; listing.hpp). Add it last:
+// given with any option added before it other than --help, --version, the
+// backend's and --json, the command line is refused ("--list excludes
+// --count", exit 2). Positionals are the tool's to check.
+void add_list(CLI::App& app, bool& list, std::string help);
+
 // An option taking a duration (for tool-specific flags such as --interval).
 void add_duration(
     CLI::App& app, std::string const& names, std::optional<Duration>& out, std::string help);

@@ -138,8 +138,11 @@ std::optional<std::string> command_hint(CLI::App const& app, CLI::ParseError con
         return std::nullopt;
     std::string usage = command_path(command) + " [OPTIONS]";
     for (auto const* option : command.get_options())
-        if (option->get_positional() && option->get_name() != "CMD")
+        if (option->get_positional() && option->get_name() != "CMD") {
+            if (option->count() == 0)
+                return std::nullopt; // No ADDRESS before it: the option is only unknown.
             usage += ' ' + option->get_name();
+        }
     return fmt::format("put CMD and its options after '--': {} -- CMD [ARG...]", usage);
 }
 

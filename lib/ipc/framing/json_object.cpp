@@ -45,6 +45,19 @@ JsonObject& JsonObject::null(std::string_view key)
     return raw(key, "null");
 }
 
+JsonObject& JsonObject::strings(std::string_view key, std::vector<std::string> const& values)
+{
+    auto& out = member(key);
+    out += '[';
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        if (i > 0)
+            out += ',';
+        append_json_string(out, values[i]);
+    }
+    out += ']';
+    return *this;
+}
+
 JsonObject& JsonObject::raw(std::string_view key, std::string_view json)
 {
     member(key) += json;

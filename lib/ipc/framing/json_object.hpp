@@ -1,7 +1,8 @@
 #pragma once
 
 // One JSON object written member by member, for the --json output of the
-// commands that describe things (ipc-queue stat, ipc-shm ls and stat):
+// commands that describe things (ipc-queue stat, ipc-shm ls and stat, the
+// --list of ipc-sub, ipc-serve and ipc-pub):
 //
 //     JsonObject(line).string("name", name).number("size", 5).null("age");
 //
@@ -12,6 +13,7 @@
 #include <concepts>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ipc::framing {
 
@@ -30,6 +32,8 @@ public:
     // A number with exactly `decimals` digits after the point: 0.1, 12.50.
     JsonObject& fixed(std::string_view key, double value, int decimals);
     JsonObject& null(std::string_view key);
+    // An array of strings: "key":["a","b"].
+    JsonObject& strings(std::string_view key, std::vector<std::string> const& values);
     // A member whose value is already JSON.
     JsonObject& raw(std::string_view key, std::string_view json);
 

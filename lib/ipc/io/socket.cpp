@@ -197,6 +197,16 @@ std::optional<Fd> try_connect_unix(
     return fd;
 }
 
+std::optional<Peer> probe_unix(int dir_fd, std::string const& name, int& errno_out)
+{
+    auto fd = try_connect_unix(dir_fd, name, Blocking::No, errno_out);
+    if (fd)
+        return peer_of(fd->get());
+    if (errno_out == EAGAIN)
+        return Peer {};
+    return std::nullopt;
+}
+
 Peer peer_of(int fd)
 {
     ucred credentials {};

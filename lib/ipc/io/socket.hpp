@@ -64,6 +64,13 @@ struct Peer {
 };
 Peer peer_of(int fd);
 
+// Who listens on dir/name, by the check every tool makes before it trusts
+// or replaces a registered socket: a connection without blocking, closed at
+// once. The listener's credentials (SO_PEERCRED) when it answered; a Peer of
+// pid 0 when its backlog is full (alive but busy); nullopt when nobody
+// listens, with errno_out ECONNREFUSED (its process died) or ENOENT (gone).
+std::optional<Peer> probe_unix(int dir_fd, std::string const& name, int& errno_out);
+
 // Who may connect: our own uid always; plus these uids, and members of these
 // groups (primary or supplementary).
 struct Access {

@@ -64,4 +64,21 @@ void remove_queue(BackendOptions const&, std::string const&)
     not_built();
 }
 
+std::vector<pubsub::SubscriberInfo> list_subscribers(
+    BackendOptions const&, std::optional<std::string> const&)
+{
+    not_built();
+}
+
+std::vector<pubsub::RetainedInfo> list_retained(
+    BackendOptions const&, std::optional<Pattern> const&)
+{
+    not_built();
+}
+
+std::vector<reqrep::ServerInfo> list_servers(BackendOptions const&, std::string const&)
+{
+    not_built();
+}
+
 }

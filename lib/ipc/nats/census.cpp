@@ -28,9 +28,10 @@ void CensusAnswer::on_request(
     bool matches = topic.empty();
     for (auto const& pattern : answer->patterns)
         matches = matches || pattern.matches(topic);
+    auto const& text = answer->answer.empty() ? answer->id : answer->answer;
     if (char const* reply = nats.natsMsg_GetReply(message); reply && matches)
         nats.natsConnection_Publish(
-            answer->connection, reply, answer->id.data(), static_cast<int>(answer->id.size()));
+            answer->connection, reply, text.data(), static_cast<int>(text.size()));
     nats.natsMsg_Destroy(message);
 }
 
@@ -52,8 +53,10 @@ void CensusTally::on_message(
         std::lock_guard lock(tally->m_mutex);
         if (subject == hello_subject)
             tally->m_hello = true;
-        else if (!data.empty()) // Empty: the server's "no responders" status.
+        else if (!data.empty())
             tally->m_ids.insert(data);
+        else // The server's "no responders" status.
+            tally->m_no_responders = true;
     }
     std::uint64_t const one = 1;
     (void)!::write(tally->m_event_fd.get(), &one, sizeof(one));
@@ -71,6 +74,43 @@ std::size_t CensusTally::answers()
 {
     std::lock_guard lock(m_mutex);
     return m_ids.size();
+}
+
+std::vector<std::string> CensusTally::answer_texts()
+{
+    std::lock_guard lock(m_mutex);
+    return { m_ids.begin(), m_ids.end() };
+}
+
+bool CensusTally::no_responders()
+{
+    std::lock_guard lock(m_mutex);
+    return m_no_responders;
+}
+
+void ServerCensusAnswer::on_request(
+    natsConnection*, natsSubscription*, natsMsg* message, void* closure) noexcept
+{
+    auto const& nats = api();
+    auto* answer = static_cast<ServerCensusAnswer*>(closure);
+    std::string_view const name(nats.natsMsg_GetData(message),
+        static_cast<std::size_t>(nats.natsMsg_GetDataLength(message)));
+    char const* reply = nats.natsMsg_GetReply(message);
+    if (reply && (name.empty() || name == answer->name)) {
+        // Not noexcept: formatting allocates. Out of memory, no answer.
+        try {
+            auto const text = encode_server_answer(answer->id,
+                { .name = answer->name,
+                    .pid = ::getpid(),
+                    .uid = ::getuid(),
+                    .since_ns = answer->since_ns,
+                    .served = answer->served.load(std::memory_order_relaxed) });
+            nats.natsConnection_Publish(
+                answer->connection, reply, text.data(), static_cast<int>(text.size()));
+        } catch (std::exception const&) { // A catch site of its own: cnats' thread must not throw.
+        }
+    }
+    nats.natsMsg_Destroy(message);
 }
 
 }

@@ -7,10 +7,14 @@
 
 #include "ipc/names/pattern.hpp"
 #include "ipc/names/url.hpp"
+#include "ipc/pubsub/listing.hpp"
 #include "ipc/pubsub/publisher.hpp"
+#include "ipc/pubsub/retain.hpp"
 #include "ipc/pubsub/subscriber.hpp"
 
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace ipc::nats {
@@ -25,5 +29,12 @@ std::unique_ptr<pubsub::Publisher> open_publisher(
 // queue group. Throws as open_publisher does.
 std::unique_ptr<pubsub::Subscriber> open_subscriber(BackendOptions const& backend,
     std::vector<Pattern> const& patterns, pubsub::SubscribeOptions const& options);
+
+// The listings (backend.hpp): the ipckit subscribers that answer a census
+// (within a short wait), and the keys of the bucket of retained messages.
+std::vector<pubsub::SubscriberInfo> list_subscribers(
+    BackendOptions const& backend, std::optional<std::string> const& topic);
+std::vector<pubsub::RetainedInfo> list_retained(
+    BackendOptions const& backend, std::optional<Pattern> const& pattern);
 
 }

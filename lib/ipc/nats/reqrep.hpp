@@ -8,9 +8,12 @@
 #include "ipc/names/url.hpp"
 #include "ipc/reqrep/client.hpp"
 #include "ipc/reqrep/handler.hpp"
+#include "ipc/reqrep/listing.hpp"
 #include "ipc/reqrep/server.hpp"
 
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace ipc {
 class Stop;
@@ -28,5 +31,9 @@ std::unique_ptr<reqrep::Client> open_client(BackendOptions const& backend,
 // --allow-group; 69 as open_client.
 std::unique_ptr<reqrep::Server> open_server(BackendOptions const& backend,
     reqrep::ServerOptions const& options, reqrep::HandlerOptions const& handler, Stop& stop);
+
+// The listing of services (backend.hpp).
+std::vector<reqrep::ServerInfo> list_servers(
+    BackendOptions const& backend, std::string const& name);
 
 }

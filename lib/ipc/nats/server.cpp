@@ -1,6 +1,7 @@
 #include "ipc/nats/server.hpp"
 
 #include "ipc/core/log.hpp"
+#include "ipc/core/time.hpp"
 #include "ipc/io/stop.hpp"
 
 #include <charconv>
@@ -45,7 +46,8 @@ Server::Server(BackendOptions const& backend, reqrep::ServerOptions options,
         check(nats.natsSubscription_AutoUnsubscribe(m_inbox.get(),
                   static_cast<int>(std::min<std::uint64_t>(*m_options.count, INT32_MAX))),
             fmt::format("{}: subscribe", m_options.address.text()));
-    // Once the server has our subscription, a client started after us reaches us.
+    answer_census();
+    // Once the server has our subscriptions, a client started after us reaches us.
     check(nats.natsConnection_FlushTimeout(m_connection.get(), flush_ms),
         fmt::format("{}: subscribe", m_options.address.text()));
     m_connection.check_refused(); // A refusal (a permission violation) is back by now.
@@ -55,6 +57,27 @@ Server::Server(BackendOptions const& backend, reqrep::ServerOptions options,
         for (auto& received : m_inbox.take())
             m_waiting.push_back(std::move(received.message));
     });
+}
+
+Server::~Server()
+{
+    if (!m_inbox.close()) // A callback may still run: leave it what it points to.
+        (void)m_census.release();
+}
+
+void Server::answer_census()
+{
+    m_census->connection = m_connection.get();
+    m_census->name = m_options.address.name;
+    m_census->since_ns = now_ns();
+    natsSubscription* subscription = nullptr;
+    {
+        SignalBlock const block; // cnats starts a thread per subscription.
+        check(api().natsConnection_Subscribe(&subscription, m_connection.get(),
+                  server_census_subject, ServerCensusAnswer::on_request, m_census.get()),
+            "census");
+    }
+    m_inbox.adopt(subscription);
 }
 
 Exit Server::run()
@@ -104,6 +127,7 @@ void Server::take(MessagePtr message)
 
 void Server::deliver(reqrep::Job const& job, wire::ReplyStatus status, std::string_view data)
 {
+    m_census->served.fetch_add(1, std::memory_order_relaxed);
     auto const found = m_replies.find({ job.connection, job.id });
     if (found == m_replies.end())
         return;

@@ -9,7 +9,10 @@
 // error. -n: the subscription ends itself after N (AutoUnsubscribe); a
 // signal drains it. Requests that reach us after the drain began go
 // unanswered: their clients send them again (--retries) to another server.
+// Each server also answers the census of servers (census.hpp), for
+// ipc-serve --list, with the count of requests it answered.
 
+#include "ipc/nats/census.hpp"
 #include "ipc/nats/connection.hpp"
 #include "ipc/nats/inbox.hpp"
 #include "ipc/reqrep/dispatcher.hpp"
@@ -27,6 +30,7 @@ class Server final : public reqrep::Server, private reqrep::Dispatcher::Transpor
 public:
     Server(BackendOptions const& backend, reqrep::ServerOptions options,
         std::unique_ptr<reqrep::Handler> handler, Stop& stop);
+    ~Server() override;
 
     Exit run() override;
 
@@ -45,11 +49,14 @@ private:
     std::optional<Deadline> upkeep() override;
 
     void take(MessagePtr message);
+    void answer_census();
     void publish_reply(std::string const& subject, wire::ReplyStatus status, std::string_view data);
 
     reqrep::ServerOptions m_options;
     Connection m_connection;
     std::size_t m_max_payload;
+    // Its subscription is the inbox's too, so it must outlive the inbox.
+    std::unique_ptr<ServerCensusAnswer> m_census = std::make_unique<ServerCensusAnswer>();
     Inbox m_inbox;
     reqrep::Dispatcher m_dispatcher;
     std::deque<MessagePtr> m_waiting; // Received, not taken yet.

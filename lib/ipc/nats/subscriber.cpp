@@ -80,6 +80,7 @@ void Subscriber::answer_census(std::vector<Pattern> const& patterns)
     auto const& nats = api();
     m_census->connection = m_connection.get();
     m_census->patterns = patterns;
+    m_census->answer = encode_census_answer(m_census->id, patterns, m_options.group, now_ns());
     natsSubscription* subscription = nullptr;
     {
         SignalBlock const block;

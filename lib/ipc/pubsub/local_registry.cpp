@@ -1,5 +1,6 @@
 #include "ipc/pubsub/local_registry.hpp"
 
+#include "ipc/core/parse.hpp"
 #include "ipc/core/sys.hpp"
 #include "ipc/io/socket.hpp"
 #include "ipc/names/dirs.hpp"
@@ -19,41 +20,6 @@ constexpr std::size_t max_registration_size = 64 * 1024;
 // Tries at linking into an index directory that another subscriber may
 // remove, empty, in between (each retry means it did).
 constexpr int link_tries = 100;
-
-std::string encode(Registration const& registration)
-{
-    std::string text(header);
-    for (auto const& pattern : registration.patterns)
-        text += fmt::format("pattern {}\n", pattern.text());
-    if (!registration.group.empty())
-        text += fmt::format("group {}\n", registration.group);
-    return text;
-}
-
-// Pure: nullopt for anything that is not a registration we understand.
-std::optional<Registration> decode(std::string const& id, std::string_view text)
-{
-    if (!text.starts_with(header))
-        return std::nullopt;
-    text.remove_prefix(header.size());
-    Registration registration { id, {}, {} };
-    while (!text.empty()) {
-        auto const end = text.find('\n');
-        if (end == std::string_view::npos)
-            return std::nullopt;
-        auto const line = text.substr(0, end);
-        text.remove_prefix(end + 1);
-        if (line.starts_with("pattern ")) {
-            auto pattern = Pattern::try_parse(line.substr(8));
-            if (!pattern)
-                return std::nullopt;
-            registration.patterns.push_back(std::move(*pattern));
-        } else if (line.starts_with("group ")) {
-            registration.group = line.substr(6);
-        } // Other lines are for later versions.
-    }
-    return registration;
-}
 
 std::string read_small_file(int dir_fd, std::string const& name)
 {
@@ -87,6 +53,46 @@ std::string index_key(Pattern const& pattern)
     return fmt::format("prefix/{}", first);
 }
 
+}
+
+std::string encode_registration(Registration const& registration)
+{
+    std::string text(header);
+    for (auto const& pattern : registration.patterns)
+        text += fmt::format("pattern {}\n", pattern.text());
+    if (!registration.group.empty())
+        text += fmt::format("group {}\n", registration.group);
+    if (registration.since_ns != 0)
+        text += fmt::format("since {}\n", registration.since_ns);
+    return text;
+}
+
+std::optional<Registration> decode_registration(std::string const& id, std::string_view text)
+{
+    if (!text.starts_with(header))
+        return std::nullopt;
+    text.remove_prefix(header.size());
+    Registration registration { id, {}, {} };
+    while (!text.empty()) {
+        auto const end = text.find('\n');
+        if (end == std::string_view::npos)
+            return std::nullopt;
+        auto const line = text.substr(0, end);
+        text.remove_prefix(end + 1);
+        if (line.starts_with("pattern ")) {
+            auto pattern = Pattern::try_parse(line.substr(8));
+            if (!pattern)
+                return std::nullopt;
+            registration.patterns.push_back(std::move(*pattern));
+        } else if (line.starts_with("group ")) {
+            registration.group = line.substr(6);
+        } else if (line.starts_with("since ")) {
+            // Only listings read it: one that does not parse is left out.
+            if (auto const since = parse_count(line.substr(6)))
+                registration.since_ns = static_cast<std::int64_t>(*since);
+        } // Other lines are for later versions.
+    }
+    return registration;
 }
 
 bool Registration::matches(std::string_view topic) const
@@ -130,7 +136,7 @@ std::vector<Registration> LocalRegistry::list() const
 
 std::optional<Registration> LocalRegistry::read(std::string const& id) const
 {
-    return decode(id, read_small_file(m_dir.get(), id + ".pat"));
+    return decode_registration(id, read_small_file(m_dir.get(), id + ".pat"));
 }
 
 std::vector<std::string> LocalRegistry::indexed(std::string const& key) const
@@ -155,7 +161,7 @@ std::vector<std::string> LocalRegistry::indexed(std::string const& key) const
 std::optional<Registration> LocalRegistry::read_indexed(
     std::string const& key, std::string const& id) const
 {
-    return decode(id, read_small_file(m_dir.get(), key + "/" + id));
+    return decode_registration(id, read_small_file(m_dir.get(), key + "/" + id));
 }
 
 void LocalRegistry::remove(Registration const& registration) const noexcept
@@ -208,7 +214,7 @@ void LocalRegistry::link_index(std::string const& id, std::string const& key) co
 Fd LocalRegistry::add(Registration const& registration) const
 {
     auto const& id = registration.id;
-    auto const text = encode(registration);
+    auto const text = encode_registration(registration);
     auto const temporary = id + ".tmp";
     {
         Fd fd { sys::check(::openat(m_dir.get(), temporary.c_str(),

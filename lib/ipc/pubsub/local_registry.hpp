@@ -27,9 +27,16 @@ struct Registration {
     std::string id;
     std::vector<Pattern> patterns;
     std::string group;
+    std::int64_t since_ns = 0; // When it subscribed (Unix ns); 0 when an older version did.
 
     bool matches(std::string_view topic) const;
 };
+
+// The text of a registration's ID.pat, and back: nullopt for a text that is
+// not one (lines it does not know are skipped, for later versions). Pure.
+// The census answers of NATS subscribers carry it too (nats/census.hpp).
+std::string encode_registration(Registration const& registration);
+std::optional<Registration> decode_registration(std::string const& id, std::string_view text);
 
 // Where registration is filed in the index: "topic/T", "prefix/F" or "any",
 // each once. Pure.

@@ -44,7 +44,7 @@ struct LocalSubscriber::Connection {
 LocalSubscriber::LocalSubscriber(
     std::vector<Pattern> const& patterns, SubscribeOptions const& options)
     : m_options(options)
-    , m_registration { LocalRegistry::new_id(), patterns, options.group }
+    , m_registration { LocalRegistry::new_id(), patterns, options.group, now_ns() }
 {
     if (m_options.max_size == 0)
         m_options.max_size = default_max_size;

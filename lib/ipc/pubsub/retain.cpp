@@ -42,6 +42,30 @@ void store_retained(MessageView const& message)
 
 namespace {
 
+// Calls found(dir_fd, topic) for each file of a retained topic (temporary
+// files have no valid name).
+template<typename Found> void each_retained(Found const& found)
+{
+    auto const path = runtime_dir(Create::No) + "/retain";
+    Fd dir_fd { ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW) };
+    if (!dir_fd)
+        return; // Nothing was ever retained.
+    DIR* dir = ::fdopendir(dir_fd.release());
+    if (!dir)
+        return;
+    while (auto const* entry = ::readdir(dir)) {
+        std::string const topic = entry->d_name;
+        if (is_valid_name(topic)) // Not ".", "..", nor a temporary file.
+            found(::dirfd(dir), topic);
+    }
+    ::closedir(dir);
+}
+
+std::int64_t modified_ns(struct stat const& info)
+{
+    return info.st_mtim.tv_sec * 1'000'000'000LL + info.st_mtim.tv_nsec;
+}
+
 std::optional<Message> load_one(int dir_fd, std::string const& topic)
 {
     Fd fd { ::openat(dir_fd, topic.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW) };
@@ -49,7 +73,7 @@ std::optional<Message> load_one(int dir_fd, std::string const& topic)
     if (!fd || ::fstat(fd.get(), &info) != 0 || !S_ISREG(info.st_mode))
         return std::nullopt;
     Message message { std::string(static_cast<std::size_t>(info.st_size), '\0'), topic,
-        info.st_mtim.tv_sec * 1'000'000'000LL + info.st_mtim.tv_nsec };
+        modified_ns(info) };
     std::size_t filled = 0;
     while (filled < message.data.size()) {
         auto const count
@@ -67,27 +91,31 @@ std::optional<Message> load_one(int dir_fd, std::string const& topic)
 std::vector<Message> load_retained(std::vector<Pattern> const& patterns)
 {
     std::vector<Message> messages;
-    auto const path = runtime_dir(Create::No) + "/retain";
-    Fd dir_fd { ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW) };
-    if (!dir_fd)
-        return messages; // Nothing was ever retained.
-    DIR* dir = ::fdopendir(dir_fd.release());
-    if (!dir)
-        return messages;
-    while (auto const* entry = ::readdir(dir)) {
-        std::string const topic = entry->d_name;
-        if (!is_valid_name(topic))
-            continue; // ".", "..", and temporary files.
+    each_retained([&](int dir_fd, std::string const& topic) {
         bool const wanted = std::any_of(patterns.begin(), patterns.end(),
             [&topic](Pattern const& pattern) { return pattern.matches(topic); });
         if (wanted)
-            if (auto message = load_one(::dirfd(dir), topic))
+            if (auto message = load_one(dir_fd, topic))
                 messages.push_back(std::move(*message));
-    }
-    ::closedir(dir);
+    });
     std::sort(messages.begin(), messages.end(),
         [](Message const& a, Message const& b) { return a.time_ns < b.time_ns; });
     return messages;
+}
+
+std::vector<RetainedInfo> list_local_retained(std::optional<Pattern> const& pattern)
+{
+    std::vector<RetainedInfo> found;
+    each_retained([&](int dir_fd, std::string const& topic) {
+        struct stat info { };
+        if ((!pattern || pattern->matches(topic))
+            && ::fstatat(dir_fd, topic.c_str(), &info, AT_SYMLINK_NOFOLLOW) == 0
+            && S_ISREG(info.st_mode))
+            found.push_back({ topic, static_cast<std::uint64_t>(info.st_size), modified_ns(info) });
+    });
+    std::sort(found.begin(), found.end(),
+        [](RetainedInfo const& a, RetainedInfo const& b) { return a.topic < b.topic; });
+    return found;
 }
 
 }

@@ -4,6 +4,7 @@
 #include "ipc/reqrep/listener.hpp"
 
 #include "ipc/core/sys.hpp"
+#include "ipc/core/time.hpp"
 #include "ipc/io/socket.hpp"
 #include "ipc/names/name.hpp"
 
@@ -37,7 +38,7 @@ Fd listen_path(std::string const& path)
             throw Error(Exit::Usage, fmt::format("{}: exists and is not a socket", printable(path)),
                 "remove it or choose another path");
         int error = 0;
-        if (io::try_connect_unix(dir_fd.get(), base, io::Blocking::No, error) || error == EAGAIN)
+        if (io::probe_unix(dir_fd.get(), base, error))
             throw Error(Exit::Usage,
                 fmt::format("unix:{}: another server is listening there", printable(path)),
                 "stop it or choose another path");
@@ -56,6 +57,8 @@ Listener::Listener(Address const& address)
     case Address::Kind::Name:
         m_registry.emplace(address.name, true);
         m_id = new_id();
+        m_since_ns = now_ns();
+        m_card = ServerCard(m_registry->dir_fd(), m_id, m_registry->path(), m_since_ns);
         m_fd = m_registry->add(m_id);
         m_resolved = fmt::format("unix:{}/{}.sock", m_registry->path(), m_id);
         break;
@@ -103,6 +106,8 @@ bool Listener::refresh()
     // A cleaner deleted our socket: bind a new one in its place. The old fd
     // is replaced, so the caller re-reads fd().
     m_registry->remove(m_id);
+    m_card
+        = ServerCard(m_registry->dir_fd(), m_id, m_registry->path(), m_since_ns, m_card.served());
     m_fd = m_registry->add(m_id);
     return true;
 }

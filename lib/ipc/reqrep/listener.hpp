@@ -8,6 +8,7 @@
 #include "ipc/core/fd.hpp"
 #include "ipc/names/address.hpp"
 #include "ipc/reqrep/registry.hpp"
+#include "ipc/reqrep/server_card.hpp"
 
 #include <chrono>
 #include <optional>
@@ -34,6 +35,10 @@ public:
     // Closes the socket and removes its file: no new client can come.
     void close() noexcept;
 
+    // One more request answered, for ipc-serve --list (a NAME only). Cheap:
+    // no system call.
+    void count_served() noexcept { m_card.count_one(); }
+
     // Keeps the socket file fresh against /tmp cleaners, and registers again
     // if it was deleted. Call now and then; cheap. True when fd() changed.
     bool refresh();
@@ -42,6 +47,8 @@ private:
     Address m_address;
     std::optional<Registry> m_registry;
     std::string m_id;
+    std::int64_t m_since_ns = 0;
+    ServerCard m_card; // A NAME's: written before its socket.
     Fd m_fd;
     std::string m_resolved;
     std::chrono::steady_clock::time_point m_next_refresh;

@@ -228,6 +228,7 @@ void LocalServer::take(Connection& connection, std::string_view body)
 
 void LocalServer::deliver(Job const& job, wire::ReplyStatus status, std::string_view data)
 {
+    m_listener.count_served();
     auto* connection = find(job.connection);
     if (!connection)
         return; // The client went away; nobody is waiting for this.

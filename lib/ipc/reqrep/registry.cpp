@@ -6,10 +6,13 @@
 #include "ipc/core/sys.hpp"
 #include "ipc/io/socket.hpp"
 #include "ipc/names/dirs.hpp"
+#include "ipc/names/name.hpp"
+#include "ipc/reqrep/server_card.hpp"
 
 #include <algorithm>
 #include <cstdint>
 #include <ctime>
+#include <dirent.h>
 #include <fcntl.h>
 #include <random>
 #include <sys/stat.h>
@@ -54,13 +57,33 @@ Fd Registry::add(std::string const& id) const
 
 void Registry::remove(std::string const& id) const noexcept
 {
-    if (m_dir)
-        ::unlinkat(m_dir.get(), (id + ".sock").c_str(), 0);
+    if (!m_dir)
+        return;
+    ::unlinkat(m_dir.get(), (id + ".sock").c_str(), 0);
+    ::unlinkat(m_dir.get(), server_card_name(id).c_str(), 0);
 }
 
 bool Registry::touch(std::string const& id) const noexcept
 {
-    return ::utimensat(m_dir.get(), (id + ".sock").c_str(), nullptr, AT_SYMLINK_NOFOLLOW) == 0;
+    bool const socket_there
+        = ::utimensat(m_dir.get(), (id + ".sock").c_str(), nullptr, AT_SYMLINK_NOFOLLOW) == 0;
+    return ::utimensat(m_dir.get(), server_card_name(id).c_str(), nullptr, AT_SYMLINK_NOFOLLOW) == 0
+        && socket_there;
+}
+
+std::vector<std::string> Registry::names()
+{
+    std::vector<std::string> names;
+    auto const path = runtime_dir(Create::No) + "/svc";
+    DIR* dir = ::opendir(path.c_str());
+    if (!dir)
+        return names; // No service ever ran.
+    while (auto const* entry = ::readdir(dir))
+        if (is_valid_name(entry->d_name))
+            names.emplace_back(entry->d_name);
+    ::closedir(dir);
+    std::sort(names.begin(), names.end());
+    return names;
 }
 
 }
