@@ -655,7 +655,7 @@ ports_written() {
 
 @test "NATS: pop --wait gets an item pushed after it started" {
     nats_only "the JetStream waiter"
-    spawn "$BATS_TEST_TMPDIR/got" ipc-queue pop --wait -n 1 --timeout 10s jobs
+    spawn "$BATS_TEST_TMPDIR/got" ipc-queue pop --create --wait -n 1 --timeout 10s jobs
     ipc-queue push jobs hello
     wait_status "$(last_pid)"
     [ "$(cat "$BATS_TEST_TMPDIR/got")" = hello ]
