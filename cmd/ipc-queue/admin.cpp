@@ -1,5 +1,5 @@
-// ipc-queue peek, ls, dead, retry, purge, rm: looking at queues and tidying
-// them up (stat is in stat.cpp).
+// ipc-queue peek, ls, dead, retry, drop, purge, rm: looking at queues and
+// tidying them up (stat is in stat.cpp).
 
 #include "queue.hpp"
 
@@ -7,6 +7,7 @@
 #include "ipc/cli/options.hpp"
 #include "ipc/cli/run.hpp"
 #include "ipc/core/log.hpp"
+#include "ipc/core/time.hpp"
 #include "ipc/framing/json.hpp"
 #include "ipc/framing/writer.hpp"
 #include "ipc/names/name.hpp"
@@ -28,6 +29,7 @@ struct AdminOptions {
     ipc::framing::Options framing;
     std::optional<std::uint64_t> count;
     bool all = false;
+    bool leased = false, delayed = false; // peek: these instead of the ready items.
 };
 
 std::unique_ptr<ipc::queue::Queue> open_existing(AdminOptions const& options)
@@ -36,12 +38,41 @@ std::unique_ptr<ipc::queue::Queue> open_existing(AdminOptions const& options)
         options.backend, ipc::parse_name(options.name, "queue"), ipc::queue::Missing::Fail);
 }
 
+// "ID<TAB>HOLDER<TAB>DUE<TAB>DATA": HOLDER the pid of the consumer (- when
+// delayed, or unknown), DUE the time left until it is due.
+void write_waiting(
+    ipc::framing::Writer& out, ipc::framing::Options const& framing, ipc::queue::Item const& item)
+{
+    auto const now = ipc::now_ns();
+    if (framing.json) {
+        auto fields = ipc::queue::json_fields(item);
+        std::string due = "\"";
+        ipc::append_rfc3339(due, item.due_ns);
+        due += '"';
+        fields.emplace_back("due", std::move(due));
+        fields.emplace_back("holder", item.holder ? std::to_string(item.holder) : "null");
+        out.write({ item.data, {}, item.enqueued_ns }, fields);
+        return;
+    }
+    auto const holder = item.holder ? std::to_string(item.holder) : std::string("-");
+    auto const left = ipc::format_age(ipc::Duration(std::max<std::int64_t>(0, item.due_ns - now)));
+    out.write({ fmt::format("{}\t{}\t{}\t{}", item.id, holder, left, item.data), {}, 0 });
+}
+
 ipc::Exit peek(AdminOptions const& options)
 {
     auto queue = open_existing(options);
     ipc::framing::Writer out(STDOUT_FILENO, options.framing);
-    for (auto const& item : queue->peek(options.count.value_or(default_peek)))
-        out.write({ item.data, {}, item.enqueued_ns }, ipc::queue::json_fields(item));
+    auto const count = options.count.value_or(default_peek);
+    if (options.leased || options.delayed) {
+        auto const which
+            = options.leased ? ipc::queue::Waiting::Leased : ipc::queue::Waiting::Delayed;
+        for (auto const& item : queue->waiting(which, count))
+            write_waiting(out, options.framing, item);
+    } else {
+        for (auto const& item : queue->peek(count))
+            out.write({ item.data, {}, item.enqueued_ns }, ipc::queue::json_fields(item));
+    }
     out.flush();
     return ipc::Exit::Ok;
 }
@@ -79,32 +110,54 @@ ipc::Exit list(AdminOptions const& options)
     return ipc::Exit::Ok;
 }
 
-ipc::Exit retry(AdminOptions const& options)
+std::vector<ipc::queue::Id> parse_ids(AdminOptions const& options, char const* hint)
 {
-    if (options.all == !options.ids.empty())
-        ipc::cli::usage_error("retry: give either --all or item IDs");
     std::vector<ipc::queue::Id> ids;
     for (auto const& text : options.ids) {
         auto const id = ipc::parse_count(text);
         if (!id)
-            throw ipc::Error(ipc::Exit::Usage,
-                fmt::format("{}: not an item ID", ipc::printable(text)),
-                "see 'ipc-queue dead NAME'");
+            throw ipc::Error(
+                ipc::Exit::Usage, fmt::format("{}: not an item ID", ipc::printable(text)), hint);
         ids.push_back(static_cast<ipc::queue::Id>(*id));
     }
+    return ids;
+}
+
+// Acts on each id alone, so that each one missing is named; Failed then.
+template<typename Act>
+ipc::Exit each_id(AdminOptions const& options, std::vector<ipc::queue::Id> const& ids,
+    char const* missing, Act act)
+{
+    auto exit = ipc::Exit::Ok;
+    for (auto const id : ids) {
+        if (act(std::span(&id, 1)) == 0) {
+            ipc::warn("{}: item {} {}", options.name, id, missing);
+            exit = ipc::Exit::Failed;
+        }
+    }
+    return exit;
+}
+
+ipc::Exit retry(AdminOptions const& options)
+{
+    if (options.all == !options.ids.empty())
+        ipc::cli::usage_error("retry: give either --all or item IDs");
+    auto const ids = parse_ids(options, "see 'ipc-queue dead NAME'");
     auto queue = open_existing(options);
     if (options.all) {
         queue->retry({});
         return ipc::Exit::Ok;
     }
-    auto exit = ipc::Exit::Ok;
-    for (auto const id : ids) {
-        if (queue->retry(std::span(&id, 1)) == 0) {
-            ipc::warn("{}: item {} is not on the dead list", options.name, id);
-            exit = ipc::Exit::Failed;
-        }
-    }
-    return exit;
+    return each_id(options, ids, "is not on the dead list",
+        [&](std::span<ipc::queue::Id const> id) { return queue->retry(id); });
+}
+
+ipc::Exit drop(AdminOptions const& options)
+{
+    auto const ids = parse_ids(options, "see 'ipc-queue peek --json NAME'");
+    auto queue = open_existing(options);
+    return each_id(options, ids, "is not in the queue",
+        [&](std::span<ipc::queue::Id const> id) { return queue->drop(id); });
 }
 }
 
@@ -131,6 +184,12 @@ void add_admin(CLI::App& app)
     auto* peek_command = add("peek", "show the next items of queue NAME", peek);
     ipc::cli::add_framing(*peek_command, options->framing, ipc::cli::Direction::Output);
     ipc::cli::add_count(*peek_command, "-n,--count", options->count, "show up to N items (10)");
+    auto* leased = peek_command->add_flag(
+        "--leased", options->leased, "show the leased items: ID HOLDER DUE DATA");
+    auto* delayed = peek_command->add_flag(
+        "--delayed", options->delayed, "show the items not due yet: ID - DUE DATA");
+    leased->excludes(delayed);
+    delayed->excludes(leased);
     add_name(peek_command);
     add_stat(app);
     add("ls", "list the queues", list);
@@ -142,6 +201,9 @@ void add_admin(CLI::App& app)
     retry_command->add_flag("--all", options->all, "retry every dead item");
     add_name(retry_command);
     retry_command->add_option("ID", options->ids, "the items to retry");
+    auto* drop_command = add("drop", "delete the items ID of queue NAME, dead or alive", drop);
+    add_name(drop_command);
+    drop_command->add_option("ID", options->ids, "the items to delete")->required();
     add_name(add("purge", "delete every item of queue NAME", [](AdminOptions const& given) {
         open_existing(given)->purge();
         return ipc::Exit::Ok;

@@ -25,13 +25,14 @@ struct PopOptions {
     std::optional<ipc::Duration> lease;
     bool all = false;
     bool fail_empty = false;
+    bool create = false;
 };
 
 ipc::Exit pop(PopOptions const& given)
 {
     auto options = given;
     auto const name = ipc::parse_name(options.name, "queue");
-    auto queue = ipc::open_queue(options.backend, name);
+    auto queue = open_to_consume(options.backend, name, options.create);
     if (!options.all && !options.pop.limits.count)
         options.pop.limits.count = 1; // One item, as LPOP and BLPOP take.
     options.pop.lease = options.lease.value_or(ipc::queue::default_pop_lease);
@@ -42,6 +43,20 @@ ipc::Exit pop(PopOptions const& given)
     return exit;
 }
 
+}
+
+std::unique_ptr<ipc::queue::Queue> open_to_consume(
+    ipc::BackendOptions const& backend, std::string const& name, bool create)
+{
+    if (create)
+        return ipc::open_queue(backend, name, ipc::queue::Missing::Create);
+    // A catch site of its own (STYLE section 6): the backend's error, with
+    // the hint a consumer needs.
+    try {
+        return ipc::open_queue(backend, name, ipc::queue::Missing::Fail);
+    } catch (ipc::queue::NoSuchQueue const&) {
+        throw ipc::queue::NoSuchQueue(name, "push creates one; or give --create");
+    }
 }
 
 void add_pop(CLI::App& app)
@@ -60,6 +75,7 @@ void add_pop(CLI::App& app)
             ipc::format_duration(ipc::queue::default_pop_lease)));
     ipc::cli::add_backend(*command, options->backend);
     command->add_flag("--fail-empty", options->fail_empty, "exit 75 when there was no item");
+    command->add_flag("--create", options->create, "create queue NAME if it does not exist");
     command->add_option("NAME", options->name, "queue name")->required();
 }
 }

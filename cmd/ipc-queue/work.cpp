@@ -24,6 +24,7 @@ struct WorkOptions {
     std::optional<ipc::Duration> lease, backoff, handler_timeout;
     ipc::framing::Options framing;
     bool drain = false;
+    bool create = false;
 };
 
 ipc::Exit work(WorkOptions const& options)
@@ -31,7 +32,7 @@ ipc::Exit work(WorkOptions const& options)
     if (options.command.empty())
         ipc::cli::usage_error("work: CMD is required");
     auto const name = ipc::parse_name(options.name, "queue");
-    auto queue = ipc::open_queue(options.backend, name);
+    auto queue = open_to_consume(options.backend, name, options.create);
     ipc::queue::Worker worker(*queue, name,
         { .command = options.command,
             .jobs = options.jobs.value_or(1),
@@ -65,6 +66,7 @@ void add_work(CLI::App& app)
     ipc::cli::add_count(*command, "-n,--count", options->count, "stop after N items");
     ipc::cli::add_backend(*command, options->backend);
     command->add_flag("--drain", options->drain, "stop once no live item is left");
+    command->add_flag("--create", options->create, "create queue NAME if it does not exist");
     command->add_option("NAME", options->name, "queue name")->required();
     command->add_option("CMD", options->command, "the handler and its arguments, after --");
 }

@@ -60,10 +60,13 @@ ipc::Exit read(RingOptions const& options)
     ipc::Stop stop(options.limits); // --count, --timeout, --idle, SIGINT, SIGTERM.
     stop.watch_output(STDOUT_FILENO);
     ipc::shm::Ring ring(ipc::shm::Store {}, name, options.size, options.mode);
-    ipc::shm::RingReader reader(ring, stop);
-    ipc::framing::Writer out(STDOUT_FILENO, options.framing);
-    ipc::shm::read_stream(reader, out, name, stop);
-    out.flush();
+    {
+        ipc::shm::RingReader reader(ring, stop);
+        ipc::framing::Writer out(STDOUT_FILENO, options.framing);
+        ipc::shm::read_stream(reader, out, name, stop);
+        out.flush();
+    }
+    ring.remove_if_unused(); // A mistyped name leaves nothing behind.
     return stop.exit(); // Ok, or Timeout when --timeout ran out first.
 }
 

@@ -30,7 +30,7 @@ pops_json() {
 @test "4 producers and 3 consumers at once: every item exactly once" {
     local p c
     for c in 1 2 3; do
-        spawn "$BATS_TEST_TMPDIR/got.$c" ipc-queue pop --all --wait --idle 1s jobs
+        spawn "$BATS_TEST_TMPDIR/got.$c" ipc-queue pop --create --all --wait --idle 1s jobs
     done
     for p in 1 2 3 4; do
         seq -f "$p-%g" 5000 | ipc-queue push jobs 3>&- &
@@ -52,7 +52,7 @@ pops_json() {
 
 @test "pop --wait is woken by a later push, well before its fallback timer" {
     local_only "waits for the local doorbell socket (the NATS variant is below)"
-    spawn "$BATS_TEST_TMPDIR/got" ipc-queue pop --wait -n 1 --timeout 3s jobs
+    spawn "$BATS_TEST_TMPDIR/got" ipc-queue pop --create --wait -n 1 --timeout 3s jobs
     # The waiter's socket shows that it waits; this loop takes no time of its own.
     until compgen -G "$IPC_DIR/queue/jobs/*.sock" >/dev/null; do
         kill -0 "$(last_pid)" || return 1
@@ -68,7 +68,7 @@ pops_json() {
     # Redirected inside: a background job's stdin would be /dev/null.
     spawn /dev/null bash -c 'exec ipc-queue push q <"$1" 4>&-' - "$BATS_TEST_TMPDIR/fifo"
     echo one >&4
-    run -0 ipc-queue pop --wait -n 1 --timeout 10s q
+    run -0 ipc-queue pop --create --wait -n 1 --timeout 10s q
     [ "$output" = one ]
     echo two >&4
     run -0 ipc-queue pop --wait -n 1 --timeout 10s q
@@ -78,7 +78,7 @@ pops_json() {
 }
 
 @test "pop on an empty queue exits 0, or 75 with --fail-empty, or 124 on --timeout" {
-    run -0 --separate-stderr ipc-queue pop empty
+    run -0 --separate-stderr ipc-queue pop --create empty
     [ -z "$output" ] && [ -z "$stderr" ]
     run -75 ipc-queue pop --fail-empty empty
     run -124 ipc-queue pop --wait --timeout 100ms empty
@@ -354,6 +354,94 @@ EOF
     run -69 ipc-queue rm a
 }
 
+@test "pop and work on a missing queue exit 69 and create nothing; --create makes it" {
+    run -69 --separate-stderr ipc-queue pop jobs
+    [ "$stderr" = "ipc-queue: jobs: no such queue (push creates one; or give --create)" ]
+    run -69 --separate-stderr ipc-queue pop --wait --timeout 10s jobs
+    [ "$stderr" = "ipc-queue: jobs: no such queue (push creates one; or give --create)" ]
+    run -69 --separate-stderr ipc-queue work jobs -- cat
+    [ "$stderr" = "ipc-queue: jobs: no such queue (push creates one; or give --create)" ]
+    run -0 ipc-queue ls
+    [ -z "$output" ]
+    run -0 --separate-stderr ipc-queue pop --create jobs
+    [ -z "$output" ] && [ -z "$stderr" ]
+    run -0 ipc-queue work --create --drain other -- cat
+    run -0 ipc-queue ls
+    [ "$output" = "$(printf 'jobs\nother')" ]
+}
+
+@test "stat --field prints one count bare; an unknown field exits 2 naming the fields" {
+    ipc-queue push jobs a
+    run -0 --separate-stderr ipc-queue stat jobs --field dead
+    [ "$output" = 0 ] && [ -z "$stderr" ]
+    run -1 ipc-queue work jobs --max-attempts 1 -n 1 -- false
+    run -0 ipc-queue stat jobs --field dead
+    [ "$output" = 1 ]
+    run -0 ipc-queue stat jobs --field ready
+    [ "$output" = 0 ]
+    run -2 --separate-stderr ipc-queue stat jobs --field bogus
+    [ "$stderr" = "ipc-queue: stat: --field bogus: no such field (one of ready, delayed, leased, dead, oldest_age_ms, in_per_s, out_per_s, replicas, leader)" ]
+    run -2 ipc-queue stat --field dead
+    run -69 ipc-queue stat nosuch --field dead
+}
+
+@test "drop deletes items by ID, waiting or dead, and names an ID it did not find" {
+    ipc-queue push jobs a b c
+    run -0 ipc-queue drop jobs 2
+    run -0 ipc-queue peek jobs
+    [ "$output" = "$(printf 'a\nc')" ]
+    run -0 ipc-queue stat jobs --field ready
+    [ "$output" = 2 ]
+    run -1 --separate-stderr ipc-queue drop jobs 2 3
+    [ "$stderr" = "ipc-queue: jobs: item 2 is not in the queue" ]
+    run -0 ipc-queue peek jobs
+    [ "$output" = a ]
+    run -1 ipc-queue work jobs --max-attempts 1 -n 1 -- false
+    run -0 ipc-queue dead jobs
+    local dead_id=${output%%$'\t'*}
+    run -0 ipc-queue drop jobs "$dead_id"
+    run -0 ipc-queue stat jobs --field dead
+    [ "$output" = 0 ]
+    run -0 ipc-queue ls
+    [ "$output" = jobs ]
+    run -2 ipc-queue drop jobs
+    run -2 ipc-queue drop jobs x
+    run -69 ipc-queue drop nosuch 1
+}
+
+@test "peek --leased shows who holds an item and until when; --delayed when it is due" {
+    local_only "JetStream does not list leases or delays (the NATS variant is below)"
+    ipc-queue push jobs held
+    ipc-queue push --delay 1h jobs later
+    mkfifo "$BATS_TEST_TMPDIR/go"
+    exec 6<>"$BATS_TEST_TMPDIR/go" # Both ways: no open blocks.
+    # The handler says it has the item, then holds it until told (or 30 s).
+    spawn "$BATS_TEST_TMPDIR/work" ipc-queue work jobs -n 1 --lease 5m -- \
+        bash -c 'read -r item; echo "$item" >"$0.new" && mv "$0.new" "$0"; read -r -t 30 _ <"$1"' \
+        "$BATS_TEST_TMPDIR/started" "$BATS_TEST_TMPDIR/go"
+    local worker=$!
+    wait_file "$BATS_TEST_TMPDIR/started"
+    run -0 ipc-queue peek --leased jobs
+    [ "$output" = "1"$'\t'"$worker"$'\t'"4m"$'\t'"held" ]
+    run -0 ipc-queue peek --leased --json jobs
+    [[ "$output" == '{"data":"held",'*'"id":1,"attempts":1,"due":"20'*'Z","holder":'"$worker}" ]]
+    run -0 ipc-queue peek --delayed jobs
+    [ "$output" = "2"$'\t'"-"$'\t'"59m"$'\t'"later" ]
+    echo go >&6
+    wait_status "$worker"
+    run -0 ipc-queue peek --leased jobs
+    [ -z "$output" ]
+    run -2 ipc-queue peek --leased --delayed jobs
+}
+
+@test "NATS: peek --leased and --delayed exit 2 with a reason" {
+    nats_only "the local variant is above"
+    ipc-queue push jobs x
+    run -2 --separate-stderr ipc-queue peek --leased jobs
+    [ "$stderr" = "ipc-queue: jobs: peek --leased is for the local backend only (JetStream does not list them; 'ipc-queue stat' counts them)" ]
+    run -2 ipc-queue peek --delayed jobs
+}
+
 @test "stat lists every queue it can read, and reports the one it cannot" {
     local_only "SQLite files"
     ipc-queue push a 1
@@ -567,7 +655,7 @@ ports_written() {
 
 @test "NATS: pop --wait gets an item pushed after it started" {
     nats_only "the JetStream waiter"
-    spawn "$BATS_TEST_TMPDIR/got" ipc-queue pop --wait -n 1 --timeout 10s jobs
+    spawn "$BATS_TEST_TMPDIR/got" ipc-queue pop --create --wait -n 1 --timeout 10s jobs
     ipc-queue push jobs hello
     wait_status "$(last_pid)"
     [ "$(cat "$BATS_TEST_TMPDIR/got")" = hello ]

@@ -127,7 +127,7 @@ sys.exit(get.wait() or data != open(sys.argv[2], "rb").read())' "$n.file" "$BATS
     # under the name we are about to use.
     as_nobody ipc-shm put --mode 0666 "$n.obj" <<<theirs
     as_nobody ipc-shm set --mode 0666 "$n.board" theirs
-    run -124 as_nobody ipc-shm read --mode 0666 -t 10ms "$n.ring"
+    as_nobody ipc-shm write --mode 0666 "$n.ring" </dev/null
     local kind
     for kind in obj board ring; do
         as_nobody ln "$theirs.$kind" "$shm.$kind"
@@ -364,6 +364,45 @@ live_stream() {
 {\"topic\":\"$n.r\",\"data\":\"c\"}" ]
 }
 
+# no_segment NAME: nothing is left under NAME, and ls does not show it.
+no_segment() {
+    [ ! -e "$(ipc-shm path "$1")" ]
+    run -0 ipc-shm ls
+    [[ "$output" != *"$1"* ]]
+}
+
+@test "read and watch of a missing name leave no segment behind when they give up" {
+    run -124 ipc-shm read --timeout 100ms "$n.typo"
+    no_segment "$n.typo"
+    run -0 ipc-shm read --idle 100ms "$n.typo"
+    no_segment "$n.typo"
+    run -124 ipc-shm watch --timeout 100ms "$n.typo"
+    no_segment "$n.typo"
+    local signal
+    for signal in TERM INT; do
+        spawn "$BATS_TEST_TMPDIR/read" ipc-shm read "$n.typo"
+        within 10 test -e "$(ipc-shm path "$n.typo")" # It waits, on the ring it made.
+        kill -"$signal" "$(last_pid)"
+        wait_status "$(last_pid)" 0
+        no_segment "$n.typo"
+    done
+}
+
+@test "a writer that starts while a reader waits on a missing name is read; so is a setter" {
+    spawn "$BATS_TEST_TMPDIR/read" ipc-shm read -n 1 -t 10s "$n.r"
+    local reader=$!
+    run -0 ipc-shm write --wait-readers 1 -t 10s "$n.r" hello
+    wait_status "$reader"
+    [ "$(cat "$BATS_TEST_TMPDIR/read")" = hello ]
+    spawn "$BATS_TEST_TMPDIR/watch" ipc-shm watch -n 1 -t 10s "$n.b"
+    local watcher=$!
+    within 10 test -e "$(ipc-shm path "$n.b")"
+    ipc-shm set "$n.b" value
+    wait_status "$watcher"
+    [ "$(cat "$BATS_TEST_TMPDIR/watch")" = value ]
+    [ -e "$(ipc-shm path "$n.r")" ] && [ -e "$(ipc-shm path "$n.b")" ] # Used: they stay.
+}
+
 @test "read exits 0 on SIGTERM, --idle and -n; 124 on --timeout; write stops at -n" {
     run -124 ipc-shm read -t 100ms "$n.r"
     run -0 ipc-shm read --idle 100ms "$n.r"
@@ -400,7 +439,7 @@ live_stream() {
 }
 
 @test "a corrupt ring gives a clear error and exit 74" {
-    run -124 ipc-shm read -t 50ms "$n.r" # Makes the ring.
+    ipc-shm write "$n.r" </dev/null # Makes the ring.
     run -0 ipc-shm stat "$n.r"
     [[ "$output" == *"kind: ring"*"size: 1048576"* ]]
     # The capacity (offset 24) becomes 12345: not a power of two.

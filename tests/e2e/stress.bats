@@ -20,7 +20,7 @@ handler=(sh -c 'IFS= read -r item; [ -n "$item" ] || exit 1; printf "%s\n" "$ite
     stress_seed
     local dir=$BATS_TEST_TMPDIR producers=3 pushes=20 per_push=5
     local total=$((producers * pushes * per_push))
-    local worker_args=(jobs -j2 --lease 2s --max-attempts 1000 -- "${handler[@]}" "$dir/done")
+    local worker_args=(jobs --create -j2 --lease 2s --max-attempts 1000 -- "${handler[@]}" "$dir/done")
     : >"$dir/done"
     # Producer p pushes p*100000 + 1, 2, ... in pushes of per_push items each.
     for ((p = 1; p <= producers; p++)); do

@@ -129,12 +129,47 @@ std::uint64_t StreamQueue::purge()
 {
     auto const info = m_js.stream_info(m_stream);
     if (!info)
-        throw Error(
-            Exit::Unavailable, fmt::format("{}: no such queue", m_name), "see 'ipc-queue ls'");
+        throw queue::NoSuchQueue(m_name);
     jsErrCode code {};
     check_js(api().js_PurgeStream(m_js.get(), m_stream.c_str(), nullptr, &code), code,
         fmt::format("{}: purge", m_name));
     return info->State.Msgs;
+}
+
+bool StreamQueue::exists(std::uint64_t sequence)
+{
+    natsMsg* raw = nullptr;
+    jsErrCode code {};
+    auto const status
+        = api().js_GetMsg(&raw, m_js.get(), m_stream.c_str(), sequence, nullptr, &code);
+    Owned<natsMsg> const message(raw);
+    return !not_found(status, code);
+}
+
+std::uint64_t StreamQueue::drop(std::span<queue::Id const> ids)
+{
+    std::uint64_t count = 0;
+    for (auto const id : ids) {
+        jsErrCode code {};
+        auto const sequence = static_cast<std::uint64_t>(id);
+        auto const status
+            = api().js_DeleteMsg(m_js.get(), m_stream.c_str(), sequence, nullptr, &code);
+        // Past the last sequence the server says "stream store EOF", not "no message found".
+        if (not_found(status, code) || (status != NATS_OK && !exists(sequence)))
+            continue;
+        check_js(status, code, fmt::format("{}: item {}", m_name, id));
+        ++count;
+    }
+    return count;
+}
+
+std::vector<queue::Item> StreamQueue::waiting(queue::Waiting which, std::size_t)
+{
+    // A pull consumer's pending acks and NAK delays stay inside the server.
+    throw Error(Exit::Usage,
+        fmt::format("{}: peek --{} is for the local backend only", m_name,
+            which == queue::Waiting::Leased ? "leased" : "delayed"),
+        "JetStream does not list them; 'ipc-queue stat' counts them");
 }
 
 queue::Stats StreamQueue::stats()
@@ -143,8 +178,7 @@ queue::Stats StreamQueue::stats()
     stats.rates = false;
     auto const info = m_js.stream_info(m_stream, m_dead.c_str());
     if (!info)
-        throw Error(
-            Exit::Unavailable, fmt::format("{}: no such queue", m_name), "see 'ipc-queue ls'");
+        throw queue::NoSuchQueue(m_name);
     if (auto const* subjects = info->State.Subjects)
         for (int i = 0; i < subjects->Count; ++i)
             if (m_dead == subjects->List[i].Subject)
@@ -204,8 +238,7 @@ void remove_queue(BackendOptions const& backend, std::string const& name)
     jsErrCode code {};
     auto const status = api().js_DeleteStream(js.get(), stream_name(name).c_str(), nullptr, &code);
     if (not_found(status, code))
-        throw Error(
-            Exit::Unavailable, fmt::format("{}: no such queue", name), "see 'ipc-queue ls'");
+        throw queue::NoSuchQueue(name);
     check_js(status, code, fmt::format("{}: remove", name));
 }
 

@@ -30,8 +30,7 @@ void StreamQueue::set_duplicates(Duration window)
         return;
     auto info = m_js.stream_info(m_stream);
     if (!info)
-        throw Error(
-            Exit::Unavailable, fmt::format("{}: no such queue", m_name), "see 'ipc-queue ls'");
+        throw queue::NoSuchQueue(m_name);
     info->Config->Duplicates = nanoseconds(window);
     jsErrCode code {};
     check_js(api().js_UpdateStream(nullptr, m_js.get(), info->Config, nullptr, &code), code,

@@ -114,8 +114,7 @@ StreamQueue::StreamQueue(BackendOptions const& backend, std::string name, queue:
         return;
     }
     if (missing == queue::Missing::Fail)
-        throw Error(
-            Exit::Unavailable, fmt::format("{}: no such queue", m_name), "see 'ipc-queue ls'");
+        throw queue::NoSuchQueue(m_name);
     create_stream();
 }
 

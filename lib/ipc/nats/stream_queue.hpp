@@ -51,6 +51,8 @@ public:
     std::vector<queue::Item> dead(std::size_t max) override;
     std::uint64_t retry(std::span<queue::Id const> ids) override;
     std::uint64_t purge() override;
+    std::uint64_t drop(std::span<queue::Id const> ids) override;
+    std::vector<queue::Item> waiting(queue::Waiting which, std::size_t max) override;
     queue::Stats stats() override;
     std::optional<Duration> next_due() override;
 
@@ -78,6 +80,7 @@ private:
     void forget(queue::Item const& item);
     void flush();
     void bury(queue::Item const& item, natsMsg* message, std::string_view error);
+    bool exists(std::uint64_t sequence); // A message of the stream has it.
     std::vector<queue::Item> direct(
         std::string const& subject, std::uint64_t from, std::size_t max);
 

@@ -4,6 +4,7 @@
 // are acked (deleted) or released (retried later, or moved to the dead list).
 // An item is never handed to two consumers while its lease runs.
 
+#include "ipc/core/error.hpp"
 #include "ipc/core/parse.hpp"
 #include "ipc/framing/json.hpp"
 
@@ -28,6 +29,10 @@ struct Item {
     std::string error; // The last failure, for dead and retried items.
     std::int64_t priority = 0;
     std::int64_t lease = 0; // The lease it was taken under (lease()); ack() needs it.
+    // Listed by waiting(): when it is due (Unix ns; the end of its lease, or
+    // of its delay), and for a leased one the pid that holds it (0: unknown).
+    std::int64_t due_ns = 0;
+    std::int64_t holder = 0;
 };
 
 // The --json members of an item beside its data: id and attempts.
@@ -59,6 +64,19 @@ enum class Sync { Normal, Full };
 
 // What opening a queue that does not exist does.
 enum class Missing { Create, Fail };
+
+// What opening a queue that does not exist throws with Missing::Fail (69),
+// in every backend; a command may catch it to say what it can do instead.
+class NoSuchQueue : public Error {
+public:
+    explicit NoSuchQueue(std::string const& name, std::string hint = "see 'ipc-queue ls'")
+        : Error(Exit::Unavailable, name + ": no such queue", std::move(hint))
+    {
+    }
+};
+
+// The items waiting() lists: those a consumer holds, or those not due yet.
+enum class Waiting { Leased, Delayed };
 
 // How long a key of push --id is remembered.
 inline constexpr Duration default_dedup_window = std::chrono::hours(24);
@@ -144,6 +162,12 @@ public:
     virtual std::uint64_t retry(std::span<Id const> ids) = 0;
     // Deletes every item, dead ones included; returns how many.
     virtual std::uint64_t purge() = 0;
+    // Deletes the items ids, live or dead, leased ones included; returns how
+    // many there were.
+    virtual std::uint64_t drop(std::span<Id const> ids) = 0;
+    // Up to max leased or delayed items, the soonest due first, with their
+    // due time and holder. Throws Error(Usage) where the store cannot tell.
+    virtual std::vector<Item> waiting(Waiting which, std::size_t max) = 0;
     virtual Stats stats() = 0;
     // How long until the next delayed or leased item becomes ready, if any.
     virtual std::optional<Duration> next_due() = 0;

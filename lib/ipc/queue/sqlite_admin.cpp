@@ -93,6 +93,51 @@ std::uint64_t SqliteQueue::purge()
     });
 }
 
+// Each id alone in its chunk first, so a row deleted is one item.
+std::uint64_t SqliteQueue::drop(std::span<Id const> ids)
+{
+    return transaction(m_db, [&] {
+        std::uint64_t count = 0;
+        auto const remove = [&](ChunkTable& table, Statement& statement, char const* sql, Id id) {
+            table.isolate(id, id);
+            auto* run = m_db.prepare(statement, sql);
+            sqlite3_bind_int64(run, 1, id);
+            m_db.step(run);
+            count += m_db.changes();
+        };
+        for (auto const id : ids) {
+            remove(m_items, m_drop, "DELETE FROM items WHERE id = ?1", id);
+            remove(m_dead, m_drop_dead, "DELETE FROM dead WHERE id = ?1", id);
+        }
+        return count;
+    });
+}
+
+std::vector<Item> SqliteQueue::waiting(Waiting which, std::size_t max)
+{
+    std::vector<Item> items;
+    if (max == 0)
+        return items;
+    auto* select = m_db.prepare(m_waiting,
+        fmt::format("SELECT {} FROM items WHERE ready_at > ?1 AND (leased != 0) = ?2"
+                    " ORDER BY ready_at, id",
+            chunk_columns)
+            .c_str());
+    sqlite3_bind_int64(select, 1, now_ns());
+    sqlite3_bind_int(select, 2, which == Waiting::Leased);
+    m_items.scan(select, [&](Chunk&& chunk) {
+        auto const first = items.size();
+        m_items.append_items(chunk, items);
+        for (auto i = first; i < items.size(); ++i) {
+            items[i].due_ns = chunk.ready_at;
+            items[i].holder = holder_of(chunk.leased);
+        }
+        return items.size() < max;
+    });
+    items.resize(std::min(items.size(), max));
+    return items;
+}
+
 Stats SqliteQueue::stats()
 {
     auto* select = m_db.prepare(m_stats,

@@ -14,7 +14,7 @@
 //
 //   sqlite_store.cpp  opening, pushing and keys
 //   sqlite_take.cpp   leases and their outcomes, peek
-//   sqlite_admin.cpp  dead items, retry, purge, stats
+//   sqlite_admin.cpp  dead items, retry, purge, drop, waiting items, stats
 
 #include "ipc/core/clock.hpp"
 #include "ipc/core/fd.hpp"
@@ -41,6 +41,21 @@ inline std::int64_t nanoseconds(Duration duration)
 // the last window_buckets of them and the current one.
 inline constexpr std::int64_t bucket_ns = 10'000'000'000;
 inline constexpr std::int64_t window_buckets = 6;
+
+// A lease token (`leased`) holds the pid of the process that took the
+// lease in bits 32 to 61, and bit 62 says so; the tokens of older versions
+// are random below bit 62 (and 1 before them), and name nobody.
+inline constexpr std::uint64_t token_has_pid = std::uint64_t { 1 } << 62;
+inline constexpr std::uint64_t token_pid_mask = (std::uint64_t { 1 } << 30) - 1;
+
+// The pid a lease token names, or 0.
+inline std::int64_t holder_of(std::int64_t token)
+{
+    auto const bits = static_cast<std::uint64_t>(token);
+    if (token <= 0 || (bits & token_has_pid) == 0)
+        return 0;
+    return static_cast<std::int64_t>(bits >> 32 & token_pid_mask);
+}
 
 // The ready_at of an item that is to wait for wait from now: 0 (ready) when
 // it need not wait.
@@ -75,6 +90,8 @@ public:
     std::vector<Item> dead(std::size_t max) override;
     std::uint64_t retry(std::span<Id const> ids) override;
     std::uint64_t purge() override;
+    std::uint64_t drop(std::span<Id const> ids) override;
+    std::vector<Item> waiting(Waiting which, std::size_t max) override;
     Stats stats() override;
     std::optional<Duration> next_due() override;
 
@@ -95,7 +112,7 @@ private:
     ChunkTable m_items, m_dead;
     Statement m_next_get, m_next_put, m_key_get, m_key_put, m_key_sweep, m_key_count, m_ready,
         m_promote, m_mark_leased, m_ack, m_extend, m_release, m_bury, m_unbury, m_dead_list,
-        m_undead, m_stats, m_rates, m_next_due, m_record, m_prune;
+        m_undead, m_drop, m_drop_dead, m_waiting, m_stats, m_rates, m_next_due, m_record, m_prune;
     // Items added but not inserted yet: one chunk being made, and the
     // options its items share.
     Chunk m_pending;

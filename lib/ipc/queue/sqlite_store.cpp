@@ -219,8 +219,7 @@ std::unique_ptr<Queue> open_sqlite(
 {
     auto path = queue_path(name);
     if (missing == Missing::Fail && ::access(path.c_str(), F_OK) != 0)
-        throw Error(
-            Exit::Unavailable, fmt::format("{}: no such queue", name), "see 'ipc-queue ls'");
+        throw NoSuchQueue(name);
     return std::make_unique<SqliteQueue>(name, std::move(path), sync, clock);
 }
 
@@ -247,8 +246,7 @@ void remove_queue(std::string const& name)
     auto const path = queue_path(name);
     if (::unlink(path.c_str()) != 0) {
         if (errno == ENOENT)
-            throw Error(
-                Exit::Unavailable, fmt::format("{}: no such queue", name), "see 'ipc-queue ls'");
+            throw NoSuchQueue(name);
         throw Error(Exit::IoError,
             fmt::format("{}: cannot remove {}: {}", name, path, std::strerror(errno)));
     }

@@ -7,23 +7,23 @@
 
 #include <atomic>
 #include <random>
+#include <unistd.h>
 
 namespace ipc::queue {
 
 namespace {
 
-// A lease token no other lease of any process uses: random, then counted.
+// A lease token no other lease of any process uses, which names the process
+// that holds it (holder_of()): the pid, and a count started at random.
 std::int64_t next_token()
 {
-    static std::atomic<std::uint64_t> next = [] {
+    auto const pid = static_cast<std::uint64_t>(::getpid()) & token_pid_mask;
+    static std::atomic<std::uint32_t> next = [] {
         std::random_device random;
-        return (std::uint64_t { random() } << 32 | random()) & 0x3fff'ffff'ffff'ffff;
+        return std::uint32_t { random() };
     }();
-    std::uint64_t token;
-    do
-        token = next.fetch_add(1) & 0x7fff'ffff'ffff'ffff;
-    while (token < 2); // 0 is "not leased", 1 the token of older versions.
-    return static_cast<std::int64_t>(token);
+    auto const count = std::uint64_t { next.fetch_add(1) };
+    return static_cast<std::int64_t>(token_has_pid | pid << 32 | count);
 }
 
 // Calls each(first, last) for each run of items[first..last) with

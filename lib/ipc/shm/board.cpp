@@ -76,9 +76,9 @@ Segment open_or_create(Store const& store, std::string_view name, Board::Create 
         }
         Draft draft(store, name, mode);
         fill_draft(draft, default_board_capacity, 0, {});
-        if (draft.commit_create())
-            return open(store, name, Kind::Board, Access::ReadWrite);
-        // Someone else created NAME meanwhile: open theirs.
+        // Open it, or theirs when someone else created NAME meanwhile (or
+        // make another when a watcher that gave up removed it first).
+        draft.commit_create();
     }
 }
 
@@ -315,6 +315,12 @@ void watch(Store const& store, std::string_view name, Stop& stop,
         board->wait(seq, stop.wait_ms());
     }
     interrupter.acknowledge();
+    boards.front()->remove_if_unused(); // A mistyped name leaves nothing behind.
+}
+
+void Board::remove_if_unused()
+{
+    remove_if_alone(m_segment, [this] { return seq() == 0 && !replaced(); });
 }
 
 }

@@ -63,6 +63,10 @@ public:
 
     std::size_t capacity() const;
 
+    // For a watcher that gives up: removes NAME when no value was ever set
+    // and nobody else has the board open (remove_if_alone()). Last call.
+    void remove_if_unused();
+
 private:
     struct State;
     State& state() const;
@@ -84,7 +88,8 @@ private:
 // new one, skipping to the newest when values come faster, until stop is
 // done: --count, --timeout, --idle, SIGINT, SIGTERM, or stdout (the fd stop
 // watches) closed. Calls before_wait before it sleeps, so output can be flushed.
-// Creates an empty board when NAME does not exist.
+// Creates an empty board when NAME does not exist, and removes it again
+// when it ends with no value set and nobody else has it open.
 void watch(Store const& store, std::string_view name, Stop& stop,
     std::function<void(std::string_view)> const& on_value,
     std::function<void()> const& before_wait);

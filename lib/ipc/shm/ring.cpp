@@ -175,4 +175,9 @@ bool Ring::reclaim_dead_readers() const
     return freed;
 }
 
+void Ring::remove_if_unused()
+{
+    remove_if_alone(m_segment, [this] { return state().owner.load() == 0; });
+}
+
 }

@@ -51,6 +51,10 @@ public:
     // Frees the slots of readers that died; true if any was freed.
     bool reclaim_dead_readers() const;
 
+    // For a reader that gives up: removes NAME when no writer ever took
+    // the ring and nobody else has it open (remove_if_alone()). Last call.
+    void remove_if_unused();
+
 private:
     std::string m_name;
     Segment m_segment;

@@ -1,10 +1,13 @@
 // Segments by name (segment.hpp): where they live, the header that opens
 // each one, and open(), which maps a segment only after probe() found it
 // whole, ours alone and of the expected kind. A reader keeps the file it
-// opened even when a writer renames a new one over its name.
+// opened even when a writer renames a new one over its name. Who opens a
+// segment to write holds a shared flock(2) on it while it is open, which
+// remove_if_alone() asks for exclusively.
 
 #include "ipc/shm/segment.hpp"
 
+#include "ipc/core/sys.hpp"
 #include "ipc/names/name.hpp"
 #include "ipc/shm/probe.hpp"
 
@@ -13,6 +16,8 @@
 #include <cstring>
 #include <fcntl.h>
 #include <pwd.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 
 namespace ipc::shm {
 
@@ -64,10 +69,38 @@ Header make_header(Kind kind, std::uint64_t header_size, std::uint64_t data_size
     return header;
 }
 
+namespace {
+
+// Whether path still names the file fd has open.
+bool names(std::string const& path, int fd)
+{
+    struct stat named { };
+    struct stat opened { };
+    return ::stat(path.c_str(), &named) == 0 && ::fstat(fd, &opened) == 0
+        && named.st_dev == opened.st_dev && named.st_ino == opened.st_ino;
+}
+
+// Opens NAME as probe() does; to write, with a shared lock taken once no
+// remove_if_alone() holds it, and only while NAME still names the file (a
+// removal that won leaves a file nobody may use: look again).
+std::optional<Probe> probe_locked(Store const& store, std::string_view name, bool writable)
+{
+    for (;;) {
+        auto found = probe(store, name, writable ? O_RDWR : O_RDONLY);
+        if (!found || !writable || found->problem)
+            return found;
+        sys::check(::flock(found->fd.get(), LOCK_SH), "lock", store.path(name));
+        if (names(store.path(name), found->fd.get()))
+            return found;
+    }
+}
+
+}
+
 Segment open(Store const& store, std::string_view name, Kind expected, Access access)
 {
     bool const writable = access == Access::ReadWrite;
-    auto found = probe(store, name, writable ? O_RDWR : O_RDONLY);
+    auto found = probe_locked(store, name, writable);
     if (!found)
         throw not_found(name);
     if (found->problem)
@@ -88,6 +121,15 @@ Segment open(Store const& store, std::string_view name, Kind expected, Access ac
     if (auto problem = check_segment(segment.map.data(), size))
         throw corrupt(name, *problem);
     return segment;
+}
+
+void remove_if_alone(Segment& segment, std::function<bool()> const& untouched)
+{
+    // Converting our shared lock may drop it and fail: then we are done with it anyway.
+    if (::flock(segment.fd.get(), LOCK_EX | LOCK_NB) != 0)
+        return;
+    if (names(segment.path, segment.fd.get()) && untouched())
+        ::unlink(segment.path.c_str());
 }
 
 std::optional<Kind> existing_kind(Store const& store, std::string_view name)

@@ -11,6 +11,7 @@
 #include "ipc/shm/mapping.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -69,6 +70,14 @@ enum class Access { ReadOnly, ReadWrite };
 // Unavailable when it does not exist, Usage when it is another kind, IoError
 // when it is corrupt, not a regular file, another user's or has other names.
 Segment open(Store const& store, std::string_view name, Kind expected, Access access);
+
+// Removes the name of segment (opened with Access::ReadWrite, so holding a
+// shared lock on it) when no other process has it open to write and
+// untouched() says it is as it was made: for a reader that made NAME
+// and gives up, so that a mistyped name leaves nothing behind. An opener
+// waiting for the lock meanwhile finds the name gone and makes a new
+// segment. Ends this process's use of the segment: call it last.
+void remove_if_alone(Segment& segment, std::function<bool()> const& untouched);
 
 // The kind of the segment NAME, nullopt when absent; throws Error(IoError)
 // when it exists but does not validate.

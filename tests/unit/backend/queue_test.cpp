@@ -153,13 +153,32 @@ TEST_CASE("queues are listed, and a missing one is unavailable", "[backend][queu
     try {
         ipc::open_queue(backend.options(), "b", ipc::queue::Missing::Fail);
         FAIL("opened");
-    } catch (ipc::Error const& e) {
+    } catch (ipc::queue::NoSuchQueue const& e) {
         CHECK(e.exit() == ipc::Exit::Unavailable);
     }
+    CHECK(ipc::queue_names(backend.options()) == std::vector<std::string> { "a.x" });
     try {
         ipc::remove_queue(backend.options(), "b");
         FAIL("removed");
     } catch (ipc::Error const& e) {
         CHECK(e.exit() == ipc::Exit::Unavailable);
     }
+}
+
+TEST_CASE(
+    "drop deletes items by id, ready or dead, and counts only those it found", "[backend][queue]")
+{
+    ipc::test::Backend const backend(GENERATE(ipc::test::queue_backends()));
+    auto queue = ipc::open_queue(backend.options(), "jobs");
+    push(*queue, { "a", "b", "c" });
+    auto const items = queue->lease(3, 1min);
+    REQUIRE(items.size() == 3);
+    queue->release(std::span(&items[2], 1), "failed", {}, Fate::Dead);
+    queue->release(std::span(items.data(), 2), "again", {}, Fate::Retry);
+    auto const dead = queue->dead(10);
+    REQUIRE(dead.size() == 1);
+    ipc::queue::Id const ids[] = { items[1].id, dead[0].id, 999 };
+    CHECK(queue->drop(ids) == 2);
+    CHECK(data_of(queue->lease(10, 1min)) == std::vector<std::string> { "a" });
+    CHECK(queue->dead(10).empty());
 }

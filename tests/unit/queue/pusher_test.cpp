@@ -59,6 +59,8 @@ public:
     std::vector<ipc::queue::Item> dead(std::size_t) override { return {}; }
     std::uint64_t retry(std::span<ipc::queue::Id const>) override { return 0; }
     std::uint64_t purge() override { return 0; }
+    std::uint64_t drop(std::span<ipc::queue::Id const>) override { return 0; }
+    std::vector<ipc::queue::Item> waiting(ipc::queue::Waiting, std::size_t) override { return {}; }
     ipc::queue::Stats stats() override { return {}; }
     std::optional<ipc::Duration> next_due() override { return {}; }
 

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <sys/stat.h>
+#include <unistd.h>
 
 using namespace std::chrono_literals;
 using ipc::queue::Fate;
@@ -367,4 +368,45 @@ TEST_CASE("opening a queue while a push holds its lock does not wait for the pus
     CHECK(std::chrono::steady_clock::now() - start < 1s); // The lock waits 2 s per round.
     pushing->commit(ipc::queue::End::Batch);
     CHECK(data_of(reader->peek(10)) == std::vector<std::string> { "a", "b" });
+}
+
+TEST_CASE(
+    "waiting lists leased items with their holder and due time, delayed ones apart", "[queue]")
+{
+    State state;
+    auto queue = state.open("jobs");
+    push(*queue, { "a", "b", "c" });
+    push(*queue, { "later" }, { .delay = 1h });
+    auto const leased = queue->lease(2, 5min);
+    REQUIRE(leased.size() == 2);
+    auto const held = queue->waiting(ipc::queue::Waiting::Leased, 10);
+    REQUIRE(data_of(held) == std::vector<std::string> { "a", "b" });
+    CHECK(held[0].holder == ::getpid());
+    CHECK(held[0].due_ns == state.clock.now_ns() + std::chrono::nanoseconds(5min).count());
+    auto const delayed = queue->waiting(ipc::queue::Waiting::Delayed, 10);
+    REQUIRE(data_of(delayed) == std::vector<std::string> { "later" });
+    CHECK(delayed[0].holder == 0);
+    CHECK(delayed[0].due_ns == state.clock.now_ns() + std::chrono::nanoseconds(1h).count());
+    CHECK(queue->waiting(ipc::queue::Waiting::Leased, 1).size() == 1);
+    queue->ack(leased);
+    CHECK(queue->waiting(ipc::queue::Waiting::Leased, 10).empty());
+}
+
+TEST_CASE(
+    "drop deletes items by id from the middle of a run, from leases and the dead list", "[queue]")
+{
+    State state;
+    auto queue = state.open("jobs");
+    push(*queue, { "a", "b", "c", "d" });
+    ipc::queue::Id const middle[] = { 2 };
+    CHECK(queue->drop(middle) == 1);
+    CHECK(queue->drop(middle) == 0);
+    auto const taken = queue->lease(1, 1min); // "a", leased.
+    REQUIRE(data_of(taken) == std::vector<std::string> { "a" });
+    queue->release(queue->lease(1, 1min), "failed", {}, Fate::Dead); // "c", dead.
+    ipc::queue::Id const others[] = { 1, 3, 99 };
+    CHECK(queue->drop(others) == 2);
+    CHECK(queue->ack(taken) == 0); // Its consumer finds it gone.
+    CHECK(data_of(queue->peek(10)) == std::vector<std::string> { "d" });
+    CHECK(queue->stats().dead == 0);
 }

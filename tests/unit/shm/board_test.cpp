@@ -9,6 +9,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <fcntl.h>
+#include <filesystem>
 #include <fmt/format.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -300,4 +301,21 @@ TEST_CASE("boards created by racing setters are never seen with two names", "[sh
     }
     CHECK(refused == 0);
     CHECK(ipc::shm::list(store).size() == names);
+}
+
+TEST_CASE(
+    "a board never set goes when the last one to hold it gives it up; a set one stays", "[shm]")
+{
+    ipc::test::TempDir dir;
+    auto const store = store_in(dir);
+    Board first(store, "b", Board::Create::Yes);
+    Board second(store, "b", Board::Create::No);
+    first.remove_if_unused(); // The second still holds it.
+    CHECK(std::filesystem::exists(store.path("b")));
+    second.remove_if_unused();
+    CHECK_FALSE(std::filesystem::exists(store.path("b")));
+    Board set(store, "s", Board::Create::Yes);
+    set.set("v");
+    set.remove_if_unused();
+    CHECK(std::filesystem::exists(store.path("s")));
 }

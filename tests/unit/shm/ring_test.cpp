@@ -10,6 +10,7 @@
 #include "support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fmt/format.h>
 #include <signal.h>
 #include <string>
@@ -370,4 +371,34 @@ TEST_CASE("a reader that comes after its writer died waits for the next writer",
     CHECK(exit_of([&] { CHECK_FALSE(reader.next()); }) == ipc::Exit::Ok);
     CHECK(stop.exit() == ipc::Exit::Timeout);
     CHECK_FALSE(reader.ended());
+}
+
+TEST_CASE("a ring no writer took goes when the last one to hold it gives it up", "[shm]")
+{
+    ipc::test::TempDir dir;
+    auto const store = store_in(dir);
+    Ring first(store, "r", std::nullopt);
+    Ring second(store, "r", std::nullopt);
+    first.remove_if_unused(); // The second still holds it.
+    CHECK(std::filesystem::exists(store.path("r")));
+    second.remove_if_unused();
+    CHECK_FALSE(std::filesystem::exists(store.path("r")));
+    // One who opens the name now makes a new ring.
+    Ring third(store, "r", std::nullopt);
+    CHECK(std::filesystem::exists(store.path("r")));
+}
+
+TEST_CASE("a ring a writer took stays when its reader gives it up", "[shm]")
+{
+    ipc::test::TempDir dir;
+    auto const store = store_in(dir);
+    Ring ring(store, "r", std::nullopt);
+    {
+        Ring mine(store, "r", std::nullopt);
+        ipc::Stop stop({});
+        RingWriter writer(mine, Overflow::Block, stop);
+        writer.end();
+    }
+    ring.remove_if_unused();
+    CHECK(std::filesystem::exists(store.path("r")));
 }
