@@ -4,12 +4,15 @@
 #include "ipc/cli/options.hpp"
 #include "ipc/cli/run.hpp"
 #include "ipc/framing/writer.hpp"
+#include "ipc/io/lossy_output.hpp"
 #include "ipc/io/stop.hpp"
 #include "ipc/listing.hpp"
 #include "ipc/names/name.hpp"
 #include "ipc/names/pattern.hpp"
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <optional>
 #include <unistd.h>
 
 namespace {
@@ -19,6 +22,8 @@ struct Options {
     std::string group;
     bool retained = true;
     bool list = false;
+    std::optional<bool> drop; // Unset: drop when stdout is a terminal.
+    std::size_t drop_buffer = ipc::io::default_drop_buffer;
     ipc::framing::Options framing;
     ipc::BackendOptions backend;
     ipc::Limits limits;
@@ -42,6 +47,23 @@ int main(int argc, char** argv)
     app.add_flag_callback(
         "--no-retained", [&options] { options.retained = false; },
         "do not print retained messages first");
+    auto* drop = app.add_flag_callback(
+        "--drop", [&options] { options.drop = true; },
+        "drop what a slow stdout cannot take (default on a tty)");
+    auto* drop_buffer = ipc::cli::add_parsed(
+        app, "--drop-buffer", options.drop_buffer,
+        [](std::string_view text) -> std::optional<std::size_t> {
+            return ipc::parse_size_in(text, 1, 0xFFFF'FFFFu);
+        },
+        "a size from 1 byte to 4G, like 64K or 16M",
+        fmt::format(
+            "--drop: hold up to N bytes for stdout ({}M)", ipc::io::default_drop_buffer >> 20));
+    drop_buffer->type_name("N");
+    app.add_flag_callback(
+           "--no-drop", [&options] { options.drop = false; },
+           "never drop: a slow stdout slows the publishers")
+        ->excludes(drop)
+        ->excludes(drop_buffer);
     app.add_option(
         "PATTERN", options.patterns, "pattern: '*' is one token, '>' the rest (--list: a topic)");
     ipc::cli::add_list(app, options.list, "list the subscribers (of TOPIC: 69 if none)");
@@ -67,12 +89,21 @@ int main(int argc, char** argv)
                 .max_size = options.security.max_size,
                 .access = options.security.access });
         ipc::framing::Writer out(STDOUT_FILENO, options.framing);
+        // A person watching a terminal cannot read faster than it shows, and
+        // a stopped one must not stop the publishers; a pipe stays lossless.
+        std::optional<ipc::io::LossyOutput> lossy;
+        if (options.drop.value_or(drop_buffer->count() > 0 || ::isatty(STDOUT_FILENO) == 1))
+            lossy.emplace(STDOUT_FILENO, options.drop_buffer, out, stop);
         auto const flush = [&out] { out.flush(); };
         auto const delimiter = out.run_delimiter(); // Lines go out in runs when they can.
         ipc::pubsub::Subscriber::Run run;
         while (auto message = delimiter
                 ? subscriber->receive_run(stop, flush, *delimiter, stop.remaining(), run)
                 : subscriber->receive(stop, flush)) {
+            if (lossy && !lossy->admit(message->data.size(), run.count)) {
+                stop.count(0); // Dropped, but heard: --idle counts from it.
+                continue;
+            }
             if (run.run)
                 out.write_run(message->data);
             else
@@ -80,6 +111,8 @@ int main(int argc, char** argv)
             stop.count(run.count);
         }
         out.flush();
+        if (lossy)
+            lossy->finish();
         return stop.exit(); // Ok, or Timeout when --timeout ran out first.
     });
 }

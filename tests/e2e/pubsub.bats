@@ -276,6 +276,84 @@ load helpers
     [ ! -s "$BATS_TEST_TMPDIR/got.err" ]
 }
 
+# sub_into_fifo ARGS...: ipc-sub ARGS t in the background, its stdout the FIFO
+# $fifo that fd $hold keeps open and nobody reads yet; sub is its PID.
+sub_into_fifo() {
+    fifo=$BATS_TEST_TMPDIR/fifo
+    mkfifo "$fifo"
+    exec {hold}<>"$fifo"
+    spawn "$fifo" "$@"
+    sub=$(last_pid)
+}
+
+# read_fifo: starts a reader of $fifo into $BATS_TEST_TMPDIR/got and lets go of
+# $hold, so that the subscriber's output flows and ends when it does.
+read_fifo() {
+    cat "$fifo" >"$BATS_TEST_TMPDIR/got" {hold}>&- 3>&- &
+    pids+=("$!")
+    exec {hold}>&-
+}
+
+# end_printed: publishes "end" once more and says whether one was printed.
+end_printed() {
+    ipc-pub t end
+    ends=$((ends + 1))
+    grep -qx end "$BATS_TEST_TMPDIR/got"
+}
+
+@test "ipc-sub --drop whose stdout nobody reads never blocks a publisher; printed + dropped = published" {
+    sub_into_fifo ipc-sub --drop --drop-buffer 100K -t 120s t
+    run -0 timeout 60 bash -c 'seq 200000 | ipc-pub --wait-subs 1 -t 10s t'
+    read_fifo
+    # Everything of the publisher's was received before a later "end" is
+    # printed; an "end" may be dropped too, while the held output drains.
+    ends=0
+    within 20 end_printed
+    kill -TERM "$sub"
+    wait_status "$sub"
+    wait "$(last_pid)"
+    printed=$(grep -cx '[0-9]*' "$BATS_TEST_TMPDIR/got")
+    ends_printed=$(grep -cx end "$BATS_TEST_TMPDIR/got")
+    # Whole lines only, each number once and in order.
+    [ "$((printed + ends_printed))" = "$(wc -l <"$BATS_TEST_TMPDIR/got")" ]
+    [ -z "$(tail -c 1 "$BATS_TEST_TMPDIR/got")" ]
+    grep -x '[0-9]*' "$BATS_TEST_TMPDIR/got" | sort -c -n -u
+    cat "$fifo.err"
+    pattern='^ipc-sub: dropped ([0-9]+) messages in all \(stdout did not keep up\)$'
+    [[ "$(grep 'in all (stdout' "$fifo.err")" =~ $pattern ]]
+    dropped=${BASH_REMATCH[1]}
+    grep -Eq '^ipc-sub: dropped [0-9]+ messages? so far \(stdout is not keeping up\)$' "$fifo.err"
+    # On NATS the client library may drop too, when ipc-sub itself falls behind.
+    behind=$(sed -n 's/^ipc-sub: t: \([0-9]*\) messages were dropped in all.*/\1/p' "$fifo.err")
+    echo "printed $printed of 200000 and $ends_printed of $ends ends, dropped $dropped + ${behind:-0}"
+    [ "$dropped" -gt 0 ]
+    [ $((printed + ends_printed + dropped + ${behind:-0})) = $((200000 + ends)) ]
+}
+
+@test "without --drop, ipc-sub whose stdout nobody reads blocks the publisher" {
+    local_only "a NATS publisher never blocks; the subscriber drops"
+    sub_into_fifo ipc-sub -t 120s t
+    run -124 timeout 60 bash -c 'seq 200000 | ipc-pub --wait-subs 1 -t 2s t'
+    read_fifo
+    kill -TERM "$sub"
+    wait_status "$sub"
+    [ ! -s "$fifo.err" ]
+}
+
+@test "on a terminal ipc-sub drops by default, and --no-drop blocks the publisher" {
+    local_only "a NATS publisher never blocks; the subscriber drops"
+    # script(1) gives ipc-sub a terminal and copies it to a FIFO nobody reads.
+    sub_into_fifo script -qefc "ipc-sub -t 120s t" /dev/null
+    run -0 timeout 60 bash -c 'seq 200000 | ipc-pub --wait-subs 1 -t 10s t'
+    read_fifo
+    kill -TERM "$sub"
+    wait_status "$sub"
+    rm "$fifo"
+    sub_into_fifo script -qefc "ipc-sub --no-drop -t 120s t" /dev/null
+    run -124 timeout 60 bash -c 'seq 200000 | ipc-pub --wait-subs 1 -t 2s t'
+    read_fifo
+}
+
 @test "the JSON round trip re-publishes every message byte-exactly to its own topic" {
     {
         printf '\0\0\0\5hello'

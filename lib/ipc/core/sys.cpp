@@ -5,6 +5,7 @@
 #include "ipc/core/time.hpp"
 
 #include <algorithm>
+#include <fcntl.h>
 #include <unistd.h>
 
 namespace ipc::sys {
@@ -23,6 +24,12 @@ bool wait_ready(int fd, short events, int timeout_ms) noexcept
         if (timeout_ms > 0)
             timeout_ms = ms_until(deadline);
     }
+}
+
+Fd reopen_nonblocking(int fd)
+{
+    auto const path = fmt::format("/proc/self/fd/{}", fd);
+    return Fd { ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY) };
 }
 
 long read_some(int fd, char* into, std::size_t size) noexcept

@@ -6,6 +6,7 @@
 // that no caller writes those loops itself.
 
 #include "ipc/core/error.hpp"
+#include "ipc/core/fd.hpp"
 
 #include <cerrno>
 #include <cstddef>
@@ -60,6 +61,13 @@ inline int check(int rc, std::string_view call, std::string_view object = {})
 // when the time ran out first; true as well when the wait itself fails, so
 // that the caller's next call reports why.
 bool wait_ready(int fd, short events, int timeout_ms = -1) noexcept;
+
+// An open file description of our own for writing to the pipe, FIFO or
+// terminal at fd, non-blocking, opened again through /proc: a tool can wait
+// for room without making the description it shares with other processes
+// non-blocking. Invalid when /proc cannot give one (a socket, a FIFO with
+// no reader left).
+Fd reopen_nonblocking(int fd);
 
 // One read(2), retried on EINTR; where a non-blocking fd (a stdin we share)
 // has nothing yet, waits for input instead of spinning. The count (0 at the

@@ -15,13 +15,6 @@ namespace ipc::framing {
 
 namespace {
 
-[[noreturn]] void throw_write_error(int error)
-{
-    if (error == EPIPE)
-        throw StdoutClosed();
-    throw SystemError(Exit::IoError, fmt::format("write stdout: {}", std::strerror(error)), error);
-}
-
 // The terminator after each message, normalised so that Line and Nul need
 // no delimiter from the caller.
 Options normalised(Options options)
@@ -33,6 +26,13 @@ Options normalised(Options options)
     return options;
 }
 
+}
+
+void throw_write_error(int error)
+{
+    if (error == EPIPE)
+        throw StdoutClosed();
+    throw SystemError(Exit::IoError, fmt::format("write stdout: {}", std::strerror(error)), error);
 }
 
 Writer::Writer(int fd, Options const& options)
@@ -113,6 +113,11 @@ void Writer::write_run(std::string_view run)
 
 int Writer::write_out(std::string_view bytes)
 {
+    if (m_sink) {
+        m_sink(bytes);
+        m_written += bytes.size();
+        return 0;
+    }
     sys::Written written;
     if (!m_gave_up && !bytes.empty()) {
         written = sys::write_out(m_fd, bytes, m_on_blocked);

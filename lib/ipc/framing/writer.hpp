@@ -15,6 +15,9 @@
 
 namespace ipc::framing {
 
+// Throws StdoutClosed for EPIPE, else SystemError(IoError) "write stdout: …".
+[[noreturn]] void throw_write_error(int error);
+
 class Writer {
 public:
     Writer(int fd, Options const& options);
@@ -41,6 +44,8 @@ public:
     void flush();
 
     bool has_pending() const { return !m_buffer.empty(); }
+    // Bytes batched, not written (or handed to the sink) yet.
+    std::size_t batched() const { return m_buffer.size(); }
 
     // Called when a write to a non-blocking fd would block: returns true
     // once the fd may take more, or false to give up, and then what could
@@ -48,7 +53,11 @@ public:
     // writer waits for the fd.
     void set_on_blocked(std::function<bool()> on_blocked) { m_on_blocked = std::move(on_blocked); }
 
-    // Bytes written to the fd so far.
+    // Hands what it would write to the fd to sink instead, in order (a
+    // batch, or part of a large message): io::LossyOutput queues it.
+    void set_sink(std::function<void(std::string_view)> sink) { m_sink = std::move(sink); }
+
+    // Bytes written to the fd (or handed to the sink) so far.
     std::uint64_t written() const { return m_written; }
     // Where the next message starts in the output: bytes written, batched
     // or dropped so far.
@@ -66,6 +75,7 @@ private:
     Options m_options;
     std::string m_buffer;
     std::function<bool()> m_on_blocked;
+    std::function<void(std::string_view)> m_sink;
     bool m_gave_up = false; // on_blocked said to give up.
     std::uint64_t m_written = 0;
     std::uint64_t m_dropped = 0;

@@ -1,5 +1,7 @@
 // send() with MSG_NOSIGNAL for sockets, so that a client gone away is an
-// EPIPE and not a signal; write() for pipes, where send() cannot be used.
+// EPIPE and not a signal, and MSG_DONTWAIT, so that a socket we share
+// blocking (a stdout) blocks us no more than our own non-blocking ones;
+// write() for pipes, where send() cannot be used.
 
 #include "ipc/io/out_buffer.hpp"
 
@@ -21,8 +23,8 @@ OutBuffer::Status OutBuffer::write_to(int fd)
     while (m_done < m_data.size()) {
         auto const* data = m_data.data() + m_done;
         auto const size = m_data.size() - m_done;
-        auto const written
-            = m_socket ? ::send(fd, data, size, MSG_NOSIGNAL) : ::write(fd, data, size);
+        auto const written = m_socket ? ::send(fd, data, size, MSG_NOSIGNAL | MSG_DONTWAIT)
+                                      : ::write(fd, data, size);
         if (written >= 0) {
             m_done += static_cast<std::size_t>(written);
             m_written += static_cast<std::uint64_t>(written);

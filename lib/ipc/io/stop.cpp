@@ -66,6 +66,31 @@ bool Stop::done()
     return m_timed_out || m_idled;
 }
 
+bool Stop::watch_output_in(io::Loop& loop)
+{
+    if (m_output_fd < 0)
+        return false;
+    // No events asked until the drain has some: epoll reports EPOLLERR once
+    // a pipe's reader is gone, EPOLLHUP once a terminal hangs up.
+    auto const on_event = [this](std::uint32_t events) {
+        if (events & (EPOLLERR | EPOLLHUP))
+            m_output_closed = true;
+        else if ((events & EPOLLOUT) && m_drain.write)
+            m_drain.write();
+    };
+    try {
+        return loop.try_add(m_output_fd, 0, on_event); // Files cannot be polled, nor need to be.
+    } catch (SystemError const&) {
+        return false; // Not an fd, or one the loop has (stdout closed, its number reused).
+    }
+}
+
+void Stop::refresh_output_in(io::Loop& loop)
+{
+    if (m_drain.pending && loop.contains(m_output_fd))
+        loop.modify(m_output_fd, m_drain.pending() ? static_cast<std::uint32_t>(EPOLLOUT) : 0u);
+}
+
 bool Stop::timed_out()
 {
     if (!m_timed_out && m_limits.timeout && Clock::now() - m_start >= *m_limits.timeout)

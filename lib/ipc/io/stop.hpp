@@ -11,8 +11,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <signal.h>
+
+namespace ipc::io {
+class Loop;
+}
 
 namespace ipc {
 
@@ -44,6 +49,22 @@ public:
     void watch_output(int fd) { m_output_fd = fd; }
     int output_fd() const { return m_output_fd; }
     void output_closed() { m_output_closed = true; }
+
+    // An output that must never hold the loop up (io::LossyOutput) is
+    // written from the loop that waits: while pending() holds, that loop
+    // asks for EPOLLOUT on output_fd() and calls write() when it comes.
+    struct OutputDrain {
+        std::function<bool()> pending;
+        std::function<void()> write;
+    };
+    void drain_output(OutputDrain drain) { m_drain = std::move(drain); }
+
+    // For the loop that waits (a subscriber's), which this Stop outlives:
+    // watches output_fd() in loop when epoll can, so that an error or a
+    // hang-up ends the loop and the drain gets its EPOLLOUT; false when not.
+    bool watch_output_in(io::Loop& loop);
+    // Before each wait: asks for EPOLLOUT while the drain has bytes pending.
+    void refresh_output_in(io::Loop& loop);
 
     // Records one message, or count of them (resets the idle clock).
     void count_one() { count(1); }
@@ -93,6 +114,7 @@ private:
     bool m_idled = false;
     bool m_output_closed = false;
     int m_output_fd = -1;
+    OutputDrain m_drain;
     Fd m_signal_fd;
     sigset_t m_old_mask {};
 };

@@ -14,7 +14,6 @@
 #include <cstdlib>
 #include <fmt/format.h>
 #include <iterator>
-#include <sys/stat.h>
 
 namespace ipc::nats {
 
@@ -151,12 +150,7 @@ void Subscriber::setup_loop(Stop& stop)
         });
     });
     m_loop->add(m_inbox.event_fd(), EPOLLIN, [this](std::uint32_t) { take_inbox(); });
-    // No events asked: epoll reports EPOLLERR once a pipe's reader is gone.
-    // Files and terminals need no watching (and epoll takes no file).
-    struct stat status { };
-    if (int const fd = stop.output_fd(); fd >= 0 && ::fstat(fd, &status) == 0
-        && (S_ISFIFO(status.st_mode) || S_ISSOCK(status.st_mode)))
-        m_loop->add(fd, 0, [&stop](std::uint32_t) { stop.output_closed(); });
+    stop.watch_output_in(*m_loop);
 }
 
 void Subscriber::take_inbox()
@@ -261,6 +255,7 @@ std::optional<MessageView> Subscriber::receive(Stop& stop, std::function<void()>
         if (stop.done())
             return std::nullopt;
         on_idle(); // Nothing to hand out: flush output before blocking.
+        stop.refresh_output_in(*m_loop);
         m_loop->run_once(stop.deadline()); // The inbox's eventfd ends it for a message.
     }
 }

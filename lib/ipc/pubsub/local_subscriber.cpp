@@ -190,19 +190,12 @@ bool LocalSubscriber::next_from(Connection& connection, MessageView& message)
 void LocalSubscriber::watch_stop(Stop& stop)
 {
     m_loop.add(stop.signal_fd(), EPOLLIN, [this](std::uint32_t) { m_stop->check_signal(); });
-    // No events asked: epoll reports EPOLLERR once a pipe's reader is gone.
-    // Files and some terminals cannot be polled; they need no watching.
-    if (stop.output_fd() < 0)
-        return;
-    try {
-        m_loop.try_add(stop.output_fd(), 0, [this](std::uint32_t) { m_stop->output_closed(); });
-    } catch (SystemError const&) {
-        // Not an fd, or one the loop has (stdout was closed): the first write says so.
-    }
+    stop.watch_output_in(m_loop);
 }
 
 void LocalSubscriber::wait(Deadline deadline)
 {
+    m_stop->refresh_output_in(m_loop);
     m_loop.run_once(deadline);
     if (std::chrono::steady_clock::now() >= m_next_refresh)
         refresh();

@@ -5,12 +5,12 @@
 #include "ipc/queue/popper.hpp"
 
 #include "ipc/core/log.hpp"
+#include "ipc/core/sys.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 
@@ -32,16 +32,6 @@ bool is_pipe(int fd)
 {
     struct stat status { };
     return ::fstat(fd, &status) == 0 && S_ISFIFO(status.st_mode);
-}
-
-// An open file description of our own for the pipe at fd, non-blocking, so
-// that pop can renew its leases while the pipe is full without making the
-// description it shares with other processes non-blocking. Invalid when
-// /proc cannot give one: pop then writes to fd as it is.
-Fd reopen_nonblocking(int fd)
-{
-    auto const path = fmt::format("/proc/self/fd/{}", fd);
-    return Fd { ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC) };
 }
 
 // The bytes written to the pipe at fd that nobody has read yet.
@@ -68,7 +58,7 @@ Popper::Popper(Queue& queue, std::string name, PopOptions const& options)
     , m_stop(options.limits)
     , m_loop(m_stop)
     , m_pipe(is_pipe(options.output_fd))
-    , m_own(m_pipe ? reopen_nonblocking(options.output_fd) : Fd {})
+    , m_own(m_pipe ? sys::reopen_nonblocking(options.output_fd) : Fd {})
     , m_out(m_own ? m_own.get() : options.output_fd, options.framing)
 {
     if (m_options.wait) {
