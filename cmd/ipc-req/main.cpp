@@ -19,7 +19,7 @@ namespace {
 struct Options {
     std::string address;
     std::vector<std::string> messages;
-    std::optional<ipc::Duration> timeout, wait;
+    std::optional<ipc::Duration> timeout, deadline, wait;
     std::optional<std::uint64_t> retries;
     ipc::framing::Options framing;
     ipc::BackendOptions backend;
@@ -48,8 +48,10 @@ int main(int argc, char** argv)
     ipc::cli::add_backend(app, options.backend);
     ipc::cli::add_framing(app, options.framing, ipc::cli::Direction::Output);
     ipc::cli::add_max_size(app, options.framing.max_size);
+    ipc::cli::add_duration(app, "-t,--timeout", options.timeout,
+        "give up on a request D after its turn came; exit 124");
     ipc::cli::add_duration(
-        app, "-t,--timeout", options.timeout, "give up on a request after D; exit 124");
+        app, "--deadline", options.deadline, "give up when the whole run takes D; exit 124");
     ipc::cli::add_count(app, "--retries", options.retries,
         "after a lost connection (on NATS: a -t timeout), resend up to N times");
     ipc::cli::add_duration(app, "--wait", options.wait, "wait up to D for a server to appear");
@@ -85,6 +87,7 @@ int main(int argc, char** argv)
         auto client = ipc::open_client(options.backend,
             { .address = address,
                 .timeout = options.timeout,
+                .deadline = options.deadline,
                 .wait = options.wait,
                 .retries = options.retries.value_or(0),
                 .max_size = options.framing.max_size },

@@ -57,6 +57,8 @@ Client::Client(BackendOptions const& backend, reqrep::ClientOptions options, Sto
     , m_inbox(m_connection, m_reply_prefix + "*")
     , m_loop(stop)
 {
+    if (m_options.deadline)
+        m_pipeline.set_run_deadline(Clock::now() + *m_options.deadline);
     m_loop.add(
         m_connection.event_fd(), EPOLLIN, [this](std::uint32_t) { m_connection.handle_events(); });
     m_loop.add(m_inbox.event_fd(), EPOLLIN, [this](std::uint32_t) { take_replies(); });
@@ -136,6 +138,10 @@ bool Client::pump(int input_fd)
 
 void Client::check_overdue(Deadline now)
 {
+    if (m_pipeline.run_over(now))
+        fail(Exit::Timeout,
+            reqrep::run_timeout_message(
+                m_options.address.text(), *m_options.deadline, m_pipeline.unanswered()));
     auto const id = m_pipeline.overdue(now);
     if (!id)
         return;
@@ -145,8 +151,7 @@ void Client::check_overdue(Deadline now)
         return;
     }
     fail(Exit::Timeout,
-        fmt::format("{}: request {}: no reply within {}", m_options.address.text(), *id,
-            format_duration(*m_options.timeout)));
+        reqrep::request_timeout_message(m_options.address.text(), *id, *m_options.timeout));
 }
 
 void Client::take_replies()

@@ -18,7 +18,10 @@ namespace ipc::reqrep {
 
 struct ClientOptions {
     Address address;
-    std::optional<Duration> timeout {}; // Per request: Error(Timeout) when it runs out.
+    // Per request, from when its server could take it (see Pipeline):
+    // Error(Timeout) when it runs out.
+    std::optional<Duration> timeout {};
+    std::optional<Duration> deadline {}; // The whole run: Error(Timeout) when it runs out.
     std::optional<Duration> wait {}; // For a server to appear (also when reconnecting).
     std::uint64_t retries = 0; // Reconnections allowed after a lost connection.
     std::size_t max_size = default_max_size; // The longest reply accepted.
@@ -43,8 +46,8 @@ public:
 
     // Queues one request. Sends when the batch is large, and waits for
     // replies while too many are in flight. Throws Error(Timeout) for a
-    // request that got no reply in time, Error(Unavailable) for a lost
-    // server with no retry left.
+    // request that got no reply in time or a run past its deadline,
+    // Error(Unavailable) for a lost server with no retry left.
     virtual void send(std::string_view data) = 0;
 
     // Sends what is batched and handles replies until fd is readable: the

@@ -21,12 +21,10 @@ using Clock = std::chrono::steady_clock;
 // Polling interval where nothing can be watched (TCP, a missing directory).
 constexpr auto retry_interval = std::chrono::milliseconds(20);
 
-std::optional<Connected> try_connect_name(std::string const& name, std::string const& avoid)
+// Connects to the first of ids that answers; removes those of dead servers.
+std::optional<Connected> try_connect_ids(
+    Registry const& registry, std::vector<std::string> const& ids)
 {
-    Registry registry(name, false);
-    auto ids = registry.list();
-    // The server that failed us goes last: it may still be the only one.
-    std::stable_partition(ids.begin(), ids.end(), [&](auto const& id) { return id != avoid; });
     for (auto const& id : ids) {
         int error = 0;
         if (auto fd
@@ -36,6 +34,15 @@ std::optional<Connected> try_connect_name(std::string const& name, std::string c
             registry.remove(id); // Its server died without cleaning up.
     }
     return std::nullopt;
+}
+
+std::optional<Connected> try_connect_name(std::string const& name, std::string const& avoid)
+{
+    Registry const registry(name, false);
+    auto ids = registry.list();
+    // The server that failed us goes last: it may still be the only one.
+    std::stable_partition(ids.begin(), ids.end(), [&](auto const& id) { return id != avoid; });
+    return try_connect_ids(registry, ids);
 }
 
 std::optional<Connected> try_connect_path(std::string const& path)
@@ -75,6 +82,19 @@ std::optional<Connected> try_connect(Address const& address, std::string const& 
     }
     }
     return std::nullopt;
+}
+
+std::optional<Connected> try_connect_another(
+    Address const& address, std::vector<std::string> const& taken)
+{
+    if (address.kind != Address::Kind::Name)
+        return std::nullopt;
+    Registry const registry(address.name, false);
+    auto ids = registry.list();
+    std::erase_if(ids, [&taken](auto const& id) {
+        return std::find(taken.begin(), taken.end(), id) != taken.end();
+    });
+    return try_connect_ids(registry, ids);
 }
 
 std::optional<Connected> connect(

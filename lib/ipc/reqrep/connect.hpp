@@ -10,6 +10,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace ipc {
 class Stop;
@@ -25,6 +26,12 @@ struct Connected {
 // One attempt. For a NAME, a server other than `avoid` is preferred (the
 // one that just failed us); nullopt when none listens.
 std::optional<Connected> try_connect(Address const& address, std::string const& avoid = {});
+
+// For a NAME, one attempt at a server not in `taken` (ids of servers the
+// client is connected to already): how a batch spreads over every server.
+// nullopt when there is none, and always for unix: and tcp:// addresses.
+std::optional<Connected> try_connect_another(
+    Address const& address, std::vector<std::string> const& taken);
 
 // Tries until a server answers or wait runs out (none: one attempt). Watches
 // the registry directory instead of polling where it can. Throws

@@ -1,10 +1,12 @@
 #pragma once
 
-// The local backend's Client: one connection (unix or TCP) to a server of
+// The local backend's Client: connections (unix or TCP) to the servers of
 // the address, requests batched into Request frames and their Reply frames
 // fed to a Pipeline, which keeps the order, the retries and the timeouts.
-// On a lost connection the requests still unanswered are sent again, to
-// another server of the same name when there is one.
+// A batch spreads over every server of a NAME: while each connection has a
+// request unanswered, the next request opens one to another server, and
+// each request goes to the connection with the fewest unanswered. On a lost
+// connection its unanswered requests go to the others (or to a new one).
 
 #include "ipc/core/error.hpp"
 #include "ipc/io/loop.hpp"
@@ -16,6 +18,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace ipc {
 class Stop;
@@ -36,28 +39,33 @@ public:
     bool interrupted() const override { return m_interrupted; }
 
 private:
-    void connect(std::string const& avoid);
-    void disconnect();
+    struct Lane; // One connection: Pipeline::Lane is its index in m_lanes.
+
+    bool connect(std::string const& avoid);
+    void open(Connected connected);
+    void close(Lane& lane);
+    bool any_open() const;
+    Pipeline::Lane pick() const;
+    Pipeline::Lane spread(Pipeline::Lane lane);
     bool pump(int input_fd, bool block);
-    void write_out();
-    void read_replies();
+    void write_out(Lane& lane);
+    void read_replies(Lane& lane);
     void take(wire::Reply const& reply);
-    void lost(char const* why);
+    void lost(Lane& lane, char const* why);
+    void check_time();
     [[noreturn]] void fail(Exit exit, std::string message, std::string hint = {});
 
     ClientOptions m_options;
     Stop& m_stop;
-    io::Loop m_loop; // The stop's signalfd and the connection.
-    std::uint32_t m_socket_events = 0; // What the last wait saw on the connection.
+    io::Loop m_loop; // The stop's signalfd and the connections.
     OnIdle m_on_idle;
     Pipeline m_pipeline;
-    Connected m_connection;
-    io::OutBuffer m_out; // Frames not yet written.
+    std::vector<std::unique_ptr<Lane>> m_lanes; // Closed ones stay: their index is taken.
     std::unique_ptr<char[]> m_in;
-    wire::Decoder m_decoder;
+    std::string m_last_server; // The server of the connection closed last.
+    Deadline m_started = std::chrono::steady_clock::now();
+    bool m_spread; // Other servers of the name may be there.
     bool m_interrupted = false;
-    bool m_connected = false;
-    std::uint64_t m_generation = 0; // Counts connections made.
 };
 
 }

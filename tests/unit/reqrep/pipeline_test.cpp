@@ -184,8 +184,109 @@ TEST_CASE(
         CHECK_FALSE(f.pipeline.overdue(first + 2s - 1ns));
         CHECK(f.pipeline.overdue(first + 2s) == 1u);
         f.pipeline.take(1, true, "A", first + 1500ms);
-        CHECK(f.pipeline.deadline() == first + 3s);
-        CHECK_FALSE(f.pipeline.overdue(first + 2s));
-        CHECK(f.pipeline.overdue(first + 3s) == 2u);
+        // The server could take b only once it had answered a.
+        CHECK(f.pipeline.deadline() == first + 3500ms);
+        CHECK_FALSE(f.pipeline.overdue(first + 3s));
+        CHECK(f.pipeline.overdue(first + 3500ms) == 2u);
     }
+}
+
+TEST_CASE("a batch that a server answers one by one never runs out while each takes less than "
+          "--timeout",
+    "[reqrep]")
+{
+    Fixture f(1s);
+    for (int i = 0; i < 10; ++i)
+        f.pipeline.add("x", f.now); // All sent at once.
+    for (std::uint64_t id = 1; id <= 10; ++id) {
+        f.now += 900ms;
+        CHECK_FALSE(f.pipeline.overdue(f.now));
+        CHECK(f.pipeline.take(id, true, "y", f.now) == Pipeline::Taken::Delivered);
+    }
+    CHECK(f.pipeline.empty());
+    CHECK_FALSE(f.pipeline.deadline());
+}
+
+TEST_CASE("a reply that overtakes the oldest request of its lane does not restart that one's clock",
+    "[reqrep]")
+{
+    Fixture f(1s); // A server running two at once: 1 is stuck, 2 and 3 are answered.
+    auto const first = f.now;
+    for (auto const* data : { "a", "b", "c" })
+        f.pipeline.add(data, first);
+    f.pipeline.take(2, true, "B", first + 300ms);
+    f.pipeline.take(3, true, "C", first + 600ms);
+    CHECK(f.pipeline.deadline() == first + 1s);
+    CHECK(f.pipeline.overdue(first + 1s) == 1u);
+}
+
+TEST_CASE(
+    "each lane times its own requests: a reply on one does not restart another's clock", "[reqrep]")
+{
+    Fixture f(1s);
+    auto const first = f.now;
+    CHECK(f.pipeline.add("a", first, 0) == 1);
+    CHECK(f.pipeline.add("b", first, 1) == 2);
+    CHECK(f.pipeline.add("c", first, 0) == 3);
+    CHECK(f.pipeline.add("d", first, 1) == 4);
+    CHECK(f.pipeline.unanswered(0) == 2);
+    CHECK(f.pipeline.unanswered(1) == 2);
+    f.pipeline.take(1, true, "A", first + 800ms); // Lane 0 takes c now.
+    f.pipeline.take(4, true, "D", first + 900ms); // Overtakes b on lane 1.
+    CHECK(f.pipeline.unanswered(0) == 1);
+    CHECK(f.pipeline.unanswered(1) == 1);
+    CHECK(f.pipeline.deadline() == first + 1s); // b's, from when it was sent.
+    CHECK(f.pipeline.overdue(first + 1s) == 2u);
+    f.pipeline.take(2, true, "B", first + 1s);
+    CHECK(f.pipeline.deadline() == first + 1800ms); // c's, from a's reply.
+    CHECK(f.delivered == std::vector<std::string> { "1 ok A 800", "2 ok B 1000" });
+}
+
+TEST_CASE("a lost lane costs a retry only for its own unanswered requests, which go where the "
+          "transport sends them",
+    "[reqrep]")
+{
+    Fixture f(10s, 1);
+    for (std::size_t lane : { 0u, 1u, 0u, 1u, 0u })
+        f.pipeline.add("r", f.now, lane);
+    f.pipeline.take(2, true, "B", f.now);
+    f.pipeline.take(4, true, "D", f.now);
+    CHECK(f.pipeline.lost(1) == Pipeline::Retry::Nothing); // Lane 1 owes nothing.
+    REQUIRE(f.pipeline.lost(0) == Pipeline::Retry::Resend);
+    f.now += 2s;
+    std::vector<std::string> sent;
+    f.pipeline.resend(0, f.now, [&sent](std::uint64_t id, std::string_view data) {
+        sent.push_back(std::to_string(id) + ":" + std::string(data));
+        return Pipeline::Lane { 2 };
+    });
+    CHECK(sent == std::vector<std::string> { "1:r", "3:r", "5:r" });
+    CHECK(f.pipeline.unanswered(0) == 0);
+    CHECK(f.pipeline.unanswered(2) == 3);
+    CHECK(f.pipeline.deadline() == f.now + 10s);
+    for (std::uint64_t id : { 5u, 3u, 1u })
+        f.pipeline.take(id, true, "R", f.now + 1s);
+    CHECK(f.pipeline.empty());
+    CHECK(f.delivered.size() == 5);
+}
+
+TEST_CASE("--deadline ends the run at its time, whatever is in flight", "[reqrep]")
+{
+    Fixture f(10s);
+    auto const first = f.now;
+    f.pipeline.set_run_deadline(first + 3s);
+    CHECK(f.pipeline.deadline() == first + 3s); // Also with nothing in flight (input to wait for).
+    CHECK_FALSE(f.pipeline.run_over(first + 3s - 1ns));
+    f.pipeline.add("a", first);
+    CHECK(f.pipeline.deadline() == first + 3s);
+    CHECK(f.pipeline.run_over(first + 3s));
+    CHECK_FALSE(f.pipeline.overdue(first + 3s)); // The request itself has time left.
+}
+
+TEST_CASE("the time-limit errors name the address, the request and the limit", "[reqrep]")
+{
+    CHECK(ipc::reqrep::request_timeout_message("calc", 7, 2s)
+        == "calc: request 7: no reply within 2s");
+    CHECK(ipc::reqrep::run_timeout_message("calc", 1min, 1)
+        == "calc: --deadline 1m ran out with 1 request unanswered");
+    CHECK(ipc::reqrep::run_timeout_message("calc", 500ms, 0) == "calc: --deadline 500ms ran out");
 }
