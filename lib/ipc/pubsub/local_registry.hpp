@@ -28,6 +28,7 @@ struct Registration {
     std::vector<Pattern> patterns;
     std::string group;
 
+    // Topics whose first token is _IPC match only patterns whose first token is _IPC.
     bool matches(std::string_view topic) const;
 };
 
