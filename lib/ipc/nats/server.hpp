@@ -43,6 +43,7 @@ private:
     bool writing() const override { return false; }
     void drain() override;
     std::optional<Deadline> upkeep() override;
+    std::string client(reqrep::Job const& job) const override;
 
     void take(MessagePtr message);
     void publish_reply(std::string const& subject, wire::ReplyStatus status, std::string_view data);
