@@ -3,12 +3,15 @@
 #include "ipc/backend.hpp"
 #include "ipc/cli/options.hpp"
 #include "ipc/cli/run.hpp"
+#include "ipc/core/log.hpp"
 #include "ipc/framing/writer.hpp"
 #include "ipc/io/stop.hpp"
 #include "ipc/names/name.hpp"
 #include "ipc/names/pattern.hpp"
+#include "ipc/reqrep/tap.hpp"
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 #include <unistd.h>
 
 namespace {
@@ -16,12 +19,29 @@ namespace {
 struct Options {
     std::vector<std::string> patterns;
     std::string group;
+    std::string tap;
     bool retained = true;
     ipc::framing::Options framing;
     ipc::BackendOptions backend;
     ipc::Limits limits;
     ipc::cli::Security security;
 };
+
+// --tap: each event of the service as a line for people ("#12 < 1024"), or
+// as it came with --json; gaps in a server's events are said on stderr.
+void print_tap(ipc::MessageView const& message, ipc::framing::Writer& out, bool json,
+    ipc::reqrep::TapGaps& gaps, std::string const& service)
+{
+    auto const event = ipc::reqrep::parse_tap_headers(message.headers);
+    if (!event)
+        return; // Published on the tap's topic by something else.
+    if (auto const missed = gaps.see(*event))
+        ipc::warn("{}: missed {} events of the service (this tap was too slow)", service, missed);
+    if (json)
+        out.write(message);
+    else
+        out.write({ .data = ipc::reqrep::tap_line(*event, message.data), .topic = {} });
+}
 
 }
 
@@ -40,11 +60,25 @@ int main(int argc, char** argv)
     app.add_flag_callback(
         "--no-retained", [&options] { options.retained = false; },
         "do not print retained messages first");
+    auto* tap = app.add_option(
+                       "--tap", options.tap, "show the requests and replies of local service NAME")
+                    ->type_name("NAME");
     app.add_option(
            "PATTERN", options.patterns, "topic pattern: '*' matches one token, '>' the rest")
-        ->required();
+        ->excludes(tap);
 
     return ipc::cli::run(app, argc, argv, [&] {
+        if (options.patterns.empty() && options.tap.empty())
+            throw ipc::Error(
+                ipc::Exit::Usage, "a PATTERN or --tap NAME is needed", "try 'ipc-sub --help'");
+        if (!options.tap.empty()) {
+            ipc::parse_name(options.tap, "service");
+            if (!options.backend.url.is_local())
+                throw ipc::Error(ipc::Exit::Usage, "--tap: taps on services are local only",
+                    fmt::format(
+                        "on NATS, 'ipc-sub {}' shows the requests themselves", options.tap));
+            options.patterns = { ipc::reqrep::tap_topic(options.tap) };
+        }
         auto const patterns = ipc::parse_patterns(options.patterns); // Bad patterns exit 2.
         if (!options.group.empty())
             ipc::parse_name(options.group, "group");
@@ -57,12 +91,16 @@ int main(int argc, char** argv)
                 .access = options.security.access });
         ipc::framing::Writer out(STDOUT_FILENO, options.framing);
         auto const flush = [&out] { out.flush(); };
-        auto const delimiter = out.run_delimiter(); // Lines go out in runs when they can.
+        ipc::reqrep::TapGaps gaps;
+        // A tap's events one by one, to be read; plain messages in runs when they can.
+        auto const delimiter = options.tap.empty() ? out.run_delimiter() : std::nullopt;
         ipc::pubsub::Subscriber::Run run;
         while (auto message = delimiter
                 ? subscriber->receive_run(stop, flush, *delimiter, stop.remaining(), run)
                 : subscriber->receive(stop, flush)) {
-            if (run.run)
+            if (!options.tap.empty())
+                print_tap(*message, out, options.framing.json, gaps, options.tap);
+            else if (run.run)
                 out.write_run(message->data);
             else
                 out.write(*message);

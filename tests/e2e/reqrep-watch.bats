@@ -122,3 +122,82 @@ client_of() {
     wait_status "$server"
     grep -qE "^ipc-serve: hand #[12] $(client_of "$a") in 6 B out 10 B ok " "$BATS_TEST_TMPDIR/srv.err"
 }
+
+# tap_ready NAME: waits (10 s at most) until a tap on service NAME has registered.
+tap_ready() {
+    ipc-pub --wait-subs 1 --timeout 10s "_IPC.tap.$1" </dev/null
+}
+
+@test "ipc-sub --tap shows a service's requests and replies, numbered, with their client" {
+    local_only "taps are local"
+    spawn "$BATS_TEST_TMPDIR/tap" ipc-sub --tap calc -n 4 --line-buffered
+    tap=$(last_pid)
+    tap_ready calc
+    serve "$BATS_TEST_TMPDIR/srv" calc -- bc -l
+    spawn "$BATS_TEST_TMPDIR/client" ipc-req -t 30s calc '2^10' '2^^'
+    client=$(last_pid)
+    wait_status "$client"
+    wait_status "$tap"
+    cat "$BATS_TEST_TMPDIR/tap"
+    grep -qx "#1 pid $client uid $(id -u) > 2^10" "$BATS_TEST_TMPDIR/tap"
+    grep -qx "#1 < 1024" "$BATS_TEST_TMPDIR/tap"
+    grep -qx "#2 pid $client uid $(id -u) > 2^^" "$BATS_TEST_TMPDIR/tap"
+    grep -qx "#2 < " "$BATS_TEST_TMPDIR/tap"
+    # Each request before its reply.
+    [ "$(grep -n '^#1 pid' "$BATS_TEST_TMPDIR/tap" | cut -d: -f1)" -lt "$(grep -n '^#1 <' "$BATS_TEST_TMPDIR/tap" | cut -d: -f1)" ]
+}
+
+@test "ipc-sub --tap --json gives each event's number, client and status as headers" {
+    local_only "taps are local"
+    spawn "$BATS_TEST_TMPDIR/tap" ipc-sub --tap b64 -n 2 --json
+    tap=$(last_pid)
+    tap_ready b64
+    serve "$BATS_TEST_TMPDIR/srv" b64 -- base64 -d
+    run -1 req b64 x
+    wait_status "$tap"
+    cat "$BATS_TEST_TMPDIR/tap"
+    grep -q '"topic":"_IPC.tap.b64".*"Ipc-Tap":\["request"\].*"Ipc-Request":\["1"\]' "$BATS_TEST_TMPDIR/tap"
+    grep -q '"data":"exit 1: base64: invalid input".*"Ipc-Tap":\["reply"\].*"Ipc-Status":\["error"\]' "$BATS_TEST_TMPDIR/tap"
+}
+
+@test "a tap that never reads does not slow the service: every request is answered, and the tap counts what it missed" {
+    local_only "taps are local"
+    mkfifo "$BATS_TEST_TMPDIR/fifo"
+    exec 7<>"$BATS_TEST_TMPDIR/fifo" # Opened, never read: the tap's stdout fills and blocks it.
+    ipc-sub --tap fast >"$BATS_TEST_TMPDIR/fifo" 2>"$BATS_TEST_TMPDIR/tap.err" 3>&- &
+    pids+=("$!")
+    tap_ready fast
+    serve "$BATS_TEST_TMPDIR/srv" fast --pipe -- cat
+    # 4000 requests of 1 KB: 8 MB of events, far more than the tap's pipe and socket hold.
+    payload=$(head -c 1000 /dev/zero | tr '\0' y)
+    for i in $(seq 4000); do echo "$i $payload"; done >"$BATS_TEST_TMPDIR/requests"
+    req -t 30s fast <"$BATS_TEST_TMPDIR/requests" | cmp - "$BATS_TEST_TMPDIR/requests"
+    # Now the tap gets to read again; the next events show it what it missed.
+    cat <&7 >/dev/null 3>&- &
+    pids+=("$!")
+    within 10 tap_reported "$BATS_TEST_TMPDIR/tap.err"
+    cat "$BATS_TEST_TMPDIR/tap.err"
+    grep -qE '^ipc-sub: fast: missed [0-9]+ events of the service \(this tap was too slow\)$' "$BATS_TEST_TMPDIR/tap.err"
+}
+
+# tap_reported ERR: a request to service fast was answered and ERR says what the tap missed.
+tap_reported() {
+    ipc-req -t 10s fast ping >/dev/null && grep -q missed "$1"
+}
+
+@test "ipc-sub --tap on NATS says that taps are local only" {
+    nats_only "the local backend has taps"
+    run -2 --separate-stderr ipc-sub --tap calc
+    [[ "$stderr" == "ipc-sub: --tap: taps on services are local only"* ]]
+}
+
+@test "a catch-all subscriber neither sees a service's traffic nor turns its tap on" {
+    local_only "taps are local"
+    spawn "$BATS_TEST_TMPDIR/all" ipc-sub --line-buffered '>'
+    ipc-pub --wait-subs 1 --timeout 10s any.topic </dev/null
+    serve "$BATS_TEST_TMPDIR/srv" calc -- bc -l
+    run -0 req calc '2^10'
+    run -0 ipc-pub --wait-subs 1 --timeout 10s after.it marker
+    within 10 grep -q marker "$BATS_TEST_TMPDIR/all"
+    [ "$(cat "$BATS_TEST_TMPDIR/all")" = marker ]
+}

@@ -1,6 +1,7 @@
 #include "ipc/reqrep/watch.hpp"
 
 #include "ipc/reqrep/stderr_relay.hpp"
+#include "ipc/reqrep/tap.hpp"
 
 #include <catch2/catch.hpp>
 #include <string>
@@ -60,4 +61,44 @@ TEST_CASE(
             "abcd...", "ab", "cd", "ef", "9 more bytes of standard error not shown" });
     relay.feed("next\n", lines.emit()); // A new request, a new budget.
     CHECK(lines.got.back() == "next");
+}
+
+TEST_CASE("a tap event survives its headers, and reads as a line for people", "[reqrep]")
+{
+    using ipc::reqrep::TapEvent;
+    TapEvent const request { .kind = TapEvent::Kind::Request,
+        .number = 12,
+        .client = "pid 4242 uid 1000",
+        .server = 77,
+        .sequence = 3 };
+    auto const block = ipc::reqrep::tap_headers(request);
+    auto const parsed = ipc::reqrep::parse_tap_headers(block);
+    REQUIRE(parsed);
+    CHECK(parsed->kind == TapEvent::Kind::Request);
+    CHECK(parsed->number == 12);
+    CHECK(parsed->client == "pid 4242 uid 1000");
+    CHECK(parsed->server == 77);
+    CHECK(parsed->sequence == 3);
+    CHECK(ipc::reqrep::tap_line(*parsed, "2^10") == "#12 pid 4242 uid 1000 > 2^10");
+
+    TapEvent const reply { .kind = TapEvent::Kind::Reply, .number = 12, .error = true };
+    auto const reply_block = ipc::reqrep::tap_headers(reply);
+    auto const parsed_reply = ipc::reqrep::parse_tap_headers(reply_block);
+    REQUIRE(parsed_reply);
+    CHECK(ipc::reqrep::tap_line(*parsed_reply, "exit 1") == "#12 <! exit 1");
+    CHECK(parsed_reply->error);
+    CHECK(ipc::reqrep::tap_line({ .kind = TapEvent::Kind::Reply, .number = 3 }, "1024")
+        == "#3 < 1024");
+    CHECK_FALSE(ipc::reqrep::parse_tap_headers(""));
+}
+
+TEST_CASE("a tap counts the events it missed from the gaps in each server's sequence", "[reqrep]")
+{
+    using ipc::reqrep::TapEvent;
+    ipc::reqrep::TapGaps gaps;
+    CHECK(gaps.see({ .server = 1, .sequence = 40 }) == 0); // It starts where it starts.
+    CHECK(gaps.see({ .server = 1, .sequence = 41 }) == 0);
+    CHECK(gaps.see({ .server = 2, .sequence = 7 }) == 0); // Another server counts on its own.
+    CHECK(gaps.see({ .server = 1, .sequence = 45 }) == 3);
+    CHECK(gaps.see({ .server = 2, .sequence = 8 }) == 0);
 }
