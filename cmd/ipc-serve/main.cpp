@@ -21,6 +21,7 @@ struct Options {
     std::vector<std::string> command;
     bool pipe = false;
     bool list = false, json = false;
+    bool verbose = false;
     std::optional<std::uint64_t> jobs, count;
     std::optional<ipc::Duration> handler_timeout;
     std::string ready_file;
@@ -49,6 +50,7 @@ int main(int argc, char** argv)
     ipc::cli::add_count(app, "-n,--count", options.count, "serve N requests, then exit");
     app.add_option("--ready-file", options.ready_file, "write the address to F once serving")
         ->type_name("F");
+    app.add_flag("-v,--verbose", options.verbose, "log each request on stderr");
     app.add_option("ADDRESS", options.address, "service NAME, unix:/path or tcp://HOST:PORT");
     app.add_option("CMD", options.command, "the handler and its arguments, after --");
     app.add_flag("--json", options.json, "with --list: one JSON object per line");
@@ -83,7 +85,8 @@ int main(int argc, char** argv)
                 .access = options.security.access,
                 .max_size = options.security.max_size,
                 .count = options.count,
-                .ready_file = options.ready_file },
+                .ready_file = options.ready_file,
+                .verbose = options.verbose },
             { .command = options.command,
                 .pipe = options.pipe,
                 .jobs = options.jobs.value_or(options.pipe ? 1 : cpus),

@@ -3,12 +3,14 @@
 #include "ipc/backend.hpp"
 #include "ipc/cli/options.hpp"
 #include "ipc/cli/run.hpp"
+#include "ipc/core/log.hpp"
 #include "ipc/framing/writer.hpp"
 #include "ipc/io/lossy_output.hpp"
 #include "ipc/io/stop.hpp"
 #include "ipc/listing.hpp"
 #include "ipc/names/name.hpp"
 #include "ipc/names/pattern.hpp"
+#include "ipc/reqrep/tap.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -20,6 +22,7 @@ namespace {
 struct Options {
     std::vector<std::string> patterns;
     std::string group;
+    std::string tap;
     bool retained = true;
     bool list = false;
     std::optional<bool> drop; // Unset: drop when stdout is a terminal.
@@ -29,6 +32,22 @@ struct Options {
     ipc::Limits limits;
     ipc::cli::Security security;
 };
+
+// --tap: each event of the service as a line for people ("#12 < 1024"), or
+// as it came with --json; gaps in a server's events are said on stderr.
+void print_tap(ipc::MessageView const& message, ipc::framing::Writer& out, bool json,
+    ipc::reqrep::TapGaps& gaps, std::string const& service)
+{
+    auto const event = ipc::reqrep::parse_tap_headers(message.headers);
+    if (!event)
+        return; // Published on the tap's topic by something else.
+    if (auto const missed = gaps.see(*event))
+        ipc::warn("{}: missed {} events of the service (this tap was too slow)", service, missed);
+    if (json)
+        out.write(message);
+    else
+        out.write({ .data = ipc::reqrep::tap_line(*event, message.data), .topic = {} });
+}
 
 }
 
@@ -64,8 +83,12 @@ int main(int argc, char** argv)
            "never drop: a slow stdout slows the publishers")
         ->excludes(drop)
         ->excludes(drop_buffer);
+    auto* tap = app.add_option(
+                       "--tap", options.tap, "show the requests and replies of local service NAME")
+                    ->type_name("NAME");
     app.add_option(
-        "PATTERN", options.patterns, "pattern: '*' is one token, '>' the rest (--list: a topic)");
+           "PATTERN", options.patterns, "pattern: '*' is one token, '>' the rest (--list: a topic)")
+        ->excludes(tap);
     ipc::cli::add_list(app, options.list, "list the subscribers (of TOPIC: 69 if none)");
 
     return ipc::cli::run(app, argc, argv, [&] {
@@ -76,8 +99,17 @@ int main(int argc, char** argv)
                 options.patterns.empty() ? std::string() : options.patterns.front(),
                 options.framing.json ? ipc::ListFormat::Json : ipc::ListFormat::Table);
         }
-        if (options.patterns.empty())
-            ipc::cli::usage_error("PATTERN is required");
+        if (options.patterns.empty() && options.tap.empty())
+            throw ipc::Error(
+                ipc::Exit::Usage, "a PATTERN or --tap NAME is needed", "try 'ipc-sub --help'");
+        if (!options.tap.empty()) {
+            ipc::parse_name(options.tap, "service");
+            if (!options.backend.url.is_local())
+                throw ipc::Error(ipc::Exit::Usage, "--tap: taps on services are local only",
+                    fmt::format(
+                        "on NATS, 'ipc-sub {}' shows the requests themselves", options.tap));
+            options.patterns = { ipc::reqrep::tap_topic(options.tap) };
+        }
         auto const patterns = ipc::parse_patterns(options.patterns); // Bad patterns exit 2.
         if (!options.group.empty())
             ipc::parse_name(options.group, "group");
@@ -95,7 +127,9 @@ int main(int argc, char** argv)
         if (options.drop.value_or(drop_buffer->count() > 0 || ::isatty(STDOUT_FILENO) == 1))
             lossy.emplace(STDOUT_FILENO, options.drop_buffer, out, stop);
         auto const flush = [&out] { out.flush(); };
-        auto const delimiter = out.run_delimiter(); // Lines go out in runs when they can.
+        ipc::reqrep::TapGaps gaps;
+        // A tap's events one by one, to be read; plain messages in runs when they can.
+        auto const delimiter = options.tap.empty() ? out.run_delimiter() : std::nullopt;
         ipc::pubsub::Subscriber::Run run;
         while (auto message = delimiter
                 ? subscriber->receive_run(stop, flush, *delimiter, stop.remaining(), run)
@@ -104,7 +138,9 @@ int main(int argc, char** argv)
                 stop.count(0); // Dropped, but heard: --idle counts from it.
                 continue;
             }
-            if (run.run)
+            if (!options.tap.empty())
+                print_tap(*message, out, options.framing.json, gaps, options.tap);
+            else if (run.run)
                 out.write_run(message->data);
             else
                 out.write(*message);

@@ -3,6 +3,7 @@
 
 #include "ipc/backend.hpp"
 
+#include "ipc/backend_tap.hpp"
 #include "ipc/nats/pubsub.hpp"
 #include "ipc/nats/reqrep.hpp"
 #include "ipc/pubsub/local_publisher.hpp"
@@ -50,7 +51,11 @@ std::unique_ptr<reqrep::Client> open_client(reqrep::ClientOptions const& options
 std::unique_ptr<reqrep::Server> open_server(
     reqrep::ServerOptions const& options, reqrep::HandlerOptions const& handler, Stop& stop)
 {
-    return std::make_unique<reqrep::LocalServer>(options, handler, stop);
+    if (options.address.kind != Address::Kind::Name)
+        return std::make_unique<reqrep::LocalServer>(options, handler, stop);
+    auto tapped = options; // A service NAME can be tapped (ipc-sub --tap NAME).
+    tapped.observers.push_back(make_tap(options.address.name, stop));
+    return std::make_unique<reqrep::LocalServer>(std::move(tapped), handler, stop);
 }
 
 std::unique_ptr<reqrep::Client> open_client(BackendOptions const& backend,

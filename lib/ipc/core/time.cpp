@@ -81,6 +81,16 @@ std::string format_duration(Duration duration)
     return fmt::format("{}{}ns", sign, magnitude);
 }
 
+std::string format_elapsed(Duration elapsed)
+{
+    using std::chrono::microseconds;
+    auto const step = elapsed >= std::chrono::seconds(1) ? microseconds(10'000)
+        : elapsed >= std::chrono::milliseconds(1)        ? microseconds(100)
+                                                         : microseconds(1);
+    auto const rounded = (elapsed + step / 2) / step * step;
+    return format_duration(rounded > Duration::zero() ? rounded : Duration::zero());
+}
+
 std::string format_age(Duration age)
 {
     auto const seconds

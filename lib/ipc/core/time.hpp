@@ -44,6 +44,11 @@ inline constexpr DurationUnit duration_units[] = {
 // "1.5s", "250ms", "2m", "1h", "90s"; parse_duration reads it back.
 std::string format_duration(Duration duration);
 
+// A measured time for a log line, short, in format_duration's units: "1.3ms"
+// for 1.2871ms, "250us", "12.35s". Rounded to the microsecond below a
+// millisecond, to 0.1 ms below a second, to 10 ms from there on.
+std::string format_elapsed(Duration elapsed);
+
 // An age for a listing, whole and at a glance, as ls and ps show time:
 // seconds under two minutes ("42s"), minutes under two hours ("7m"), hours
 // under two days ("3h"), then days ("12d"); rounded down. A negative age

@@ -56,6 +56,7 @@ Read read_chunk(int fd, std::string& text, bool& got)
 Job::Job(JobSpec const& spec)
     : m_child(start(spec))
     , m_output_limit(spec.capture_stdout)
+    , m_on_stderr(spec.on_stderr)
     , m_reading_stdout(spec.capture_stdout.has_value())
 {
     if (spec.timeout)
@@ -84,7 +85,11 @@ bool Job::read_stderr()
 {
     while (m_reading_stderr) {
         bool got = false;
-        if (read_chunk(m_child.stderr_fd(), m_errors, got) == Read::Ended)
+        auto const before = m_errors.size();
+        auto const read = read_chunk(m_child.stderr_fd(), m_errors, got);
+        if (got && m_on_stderr)
+            m_on_stderr(std::string_view(m_errors).substr(before));
+        if (read == Read::Ended)
             m_reading_stderr = false;
         else if (!got)
             break;

@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,6 +35,8 @@ struct JobSpec {
     std::optional<std::size_t> capture_stdout {};
     int stdout_fd = 1;
     std::optional<Duration> timeout {}; // Then its process group is killed.
+    // Given each piece of its stderr as it is read (the tail is kept all the same).
+    std::function<void(std::string_view)> on_stderr {};
 };
 
 class Job {
@@ -83,6 +86,7 @@ private:
     std::optional<Clock::time_point> m_deadline;
     std::string m_output;
     std::string m_errors;
+    std::function<void(std::string_view)> m_on_stderr;
     bool m_reading_stdout = false;
     bool m_reading_stderr = true;
     bool m_errors_cut = false;

@@ -115,6 +115,22 @@ void set_tcp_no_delay(int fd)
     set_no_delay(fd);
 }
 
+std::string peer_address(int fd)
+{
+    sockaddr_storage address {};
+    socklen_t size = sizeof address;
+    char host[NI_MAXHOST];
+    char port[NI_MAXSERV];
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&address), &size) != 0
+        || ::getnameinfo(reinterpret_cast<sockaddr*>(&address), size, host, sizeof host, port,
+               sizeof port, NI_NUMERICHOST | NI_NUMERICSERV)
+            != 0)
+        return "?";
+    if (address.ss_family == AF_INET6)
+        return fmt::format("[{}]:{}", host, port);
+    return fmt::format("{}:{}", host, port);
+}
+
 Fd accept_connection(int listener)
 {
     // Opened while descriptors are still to be had.

@@ -54,6 +54,9 @@ Fd listen_tcp(std::string const& host, std::uint16_t& port, std::string const& d
 std::optional<Fd> try_connect_tcp(std::string const& host, std::uint16_t port, int& errno_out);
 // For accepted TCP connections: no Nagle delay on small replies.
 void set_tcp_no_delay(int fd);
+// The address of a connected TCP socket's peer, "127.0.0.1:4711" or
+// "[::1]:4711"; "?" when the system cannot tell.
+std::string peer_address(int fd);
 
 // The credentials of the peer of a connected Unix socket.
 struct Peer {

@@ -41,6 +41,7 @@ Server::Server(BackendOptions const& backend, reqrep::ServerOptions options,
     , m_inbox(m_connection, m_options.address.name, queue_group)
     , m_dispatcher(std::move(handler), m_options.count, stop, *this)
 {
+    m_dispatcher.watch(m_options); // -v; a tap is local only (no observers come here).
     auto const& nats = api();
     if (m_options.count)
         check(nats.natsSubscription_AutoUnsubscribe(m_inbox.get(),
@@ -123,6 +124,13 @@ void Server::take(MessagePtr message)
         return;
     }
     m_dispatcher.submit(job, std::string_view(nats.natsMsg_GetData(message.get()), size));
+}
+
+std::string Server::client(reqrep::Job const& job) const
+{
+    // All NATS tells of a client: where its reply goes.
+    auto const found = m_replies.find({ job.connection, job.id });
+    return found == m_replies.end() ? std::string("a client") : "reply " + found->second;
 }
 
 void Server::deliver(reqrep::Job const& job, wire::ReplyStatus status, std::string_view data)

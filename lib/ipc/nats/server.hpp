@@ -47,6 +47,7 @@ private:
     bool writing() const override { return false; }
     void drain() override;
     std::optional<Deadline> upkeep() override;
+    std::string client(reqrep::Job const& job) const override;
 
     void take(MessagePtr message);
     void answer_census();

@@ -364,6 +364,32 @@ bool LocalPublisher::wait_for_subscribers(std::string const& topic, std::uint64_
     }
 }
 
+int LocalPublisher::watch_subscribers()
+{
+    if (m_discovery.watch())
+        invalidate_targets();
+    return m_discovery.fd();
+}
+
+bool LocalPublisher::refresh_subscribers()
+{
+    handle_watch();
+    bool const changed = m_subscribers_changed;
+    settle();
+    return changed;
+}
+
+bool LocalPublisher::has_subscribers(std::string_view topic)
+{
+    select(topic);
+    auto const live = [](Connection const* connection) { return !connection->dead; };
+    return std::any_of(m_current->each.begin(), m_current->each.end(), live)
+        || std::any_of(
+            m_current->groups.begin(), m_current->groups.end(), [&live](Group const& group) {
+                return std::any_of(group.members.begin(), group.members.end(), live);
+            });
+}
+
 std::vector<Publisher::Delivery> LocalPublisher::drops() const
 {
     std::vector<Delivery> drops;

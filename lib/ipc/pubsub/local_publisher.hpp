@@ -30,6 +30,14 @@ public:
     bool wait_for_subscribers(std::string const& topic, std::uint64_t count) override;
     std::vector<Delivery> drops() const override;
 
+    // For a publisher inside another loop (a server's tap), which must never
+    // wait: starts watching for subscribers and returns the fd to wait on;
+    // call refresh_subscribers() when it is readable (true when some came).
+    int watch_subscribers();
+    bool refresh_subscribers();
+    // True when a live subscriber matches topic (as far as the watch tells).
+    bool has_subscribers(std::string_view topic);
+
 private:
     struct Connection;
     struct Tally { // Kept by subscriber id: it outlives the subscriber's connection.

@@ -97,8 +97,14 @@ std::optional<Registration> decode_registration(std::string const& id, std::stri
 
 bool Registration::matches(std::string_view topic) const
 {
+    // Topics under _IPC are ipckit's own (the taps of services): only a
+    // pattern that names _IPC matches them, as MQTT keeps $-topics from
+    // wildcards, so that a catch-all '>' neither sees them nor turns taps on.
+    auto const ipckit_own
+        = [](std::string_view name) { return name.substr(0, name.find('.')) == "_IPC"; };
+    bool const reserved = ipckit_own(topic);
     for (auto const& pattern : patterns)
-        if (pattern.matches(topic))
+        if ((!reserved || ipckit_own(pattern.text())) && pattern.matches(topic))
             return true;
     return false;
 }

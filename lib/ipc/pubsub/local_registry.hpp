@@ -29,6 +29,7 @@ struct Registration {
     std::string group;
     std::int64_t since_ns = 0; // When it subscribed (Unix ns); 0 when an older version did.
 
+    // Topics whose first token is _IPC match only patterns whose first token is _IPC.
     bool matches(std::string_view topic) const;
 };
 

@@ -12,11 +12,16 @@
 #include "ipc/core/time.hpp"
 #include "ipc/io/loop.hpp"
 #include "ipc/reqrep/handler.hpp"
+#include "ipc/reqrep/server.hpp"
+#include "ipc/reqrep/watch.hpp"
 
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <unordered_map>
+#include <vector>
 
 namespace ipc {
 class Stop;
@@ -45,6 +50,9 @@ public:
         // Before each wait, unless draining: upkeep, and when the wait must
         // end for the next (now: requests wait that can be taken now).
         virtual std::optional<Deadline> upkeep() = 0;
+        // Who sent job, for watchers (Exchange::client); asked while the
+        // request is being submitted.
+        virtual std::string client(Job const&) const { return {}; }
     };
 
     // Attaches the handler to loop(); its replies go to transport.deliver().
@@ -54,22 +62,27 @@ public:
     // The one loop of the server: transport and handler fds, stop's signals.
     io::Loop& loop() { return m_loop; }
 
+    // Tells the observers options asks for (-v, taps) of each request and
+    // reply from now on; attaches them to loop().
+    void watch(ServerOptions const& options);
+
     // True when a request may be handed over now: not draining, and the
     // handler has room.
     bool can_take() const { return !m_draining && !m_handler->full(); }
     bool draining() const { return m_draining; }
 
-    // Hands one request to the handler (only when can_take()); data is valid
-    // only during the call. The drain starts once --count were taken.
-    void submit(Job const& job, std::string_view data);
+    // Hands one request to the handler (only when can_take()), numbered; data
+    // is valid only during the call. The drain starts once --count were taken.
+    void submit(Job job, std::string_view data);
     // The client of connection went away: the handler drops what it has not started.
-    void cancel(std::uint64_t connection) { m_handler->cancel(connection); }
+    void cancel(std::uint64_t connection);
 
     // Serves as Server::run says.
     Exit run();
 
 private:
     void begin_drain();
+    void replied(Job const& job, wire::ReplyStatus status, std::string_view data);
 
     std::unique_ptr<Handler> m_handler;
     std::optional<std::uint64_t> m_count;
@@ -78,6 +91,12 @@ private:
     io::Loop m_loop;
     std::uint64_t m_taken = 0;
     bool m_draining = false;
+    std::vector<std::shared_ptr<Observer>> m_observers;
+    struct Watched {
+        Exchange exchange;
+        std::uint64_t connection;
+    };
+    std::unordered_map<std::uint64_t, Watched> m_watched; // By number: requests observed.
 };
 
 }

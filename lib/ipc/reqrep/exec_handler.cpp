@@ -6,6 +6,7 @@
 #include "ipc/reqrep/exec_handler.hpp"
 
 #include "ipc/core/error.hpp"
+#include "ipc/core/log.hpp"
 #include "ipc/core/parse.hpp"
 #include "ipc/io/loop.hpp"
 
@@ -89,7 +90,11 @@ bool ExecHandler::start(std::size_t slot, Waiting const& waiting)
                 .terminator = lines ? std::optional(m_options.framing.delimiter) : std::nullopt,
                 // Room for the delimiter that ends a reply of --max-size bytes.
                 .capture_stdout = m_options.max_size + (lines ? 1 : 0),
-                .timeout = m_options.handler_timeout }) });
+                .timeout = m_options.handler_timeout,
+                .on_stderr = [this, slot](std::string_view chunk) {
+                    auto& self = *m_slots[slot];
+                    self.relay.feed(chunk, stderr_line(self.job.number));
+                } }) });
     } catch (SystemError const& e) {
         if (short_of_resources(e.error_number()) && m_running > 0)
             return false;
@@ -117,10 +122,17 @@ bool ExecHandler::start(std::size_t slot, Waiting const& waiting)
     return true;
 }
 
+StderrRelay::Emit ExecHandler::stderr_line(std::uint64_t number) const
+{
+    return
+        [this, number](std::string_view line) { warn("{} #{}: {}", m_options.name, number, line); };
+}
+
 void ExecHandler::finish(std::size_t slot, int status)
 {
     auto& running = *m_slots[slot];
     auto& process = running.process;
+    running.relay.finish(stderr_line(running.job.number)); // Before -v's line of its reply.
     for (int const fd : { process.exit_fd(), process.stdout_fd(), process.stderr_fd() })
         m_loop->remove(fd);
     auto& reply = process.output();

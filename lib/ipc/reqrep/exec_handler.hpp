@@ -3,11 +3,13 @@
 // Exec mode: one process per request, never through a shell. The request is
 // its stdin and its stdout the reply; a non-zero exit, a signal,
 // --handler-timeout or a reply longer than --max-size make an error reply
-// (with the tail of its stderr). Up to `jobs` run at once; more requests
+// (with the tail of its stderr). Its stderr also goes to ours, each line
+// after the request's number. Up to `jobs` run at once; more requests
 // wait in a bounded queue, and also while we are out of descriptors.
 
 #include "ipc/io/job.hpp"
 #include "ipc/reqrep/handler.hpp"
+#include "ipc/reqrep/stderr_relay.hpp"
 
 #include <deque>
 #include <optional>
@@ -36,10 +38,12 @@ private:
     struct Running {
         Job job;
         io::Job process;
+        StderrRelay relay {}; // Its stderr, to ours: "NAME #12: LINE".
     };
 
     bool start(std::size_t slot, Waiting const& waiting);
     void finish(std::size_t slot, int status);
+    StderrRelay::Emit stderr_line(std::uint64_t number) const;
 
     HandlerOptions m_options;
     io::Loop* m_loop = nullptr;

@@ -25,15 +25,18 @@ class Loop;
 namespace ipc::reqrep {
 
 // Who asked: the transport's key for the client (LocalServer: its
-// connection; a co-process keeps one key's requests in order) and the
-// client's request id.
+// connection; a co-process keeps one key's requests in order), the
+// client's request id, and the server's number for the request (#1 is the
+// first it took; set by the Dispatcher, shown in logs and taps).
 struct Job {
     std::uint64_t connection = 0;
     std::uint64_t id = 0;
     std::int64_t peer_uid = -1; // -1: not known (TCP).
+    std::uint64_t number = 0;
 };
 
 using ReplyFn = std::function<void(Job const&, wire::ReplyStatus, std::string_view)>;
+using StartFn = std::function<void(Job const&)>;
 
 class Handler {
 public:
@@ -58,6 +61,9 @@ public:
     virtual void cancel(std::uint64_t connection) = 0;
     // True when the handler can answer nothing more (stdio: stdin ended).
     virtual bool finished() const { return false; }
+    // Called when the handler shows a request to whoever answers it (stdio:
+    // when it is written to stdout); handlers that show nothing ignore it.
+    virtual void on_start(StartFn) { }
 };
 
 // How long a co-process may take over a reply, unless --handler-timeout says.

@@ -64,6 +64,7 @@ LocalServer::LocalServer(ServerOptions options, std::unique_ptr<Handler> handler
     , m_dispatcher(std::move(handler), m_options.count, stop, *this)
     , m_read_buffer(new char[read_size])
 {
+    m_dispatcher.watch(m_options);
     watch_listener();
 }
 
@@ -224,6 +225,16 @@ void LocalServer::take(Connection& connection, std::string_view body)
     m_dispatcher.submit(Job { connection.key, request->id,
                             connection.tcp ? -1 : static_cast<std::int64_t>(connection.peer.uid) },
         request->data);
+}
+
+std::string LocalServer::client(Job const& job) const
+{
+    auto const* connection = find(job.connection);
+    if (!connection)
+        return "a client that went away";
+    if (connection->tcp)
+        return "peer " + io::peer_address(connection->fd.get());
+    return fmt::format("pid {} uid {}", connection->peer.pid, connection->peer.uid);
 }
 
 void LocalServer::deliver(Job const& job, wire::ReplyStatus status, std::string_view data)

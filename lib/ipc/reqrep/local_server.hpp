@@ -45,6 +45,7 @@ private:
     bool writing() const override;
     void drain() override;
     std::optional<Deadline> upkeep() override;
+    std::string client(Job const& job) const override;
 
     void watch_listener();
     void accept_all();

@@ -30,8 +30,9 @@ constexpr int pipe_size = 1024 * 1024; // Fewer wake-ups per batch, where allowe
 
 struct PipeHandler::Worker {
     std::optional<io::Child> child; // With our ends of its stdin and stdout.
-    int write_fd = -1, read_fd = -1;
+    int write_fd = -1, read_fd = -1, error_fd = -1;
     io::OutBuffer out;
+    StderrRelay relay;
     framing::Splitter splitter;
     std::deque<Held> held; // Sent, in order, not yet answered; --pipe: of one connection.
     std::optional<Clock::time_point> deadline; // --pipe: when the next reply is due.
@@ -84,9 +85,12 @@ void PipeHandler::start(Worker& worker)
     worker.child.emplace(io::Spawn { .argv = m_options.command,
         .environment = { "IPC_NAME=" + m_options.name },
         .pipe_stdin = true,
-        .capture_stdout = true });
+        .capture_stdout = true,
+        .capture_stderr = true });
     worker.write_fd = worker.child->stdin_fd();
     worker.read_fd = worker.child->stdout_fd();
+    worker.error_fd = worker.child->stderr_fd();
+    io::set_blocking(worker.error_fd, io::Blocking::No);
     for (int const fd : { worker.write_fd, worker.read_fd }) {
         ::fcntl(fd, F_SETPIPE_SZ, pipe_size); // Best effort: a limit may refuse it.
         io::set_blocking(fd, io::Blocking::No);
@@ -97,6 +101,39 @@ void PipeHandler::start(Worker& worker)
     worker.alive = true;
     m_loop->add(worker.read_fd, EPOLLIN, [this, &worker](std::uint32_t) { read_in(worker); });
     m_loop->add(worker.write_fd, 0, [this, &worker](std::uint32_t) { write_out(worker); });
+    m_loop->add(worker.error_fd, EPOLLIN, [this, &worker](std::uint32_t) { read_errors(worker); });
+}
+
+StderrRelay::Emit PipeHandler::stderr_line(Worker const& worker) const
+{
+    auto const pid = worker.child->pid();
+    if (worker.held.empty())
+        return [this, pid](std::string_view line) {
+            warn("{} co-process {}: {}", m_options.name, pid, line);
+        };
+    auto const number = worker.held.front().job.number;
+    return [this, pid, number](std::string_view line) {
+        warn("{} #{} co-process {}: {}", m_options.name, number, pid, line);
+    };
+}
+
+// Reads what its stderr holds now (at most 1 MiB at a time: a copy that
+// writes without end cannot hold up the loop), and passes it on.
+void PipeHandler::read_errors(Worker& worker)
+{
+    char buffer[io_chunk_size];
+    for (int i = 0; i < 16 && worker.error_fd >= 0; ++i) {
+        auto const count = ::read(worker.error_fd, buffer, sizeof buffer);
+        if (count < 0 && (errno == EAGAIN || errno == EINTR))
+            return;
+        if (count <= 0) { // Its stderr ended; its stdout tells when it is gone.
+            m_loop->remove(worker.error_fd);
+            worker.error_fd = -1;
+            return;
+        }
+        worker.relay.feed(
+            std::string_view(buffer, static_cast<std::size_t>(count)), stderr_line(worker));
+    }
 }
 
 bool PipeHandler::full() const
@@ -195,6 +232,8 @@ void PipeHandler::send(Worker& worker, Held held)
         out += m_options.framing.delimiter;
     if (worker.held.empty() && !stdio())
         worker.deadline = Clock::now() + m_timeout;
+    if (stdio() && m_started)
+        m_started(held.job); // Its -v line comes before it on stdout.
     worker.held.push_back(std::move(held));
 }
 
@@ -227,6 +266,8 @@ void PipeHandler::read_in(Worker& worker)
     if (stdio() && !m_poll_stdin
         && (!deliver(worker) || (worker.held.empty() && worker.splitter.pending() > 0)))
         return;
+    if (!stdio())
+        read_errors(worker); // What it wrote there before these replies goes with their requests.
     auto room = worker.splitter.prepare(io_chunk_size);
     auto const count = ::read(worker.read_fd, room.data(), room.size());
     if (count < 0 && (errno == EAGAIN || errno == EINTR))
@@ -260,6 +301,8 @@ bool PipeHandler::deliver(Worker& worker)
             m_warned_unasked = true;
             continue;
         }
+        if (!stdio())
+            worker.relay.end_request(stderr_line(worker));
         m_reply(worker.held.front().job, wire::ReplyStatus::Ok, reply);
         worker.held.pop_front();
         --m_in_flight;
@@ -278,8 +321,12 @@ int PipeHandler::stop(Worker& worker)
     m_loop->remove(worker.write_fd);
     worker.child->kill(SIGKILL);
     int const status = worker.child->wait();
+    read_errors(worker); // What it wrote before it died: often why.
+    worker.relay.finish(stderr_line(worker));
+    if (worker.error_fd >= 0)
+        m_loop->remove(worker.error_fd);
     worker.child.reset();
-    worker.read_fd = worker.write_fd = -1;
+    worker.read_fd = worker.write_fd = worker.error_fd = -1;
     worker.out.clear();
     worker.deadline.reset();
     worker.alive = false; // Started again when a request comes.

@@ -9,10 +9,14 @@
 // its pipes and started again; the request it was on gets an error reply
 // and the ones queued behind it go to the new copy. Stdio mode writes each
 // request to our stdout and reads its reply from our stdin, one at a time.
+// A copy's stderr goes to ours, each line after the number of the request
+// it holds longest, if any: the one it is on, unless it writes errors after
+// a reply that we have not read yet (two pipes have no common order).
 
 #include "ipc/framing/splitter.hpp"
 #include "ipc/io/child.hpp"
 #include "ipc/reqrep/handler.hpp"
+#include "ipc/reqrep/stderr_relay.hpp"
 
 #include <chrono>
 #include <deque>
@@ -37,6 +41,7 @@ public:
     std::optional<Deadline> deadline() const override;
     void cancel(std::uint64_t connection) override;
     bool finished() const override { return m_finished; }
+    void on_start(StartFn started) override { m_started = std::move(started); }
 
 private:
     using Clock = std::chrono::steady_clock;
@@ -53,6 +58,8 @@ private:
     void send(Worker& worker, Held held);
     void write_out(Worker& worker);
     void read_in(Worker& worker);
+    void read_errors(Worker& worker);
+    StderrRelay::Emit stderr_line(Worker const& worker) const;
     bool deliver(Worker& worker);
     void died(Worker& worker, std::string const& why);
     int stop(Worker& worker);
@@ -63,6 +70,7 @@ private:
     Duration m_timeout;
     io::Loop* m_loop = nullptr;
     ReplyFn m_reply;
+    StartFn m_started;
     std::vector<std::unique_ptr<Worker>> m_workers;
     // Requests not written yet: per connection, in order, and the connections
     // that have some, oldest first.

@@ -8,10 +8,13 @@
 #include "ipc/core/error.hpp"
 #include "ipc/io/socket.hpp"
 #include "ipc/names/address.hpp"
+#include "ipc/reqrep/watch.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace ipc::reqrep {
 
@@ -21,6 +24,8 @@ struct ServerOptions {
     std::size_t max_size = 0; // The longest request accepted.
     std::optional<std::uint64_t> count {}; // -n: serve this many requests, then exit.
     std::string ready_file {}; // Written with the resolved address once serving.
+    bool verbose = false; // -v: a line on stderr per request (make_verbose_log).
+    std::vector<std::shared_ptr<Observer>> observers {}; // Also told of each request (a tap).
 };
 
 class Server {

@@ -86,6 +86,20 @@ TEST_CASE("the most negative duration is still formatted", "[core]")
         == "-9223372036.854775808s");
 }
 
+TEST_CASE("an elapsed time is rounded to a few digits for a log line", "[core]")
+{
+    auto const [elapsed, expected] = GENERATE(table<ipc::Duration, std::string>({
+        { 0ns, "0s" },
+        { 400ns, "0s" },
+        { 250'400ns, "250us" },
+        { 1'287'100ns, "1.3ms" },
+        { 999'999'999ns, "1s" },
+        { 12'345'678'901ns, "12.35s" },
+    }));
+    CAPTURE(expected);
+    REQUIRE(ipc::format_elapsed(elapsed) == expected);
+}
+
 TEST_CASE("an age is whole, in the largest unit of which it holds two", "[core]")
 {
     auto const [age, expected] = GENERATE(table<ipc::Duration, std::string>({

@@ -72,6 +72,20 @@ TEST_CASE("a job keeps the tail of its stderr, and says when it cut some", "[io]
     CHECK(errors.size() == (lines > 3 ? ipc::io::stderr_tail : 6));
 }
 
+TEST_CASE("a job hands all of its stderr to on_stderr, beyond the tail it keeps", "[io]")
+{
+    std::string seen;
+    ipc::io::Job job({ .argv = { "sh", "-c", "seq 20000 >&2" },
+        .stdout_fd = -1,
+        .on_stderr = [&seen](std::string_view piece) { seen += piece; } });
+    CHECK(WEXITSTATUS(finish(job)) == 0);
+    std::string all;
+    for (int i = 1; i <= 20000; ++i)
+        all += std::to_string(i) + "\n";
+    CHECK(seen == all);
+    CHECK(job.errors().size() == ipc::io::stderr_tail);
+}
+
 TEST_CASE("a job past its timeout is killed with its whole process group", "[io]")
 {
     int out[2];

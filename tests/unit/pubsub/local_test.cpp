@@ -263,3 +263,14 @@ TEST_CASE("a frame over the size limit closes that publisher only", "[pubsub]")
     REQUIRE(publisher->flush());
     CHECK(receive(*subscriber, 1) == std::vector<std::string> { "t:fine" });
 }
+
+TEST_CASE("topics under _IPC match only patterns that name _IPC", "[pubsub]")
+{
+    ipc::pubsub::Registration const catch_all { "1", ipc::parse_patterns({ ">" }), "" };
+    ipc::pubsub::Registration const taps { "2", ipc::parse_patterns({ "_IPC.tap.>" }), "" };
+    ipc::pubsub::Registration const one_token { "3", ipc::parse_patterns({ "*.tap.calc" }), "" };
+    CHECK_FALSE(catch_all.matches("_IPC.tap.calc"));
+    CHECK_FALSE(one_token.matches("_IPC.tap.calc"));
+    CHECK(taps.matches("_IPC.tap.calc"));
+    CHECK(catch_all.matches("_IPCX.tap.calc")); // Only the token _IPC is reserved.
+}
