@@ -100,6 +100,7 @@ none_exist() {
 
 @test "--session --handler-timeout: a session that gives no reply in time is over for its client" {
     local_only "NATS has no sessions"
+    # shellcheck disable=SC2016
     serve "$BATS_TEST_TMPDIR/srv" --session --handler-timeout 1s quiet -- sh -c 'while read -r l; do [ "$l" = skip ] || echo "re $l"; done'
     open_client 7 quiet
     client=$(last_pid)
