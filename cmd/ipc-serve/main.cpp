@@ -1,5 +1,6 @@
 // ipc-serve: answer requests on ADDRESS with CMD: one process per request,
-// long-lived co-processes (--pipe), or by hand on stdin/stdout (no CMD).
+// long-lived co-processes (--pipe), one process per client (--session), or
+// by hand on stdin/stdout (no CMD).
 
 #include "ipc/backend.hpp"
 #include "ipc/cli/options.hpp"
@@ -22,6 +23,7 @@ struct Options {
     bool pipe = false;
     bool list = false, json = false;
     bool verbose = false;
+    bool session = false;
     std::optional<std::uint64_t> jobs, count;
     std::optional<ipc::Duration> handler_timeout;
     std::string ready_file;
@@ -42,10 +44,16 @@ int main(int argc, char** argv)
     // Requests and replies are plain bytes: no --json.
     ipc::cli::add_framing(app, options.framing, ipc::cli::Direction::Input, { .json = false });
     ipc::cli::add_security(app, options.security);
-    app.add_flag("--pipe", options.pipe, "start CMD once and pipe every request through it");
-    ipc::cli::add_count(app, "-j,--jobs", options.jobs, "run N handlers at once (CPUs; --pipe: 1)");
+    auto* pipe
+        = app.add_flag("--pipe", options.pipe, "start CMD once and pipe every request through it");
+    app.add_flag("--session", options.session,
+           "start CMD for each client and pipe that client's requests through it")
+        ->excludes(pipe);
+    ipc::cli::add_count(app, "-j,--jobs", options.jobs,
+        fmt::format("run N handlers at once (CPUs; --pipe: 1; --session: {} sessions)",
+            ipc::reqrep::default_sessions));
     ipc::cli::add_duration(app, "--handler-timeout", options.handler_timeout,
-        fmt::format("kill a handler that takes over D to answer (--pipe: {})",
+        fmt::format("kill a handler that takes over D to answer (--pipe, --session: {})",
             ipc::format_duration(ipc::reqrep::default_pipe_timeout)));
     ipc::cli::add_count(app, "-n,--count", options.count, "serve N requests, then exit");
     app.add_option("--ready-file", options.ready_file, "write the address to F once serving")
@@ -71,6 +79,9 @@ int main(int argc, char** argv)
         if (options.pipe && options.command.empty())
             throw ipc::Error(ipc::Exit::Usage, "--pipe needs a command",
                 "write it as 'ipc-serve NAME --pipe -- CMD ARGS'");
+        if (options.session && options.command.empty())
+            throw ipc::Error(ipc::Exit::Usage, "--session needs a command",
+                "write it as 'ipc-serve NAME --session -- CMD ARGS'");
         if (options.handler_timeout && options.command.empty())
             throw ipc::Error(ipc::Exit::Usage, "--handler-timeout needs a command",
                 "it limits a handler: 'ipc-serve NAME --handler-timeout D [--pipe] -- CMD'");
@@ -79,6 +90,8 @@ int main(int argc, char** argv)
                 fmt::format("--jobs: {} is more than {} handlers at once", *options.jobs, max_jobs),
                 "use a smaller -j");
         auto const cpus = std::max(1u, std::thread::hardware_concurrency());
+        std::uint64_t const jobs
+            = options.session ? ipc::reqrep::default_sessions : (options.pipe ? 1 : cpus);
         ipc::Stop stop({}); // SIGINT and SIGTERM drain, then exit 0; a second one 130/143.
         auto server = ipc::open_server(options.backend,
             { .address = address,
@@ -89,7 +102,8 @@ int main(int argc, char** argv)
                 .verbose = options.verbose },
             { .command = options.command,
                 .pipe = options.pipe,
-                .jobs = options.jobs.value_or(options.pipe ? 1 : cpus),
+                .session = options.session,
+                .jobs = options.jobs.value_or(jobs),
                 .handler_timeout = options.handler_timeout,
                 .framing = options.framing,
                 .max_size = options.security.max_size,

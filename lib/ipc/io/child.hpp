@@ -49,6 +49,8 @@ public:
     int stdin_fd() const { return m_stdin.get(); }
     int stdout_fd() const { return m_stdout.get(); }
     int stderr_fd() const { return m_stderr.get(); }
+    // Closes our end of its stdin: it reads end-of-file.
+    void close_stdin() noexcept { m_stdin.reset(); }
 
     // The wait status once the child has exited; nullopt while it runs.
     std::optional<int> try_wait();

@@ -42,9 +42,9 @@ std::unique_ptr<reqrep::Client> open_client(BackendOptions const&,
 }
 
 std::unique_ptr<reqrep::Server> open_server(BackendOptions const&,
-    reqrep::ServerOptions const& options, reqrep::HandlerOptions const&, Stop&)
+    reqrep::ServerOptions const& options, reqrep::HandlerOptions const& handler, Stop&)
 {
-    check_usage(options);
+    check_usage(options, handler);
     not_built();
 }
 

@@ -20,7 +20,7 @@ std::unique_ptr<reqrep::Client> open_client(BackendOptions const& backend,
 std::unique_ptr<reqrep::Server> open_server(BackendOptions const& backend,
     reqrep::ServerOptions const& options, reqrep::HandlerOptions const& handler, Stop& stop)
 {
-    check_usage(options);
+    check_usage(options, handler);
     return std::make_unique<Server>(backend, options, reqrep::make_handler(handler), stop);
 }
 

@@ -39,10 +39,16 @@ void check_usage(reqrep::ClientOptions const& options)
             "a server that died shows only as a request overdue: say when with -t D");
 }
 
-void check_usage(reqrep::ServerOptions const& options)
+void check_usage(reqrep::ServerOptions const& options, reqrep::HandlerOptions const& handler)
 {
     check_address(options.address);
     check_access(options.access);
+    // A NATS client has no connection whose end would end its session, and
+    // its requests are shared out among the servers of the name.
+    if (handler.session)
+        throw Error(Exit::Usage, "--session is for the local backend only",
+            "a NATS client has no connection of its own to keep a session; use --pipe, or leave "
+            "out --url and IPC_URL");
 }
 
 }

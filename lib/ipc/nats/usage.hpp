@@ -7,6 +7,7 @@
 
 #include "ipc/pubsub/subscriber.hpp"
 #include "ipc/reqrep/client.hpp"
+#include "ipc/reqrep/handler.hpp"
 #include "ipc/reqrep/server.hpp"
 
 namespace ipc::nats {
@@ -15,7 +16,7 @@ namespace ipc::nats {
 void check_usage(pubsub::SubscribeOptions const& options);
 // unix: and tcp:// addresses; --retries without -t.
 void check_usage(reqrep::ClientOptions const& options);
-// unix: and tcp:// addresses; --allow-uid and --allow-group.
-void check_usage(reqrep::ServerOptions const& options);
+// unix: and tcp:// addresses; --allow-uid and --allow-group; --session.
+void check_usage(reqrep::ServerOptions const& options, reqrep::HandlerOptions const& handler = {});
 
 }

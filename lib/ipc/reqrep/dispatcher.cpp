@@ -1,5 +1,6 @@
 // The server's rounds: resume, tick the handler, flush, decide whether the
-// drain starts or is over, then wait until the earliest of the transport's
+// drain starts or is over (every reply written, every handler process
+// ended), then wait until the earliest of the transport's
 // and the handler's deadlines. A signal that comes while one was already
 // seen is the second: the server exits with what is left unanswered.
 
@@ -98,6 +99,7 @@ void Dispatcher::begin_drain()
         return;
     m_draining = true;
     m_transport.drain();
+    m_handler->drain();
 }
 
 Exit Dispatcher::run()
@@ -111,7 +113,8 @@ Exit Dispatcher::run()
             observer->flush();
         if (m_stop.signal() != 0 || m_handler->finished())
             begin_drain();
-        if (m_draining && m_handler->in_flight() == 0 && !m_transport.writing())
+        if (m_draining && m_handler->in_flight() == 0 && !m_transport.writing()
+            && !m_handler->ending())
             return Exit::Ok;
         if (forced) {
             warn("a second signal: exiting with {} requests unanswered", m_handler->in_flight());

@@ -3,7 +3,8 @@
 // The server side's policy, whatever carries the requests: each request
 // goes to the Handler, none is taken while it is full (back-pressure) or
 // after --count, and a signal or --count starts a drain that answers every
-// request taken before the server returns; a second signal abandons them.
+// request taken, and waits for the handler's own processes to end
+// (Handler::ending), before the server returns; a second signal abandons them.
 // A transport (LocalServer; a NATS server later) owns its connections or
 // subscriptions, registers their fds in loop(), calls submit() for each
 // request it decodes and writes back what Transport::deliver() gets.

@@ -1,7 +1,7 @@
 #pragma once
 
-// What answers requests inside ipc-serve: the three handler modes of
-// DESIGN section 5 behind one interface. The server owns the event loop; a
+// What answers requests inside ipc-serve: the handler modes of DESIGN
+// section 5 (and --session) behind one interface. The server owns the event loop; a
 // handler adds its own fds to it, each with its own callback, and answers
 // each request exactly once through the reply callback.
 
@@ -64,23 +64,41 @@ public:
     // Called when the handler shows a request to whoever answers it (stdio:
     // when it is written to stdout); handlers that show nothing ignore it.
     virtual void on_start(StartFn) { }
+    // The server drains: once it has answered what it holds, a handler with
+    // processes of its own lets them end (--session closes their stdin).
+    virtual void drain() { }
+    // True while such processes are still ending: the server waits for them.
+    virtual bool ending() const { return false; }
 };
 
 // How long a co-process may take over a reply, unless --handler-timeout says.
 inline constexpr Duration default_pipe_timeout = std::chrono::seconds(5);
+// How many sessions run at once, unless --jobs says.
+inline constexpr std::uint64_t default_sessions = 64;
 
 struct HandlerOptions {
     std::vector<std::string> command {}; // Empty: stdio mode.
     bool pipe = false; // --pipe: co-processes.
+    bool session = false; // --session: a process per client.
     std::uint64_t jobs = 1;
-    std::optional<Duration> handler_timeout {}; // Exec: none by default; --pipe: 5s.
+    std::optional<Duration> handler_timeout {}; // Exec: none by default; --pipe, --session: 5s.
     framing::Options framing {}; // How requests and replies are framed to the handler.
     std::size_t max_size = 0; // The longest reply a handler may give.
     std::string name {}; // IPC_NAME.
 };
 
 // The handler mode options ask for: exec mode with a command, co-processes
-// with pipe, stdio mode without a command. Throws as their constructors do.
+// with pipe, a process per client with session, stdio mode without a
+// command. Throws as their constructors do.
 std::unique_ptr<Handler> make_handler(HandlerOptions const& options);
+
+// For the modes that write requests framed to a reader (--pipe, --session,
+// stdio). Throws Error(Usage) for framing that cannot separate them (--whole).
+void require_separable(framing::Options const& framing);
+// Why data cannot be written framed (it holds the delimiter); empty when it can.
+std::string_view unframable(framing::Options const& framing, std::string_view data);
+// Appends data framed: after a 4-byte big-endian length (--len), or followed
+// by the delimiter.
+void append_framed(std::string& out, framing::Options const& framing, std::string_view data);
 
 }

@@ -48,9 +48,7 @@ PipeHandler::PipeHandler(HandlerOptions options)
     : m_options(std::move(options))
     , m_timeout(m_options.handler_timeout.value_or(default_pipe_timeout))
 {
-    if (m_options.framing.mode == framing::Mode::Whole)
-        throw Error(Exit::Usage, "--whole cannot separate requests to a co-process or on stdout",
-            "use lines, -0, --delimiter or --len");
+    require_separable(m_options.framing);
     if (!stdio())
         io::require_program(m_options.command.at(0));
     std::size_t const count = stdio() ? 1 : m_options.jobs;
@@ -161,13 +159,9 @@ PipeHandler::Worker* PipeHandler::choose(std::uint64_t connection)
 void PipeHandler::submit(Job const& job, std::string_view data)
 {
     ++m_in_flight;
-    auto const mode = m_options.framing.mode;
-    std::string_view problem;
-    if (m_finished)
-        problem = "standard input has ended: nothing can answer";
-    else if (mode != framing::Mode::Length && data.find(m_options.framing.delimiter) != data.npos)
-        problem = "the request holds the delimiter, which would split it in two (use --len on "
-                  "both sides, or another delimiter)";
+    auto const problem = m_finished
+        ? std::string_view("standard input has ended: nothing can answer")
+        : unframable(m_options.framing, data);
     if (!problem.empty()) {
         --m_in_flight;
         m_reply(job, wire::ReplyStatus::Error, problem);
@@ -223,13 +217,7 @@ void PipeHandler::send(Worker& worker, Held held)
             return;
         }
     }
-    auto& out = worker.out.back();
-    bool const length = m_options.framing.mode == framing::Mode::Length;
-    for (int shift = 24; length && shift >= 0; shift -= 8) // A 4-byte big-endian length.
-        out += static_cast<char>(held.data.size() >> shift);
-    out += held.data;
-    if (!length)
-        out += m_options.framing.delimiter;
+    append_framed(worker.out.back(), m_options.framing, held.data);
     if (worker.held.empty() && !stdio())
         worker.deadline = Clock::now() + m_timeout;
     if (stdio() && m_started)

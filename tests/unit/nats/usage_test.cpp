@@ -48,3 +48,11 @@ TEST_CASE("on NATS, --allow-uid and --allow-group are usage errors", "[nats]")
     subscriber.access.gids.push_back(0);
     CHECK(exit_of(subscriber) == ipc::Exit::Usage);
 }
+
+TEST_CASE("on NATS, --session is a usage error", "[nats]")
+{
+    ipc::reqrep::ServerOptions const server { .address = ipc::parse_address("calc") };
+    CHECK_NOTHROW(ipc::nats::check_usage(server, { .command = { "bc" }, .pipe = true }));
+    CHECK_THROWS_AS(
+        ipc::nats::check_usage(server, { .command = { "bc" }, .session = true }), ipc::Error);
+}

@@ -21,6 +21,8 @@ public:
     std::size_t room = 100; // full() once this many are held.
     bool answer = true;
     bool finish = false;
+    int drains = 0;
+    int ending_rounds = 0; // ending() stays true for this many ticks after drain().
 
     void attach(ipc::io::Loop&, ipc::reqrep::ReplyFn reply) override { m_reply = std::move(reply); }
     void submit(Job const& job, std::string_view data) override
@@ -31,6 +33,8 @@ public:
     std::size_t in_flight() const override { return m_held.size(); }
     void tick() override
     {
+        if (drains > 0 && ending_rounds > 0)
+            --ending_rounds;
         for (; answer && !m_held.empty(); m_held.erase(m_held.begin()))
             m_reply(
                 m_held.front().first, ipc::wire::ReplyStatus::Ok, "re:" + m_held.front().second);
@@ -38,11 +42,14 @@ public:
     std::optional<ipc::Deadline> deadline() const override
     {
         // Work to do: come back at once (no fds in these tests to wake the loop).
-        return answer && !m_held.empty() ? std::optional(std::chrono::steady_clock::now())
-                                         : std::nullopt;
+        return (answer && !m_held.empty()) || ending()
+            ? std::optional(std::chrono::steady_clock::now())
+            : std::nullopt;
     }
     void cancel(std::uint64_t) override { }
     bool finished() const override { return finish; }
+    void drain() override { ++drains; }
+    bool ending() const override { return drains > 0 && ending_rounds > 0; }
 
 private:
     ipc::reqrep::ReplyFn m_reply;
@@ -157,4 +164,17 @@ TEST_CASE("a signal drains what was taken; a second one abandons it with 143", "
         CHECK(f.transport.delivered.empty());
     }
     CHECK(f.stop.signal() == SIGTERM);
+}
+
+TEST_CASE("a drain tells the handler, and the server returns only once its processes have ended",
+    "[reqrep]")
+{
+    Fixture f;
+    f.fake->ending_rounds = 3;
+    f.dispatcher.submit(Job { 1, 1 }, "a");
+    ::raise(SIGTERM);
+    CHECK(f.dispatcher.run() == ipc::Exit::Ok);
+    CHECK(f.fake->drains == 1);
+    CHECK(f.fake->ending_rounds == 0);
+    CHECK(f.transport.delivered == std::vector<std::string> { "1 re:a" });
 }

@@ -89,6 +89,38 @@ TEST_CASE(
     CHECK(got_a.replies.back() == "error:timed out after 1s");
 }
 
+TEST_CASE(
+    "a session keeps its state for its client only; the next client gets a new one", "[reqrep]")
+{
+    Runtime runtime;
+    Served served("sum",
+        { .command = { "sh", "-c", "s=0; while read -r n; do s=$((s + n)); echo $s; done" },
+            .session = true,
+            .jobs = 2 },
+        5);
+    CHECK(ask("sum", { "1", "2", "3" }).replies
+        == std::vector<std::string> { "ok:1", "ok:3", "ok:6" });
+    CHECK(ask("sum", { "10", "20" }).replies == std::vector<std::string> { "ok:10", "ok:30" });
+}
+
+TEST_CASE("a session whose handler exits fails the rest of its client's requests", "[reqrep]")
+{
+    Runtime runtime;
+    Served served("fragile",
+        { .command
+            = { "sh", "-c", "while read l; do [ \"$l\" = die ] && exit 4; echo \"$l\"; done" },
+            .session = true,
+            .jobs = 2 },
+        4);
+    auto const got = ask("fragile", { "a", "die", "c" });
+    REQUIRE(got.replies.size() == 3);
+    CHECK(got.replies[0] == "ok:a");
+    CHECK(got.replies[1] == "error:the session's handler ended (exit 4) without replying");
+    CHECK_THAT(got.replies[2],
+        Catch::Matchers::StartsWith("error:the session") && Catch::Matchers::Contains("(exit 4)"));
+    CHECK(ask("fragile", { "b" }).replies == std::vector<std::string> { "ok:b" });
+}
+
 TEST_CASE("with no server the client fails with 69 at once, and removes stale sockets", "[reqrep]")
 {
     Runtime runtime;
