@@ -1,8 +1,8 @@
 bats_require_minimum_version 1.5.0
 load helpers
 
-# What 'meson install' puts where, into a private --destdir: the shell
-# completion files where each shell looks for them. The build
+# What 'meson install' puts where, into a private --destdir: stripped tools,
+# and the shell completion files where each shell looks for them. The build
 # tree is the one under test ($IPC_BUILD_ROOT); nothing is rebuilt.
 
 setup_file() {
@@ -24,6 +24,24 @@ print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == sys.argv[1])
 suite_setup() {
     prefix=$DESTDIR_ROOT$(option prefix)
     share=$prefix/$(option datadir)
+}
+
+@test "meson install installs stripped tools; the build tree keeps their debug info" {
+    [ "$(option strip)" = True ] ||
+        { echo "this build tree has strip=false: meson configure -Dstrip=true $IPC_BUILD_ROOT"; return 1; }
+    local tool installed built
+    for tool in ipc-pub ipc-sub ipc-req ipc-serve ipc-queue ipc-shm; do
+        installed=$prefix/$(option bindir)/$tool
+        built=$IPC_BUILD_ROOT/cmd/$tool
+        [ -x "$installed" ] || { echo "$installed: not installed"; return 1; }
+        run -0 file -b "$installed"
+        [[ $output == *", stripped"* ]] || { echo "$installed: $output"; return 1; }
+        run -0 file -b "$built"
+        [[ $output == *"with debug_info, not stripped"* ]] || { echo "$built: $output"; return 1; }
+        # Each is a few MB, not the 40 of the build tree.
+        [ "$(stat -c %s "$installed")" -lt $((8 * 1024 * 1024)) ]
+        "$installed" --version >/dev/null
+    done
 }
 
 @test "meson install puts the completions where bash, zsh and fish look for them" {
