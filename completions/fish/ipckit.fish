@@ -5,7 +5,8 @@
 #
 # Completes subcommands, options (and the values of those with a fixed set),
 # and the names that exist now: queues (ipc-queue ls), segments (ipc-shm ls),
-# services (ipc-serve --list) and topics with subscribers (ipc-sub --list).
+# services (ipc-serve --list), topics with subscribers (ipc-sub --list) and
+# retained topics (ipc-pub --list).
 # A lister that fails or takes over two seconds gives no names, quietly.
 
 set -q __ipckit_completions; and return
@@ -45,8 +46,10 @@ function __ipckit_patterns
     __ipckit_list ipc-sub --list | tail -n +2
 end
 
-# A topic from each pattern: up to its first wildcard, as a prefix (logs.).
+# The retained topics, and a topic from each pattern with subscribers: up
+# to its first wildcard, as a prefix (logs.).
 function __ipckit_topics
+    __ipckit_list ipc-pub --list | tail -n +2
     __ipckit_patterns | awk '{
         n = split($1, token, "."); topic = ""
         for (i = 1; i <= n && token[i] != "*" && token[i] != ">"; i++)
@@ -66,7 +69,7 @@ function __ipckit_first_argument
             set skip 0
         else if test $token = --wait; and string match -q '*ipc-req' -- $tokens[1]
             set skip 1 # ipc-queue pop --wait is a flag.
-        else if string match -qr -- '^(-t|--timeout|--interval|--wait-subs|--url|--creds|--tls-ca|--delimiter|--max-size|-g|--group|-n|--count|--idle|--allow-uid|--allow-group|--retries|-j|--jobs|--handler-timeout|--ready-file|--delay|--id|--dedup-window|--priority|--sync|--lease|--max-attempts|--backoff|--mode|--size|--wait-readers)$' $token
+        else if string match -qr -- '^(-t|--timeout|--interval|--wait-subs|--url|--creds|--tls-ca|--delimiter|--max-size|-g|--group|-n|--count|--idle|--allow-uid|--allow-group|--retries|-j|--drop-buffer|--tap|--deadline|--field|--jobs|--handler-timeout|--ready-file|--delay|--id|--dedup-window|--priority|--sync|--lease|--max-attempts|--backoff|--mode|--size|--wait-readers)$' $token
             set skip 1
         else if string match -q -- '-*' $token
             continue
@@ -146,6 +149,7 @@ for cmd in ipc-pub ipc-sub ipc-req ipc-serve
     complete -c $cmd -l version -d 'print the version and exit'
 end
 __ipckit_options ipc-pub true help backend input size
+complete -c ipc-pub -l list -d 'list the retained topics'
 complete -c ipc-pub -l retain -d 'keep the last message for later subscribers'
 complete -c ipc-pub -l drop -d 'skip slow subscribers instead of waiting'
 complete -c ipc-pub -l wait-subs -x -d 'first wait for N subscribers'
@@ -154,6 +158,11 @@ complete -c ipc-pub -l interval -x -d 'wait D between messages'
 complete -c ipc-pub -n __ipckit_first_argument -a '(__ipckit_topics)' -d 'topic with subscribers'
 
 __ipckit_options ipc-sub true help backend output limits allow size
+complete -c ipc-sub -l list -d 'list the subscribers'
+complete -c ipc-sub -l tap -x -a '(__ipckit_services)' -d 'show the requests and replies of service NAME'
+complete -c ipc-sub -l drop -d 'drop what stdout cannot take, and count it'
+complete -c ipc-sub -l no-drop -d 'never drop: block publishers instead'
+complete -c ipc-sub -l drop-buffer -x -d '--drop: hold up to N bytes for stdout'
 complete -c ipc-sub -s g -l group -x -d 'share messages with the other subscribers of GROUP'
 complete -c ipc-sub -l no-retained -d 'do not print retained messages first'
 complete -c ipc-sub -s v -l verbose -d 'print each topic before its message'
@@ -161,11 +170,16 @@ complete -c ipc-sub -a '(__ipckit_patterns)' -d 'pattern with subscribers'
 
 __ipckit_options ipc-req true help backend output size
 complete -c ipc-req -s t -l timeout -x -d 'give up on a request after D; exit 124'
+complete -c ipc-req -l deadline -x -d 'give up on the whole run after D'
 complete -c ipc-req -l retries -x -d 'after a lost connection, resend up to N times'
 complete -c ipc-req -l wait -x -d 'wait up to D for a server to appear'
 complete -c ipc-req -n __ipckit_first_argument -a '(__ipckit_services)' -d service
 
 __ipckit_options ipc-serve true help backend frame allow size
+complete -c ipc-serve -l list -d 'list the servers'
+complete -c ipc-serve -l json -d 'with --list: one JSON object per line'
+complete -c ipc-serve -s v -l verbose -d 'log each request on stderr'
+complete -c ipc-serve -l session -d 'a handler process per client connection'
 complete -c ipc-serve -l pipe -d 'start CMD once and pipe every request through it'
 complete -c ipc-serve -s j -l jobs -x -d 'run N handlers at once'
 complete -c ipc-serve -l handler-timeout -x -d 'kill a handler that takes over D to answer'
@@ -175,7 +189,7 @@ complete -c ipc-serve -n __ipckit_first_argument -a '(__ipckit_services)' -d ser
 complete -c ipc-serve -n __ipckit_after_dashdash -a '(__ipckit_handler)'
 
 # ipc-queue
-set -l queue_commands push pop work peek stat ls dead retry purge rm
+set -l queue_commands push pop work peek stat ls dead retry drop purge rm
 complete -c ipc-queue -f
 complete -c ipc-queue -n "not __fish_seen_subcommand_from $queue_commands" -s h -l help -d 'print this help and exit'
 complete -c ipc-queue -n "not __fish_seen_subcommand_from $queue_commands" -l version -d 'print the version and exit'
@@ -188,12 +202,13 @@ __ipckit_subcommands ipc-queue \
     'ls:list the queues' \
     'dead:show the dead items of queue NAME and their errors' \
     'retry:put dead items of queue NAME back in line' \
+    'drop:delete the items ID of queue NAME, dead or alive' \
     'purge:delete every item of queue NAME' \
     'rm:delete queue NAME'
 for sub in $queue_commands
     __ipckit_options ipc-queue "__fish_seen_subcommand_from $sub" help backend
 end
-complete -c ipc-queue -n "__fish_seen_subcommand_from push pop work peek stat dead retry purge rm; and __ipckit_first_argument" -a '(__ipckit_queues)' -d queue
+complete -c ipc-queue -n "__fish_seen_subcommand_from push pop work peek stat dead retry drop purge rm; and __ipckit_first_argument" -a '(__ipckit_queues)' -d queue
 set -l on "__fish_seen_subcommand_from push"
 __ipckit_options ipc-queue $on input size
 complete -c ipc-queue -n $on -l delay -x -d 'deliver no earlier than D from now'
@@ -202,6 +217,7 @@ complete -c ipc-queue -n $on -l dedup-window -x -d 'how long an --id is remember
 complete -c ipc-queue -n $on -l priority -x -d 'higher first; FIFO within a priority'
 complete -c ipc-queue -n $on -l sync -x -a 'normal full' -d 'normal, or full: fsync every commit'
 complete -c ipc-queue -n $on -s v -l verbose -d 'say so when --id finds a duplicate'
+complete -c ipc-queue -n "__fish_seen_subcommand_from pop work" -l create -d 'create queue NAME if it does not exist'
 set on "__fish_seen_subcommand_from pop"
 __ipckit_options ipc-queue $on output limits
 complete -c ipc-queue -n $on -l all -d 'take every item, not just one'
@@ -222,6 +238,9 @@ __ipckit_options ipc-queue $on output
 complete -c ipc-queue -n $on -s n -l count -x -d 'show up to N items'
 complete -c ipc-queue -n "__fish_seen_subcommand_from work; and __ipckit_after_dashdash" -a '(__ipckit_handler)'
 complete -c ipc-queue -n "__fish_seen_subcommand_from stat" -l json -d 'one JSON object per queue'
+complete -c ipc-queue -n "__fish_seen_subcommand_from stat" -l field -x -a 'ready delayed leased dead oldest_age_ms in_per_s out_per_s replicas leader' -d 'print one count, bare'
+complete -c ipc-queue -n "__fish_seen_subcommand_from peek" -l leased -d 'show the leased items'
+complete -c ipc-queue -n "__fish_seen_subcommand_from peek" -l delayed -d 'show the items not due yet'
 complete -c ipc-queue -n "__fish_seen_subcommand_from retry" -l all -d 'retry every dead item'
 
 # ipc-shm

@@ -47,7 +47,8 @@ subcommands() {
     same "$(complete_bash ipc-queue push --sync '')" $'normal\nfull'
     same "$(complete_bash ipc-queue push --sync = f)" full
     same "$(complete_bash ipc-pub --wa)" --wait-subs
-    same "$(complete_bash ipc-sub --n)" $'--null\n--no-retained'
+    same "$(complete_bash ipc-queue stat --field de)" $'delayed\ndead'
+    same "$(complete_bash ipc-sub --gr)" --group
     # ipc-queue pop --wait is a flag, ipc-req --wait takes a duration.
     echo a | ipc-queue push jobs
     same "$(complete_bash ipc-queue pop --wait '')" jobs
@@ -74,7 +75,8 @@ subcommands() {
 }
 
 # Stand-ins for listings whose format is agreed (a header line, then one row
-# per entry with the name first): ipc-serve --list and ipc-sub --list.
+# per entry with the name first): ipc-serve --list, ipc-sub --list and
+# ipc-pub --list (the retained topics).
 fake_listings() {
     mkdir -p "$BATS_TEST_TMPDIR/bin"
     cat >"$BATS_TEST_TMPDIR/bin/ipc-sub" <<'FAKE'
@@ -86,18 +88,23 @@ FAKE
 #!/bin/sh
 [ "$1" = --list ] && printf '%s\n' 'SERVICE PID UID ADDRESS' 'calc 10 0 -' 'calc 11 0 -' 'upper 12 0 -'
 FAKE
+    cat >"$BATS_TEST_TMPDIR/bin/ipc-pub" <<'FAKE'
+#!/bin/sh
+[ "$1" = --list ] && printf '%s\n' 'TOPIC SIZE AGE' 'weather.today 5 1s'
+FAKE
     chmod +x "$BATS_TEST_TMPDIR/bin"/*
     PATH=$BATS_TEST_TMPDIR/bin:$PATH
 }
 
-@test "bash completes services from ipc-serve --list and topics from ipc-sub --list (stand-ins)" {
+@test "bash completes services, patterns and topics from the --list of ipc-serve, ipc-sub, ipc-pub (stand-ins)" {
     fake_listings
     same "$(complete_bash ipc-req '')" $'calc\nupper'
     same "$(complete_bash ipc-serve -j 2 c)" calc
     same "$(complete_bash ipc-sub '')" $'*.errors\nlogs.>\nnews.local\nsensors.*.temp'
     # A pattern with a wildcard gives its prefix up to the wildcard.
-    same "$(complete_bash ipc-pub '')" $'logs.\nnews.local\nsensors.'
+    same "$(complete_bash ipc-pub '')" $'logs.\nnews.local\nsensors.\nweather.today'
     same "$(complete_bash ipc-pub news.local '')" ''
+    same "$(complete_bash ipc-sub --tap u)" upper
 }
 
 @test "bash completes live services and topics with subscribers" {
@@ -159,6 +166,7 @@ FAKE
     need fish
     fish --no-config -n "$completions/fish/ipckit.fish"
     same "$(complete_fish 'ipc-queue p')" $'peek\npop\npurge\npush'
+    same "$(complete_fish 'ipc-queue stat --field de')" $'dead\ndelayed'
     same "$(complete_fish 'ipc-queue push --sync ')" $'full\nnormal'
     echo a | ipc-queue push jobs
     ipc-shm set temp 21
@@ -169,5 +177,6 @@ FAKE
     same "$(complete_fish 'ipc-shm get ')" $'frame\ntemp'
     fake_listings
     same "$(complete_fish 'ipc-req ')" $'calc\nupper'
-    same "$(complete_fish 'ipc-pub ')" $'logs.\nnews.local\nsensors.'
+    same "$(complete_fish 'ipc-pub ')" $'logs.\nnews.local\nsensors.\nweather.today'
+    same "$(complete_fish 'ipc-sub --tap ')" $'calc\nupper'
 }
