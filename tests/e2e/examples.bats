@@ -32,3 +32,25 @@ run_example() {
 @test "client-server: two servers share one name and many clients; one stops, none is lost" {
     run_example client-server.sh
 }
+
+@test "producer-consumer: three producers, three workers, a failed job retried, every result exactly once" {
+    run_example producer-consumer.sh
+}
+
+@test "shared memory: an object whole, a ring to two readers, a board two watchers follow" {
+    run_example shared-memory.sh
+}
+
+@test "every pattern's script is run here and linked from the README and ipc(7)" {
+    local script name
+    for script in "$IPC_SOURCE_ROOT"/scripts/examples/[!n]*.sh; do
+        name=${script##*/}
+        [ "$name" != common.sh ] || continue
+        grep -q "run_example $name\$" "$BATS_TEST_FILENAME" || { echo "$name: not run here"; return 1; }
+        grep -q "](scripts/examples/$name)" "$IPC_SOURCE_ROOT/README.md" ||
+            { echo "$name: not linked from the README"; return 1; }
+        grep -qx ":  $name" "$IPC_SOURCE_ROOT/man/ipc.7.scd" || { echo "$name: not in ipc(7)"; return 1; }
+    done
+    # The eight patterns, each with its script.
+    [ "$(grep -c '](scripts/examples/' "$IPC_SOURCE_ROOT/README.md")" -ge 8 ]
+}

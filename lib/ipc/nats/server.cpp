@@ -83,8 +83,7 @@ void Server::answer_census()
 
 Exit Server::run()
 {
-    if (!m_options.ready_file.empty())
-        reqrep::write_ready_file(m_options.ready_file, m_options.address.text());
+    reqrep::announce_ready(m_options.ready_file, m_options.address.text());
     auto const exit = m_dispatcher.run();
     // cnats sends on its own thread: the last replies are out once this returns.
     api().natsConnection_FlushTimeout(m_connection.get(), flush_ms);

@@ -6,6 +6,7 @@
 
 #include "ipc/core/log.hpp"
 #include "ipc/io/job.hpp"
+#include "ipc/io/notify.hpp"
 #include "ipc/names/name.hpp"
 #include "ipc/queue/lease.hpp"
 
@@ -174,6 +175,7 @@ void Worker::wait()
 
 Exit Worker::run()
 {
+    io::notify("READY=1"); // Taking items from now on (a systemd unit of Type=notify).
     while (taking() || !m_running.empty()) {
         if (want_items())
             take();

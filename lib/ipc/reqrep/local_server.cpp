@@ -72,8 +72,7 @@ LocalServer::~LocalServer() = default;
 
 Exit LocalServer::run()
 {
-    if (!m_options.ready_file.empty())
-        write_ready_file(m_options.ready_file, m_listener.resolved());
+    announce_ready(m_options.ready_file, m_listener.resolved());
     return m_dispatcher.run();
 }
 

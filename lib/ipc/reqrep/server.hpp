@@ -39,8 +39,10 @@ public:
     virtual Exit run() = 0;
 };
 
-// Writes address and a newline to path, atomically (a temporary file
-// renamed), for --ready-file: a script waits for it instead of sleeping.
-void write_ready_file(std::string const& path, std::string const& address);
+// Says that the server accepts requests now: writes address and a newline
+// to ready_file, if any, atomically (a temporary file renamed), for
+// --ready-file: a script waits for it instead of sleeping; and tells a
+// service manager through NOTIFY_SOCKET (a systemd unit of Type=notify).
+void announce_ready(std::string const& ready_file, std::string const& address);
 
 }
