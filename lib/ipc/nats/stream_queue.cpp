@@ -188,6 +188,17 @@ Owned<jsConsumerInfo> StreamQueue::consumer_info()
     return Owned<jsConsumerInfo>(info);
 }
 
+// The consumer's counts, or null when it does not answer (a cluster electing
+// a leader, say): the caller then fetches, which finds out.
+Owned<jsConsumerInfo> StreamQueue::counts()
+{
+    jsConsumerInfo* info = nullptr;
+    jsErrCode code {};
+    auto const status
+        = api().js_GetConsumerInfo(&info, m_js.get(), m_stream.c_str(), consumer, nullptr, &code);
+    return Owned<jsConsumerInfo>(status == NATS_OK ? info : nullptr);
+}
+
 // Binds the pull subscription, first making the consumer's AckWait lease:
 // one AckWait for every consumer of the queue, so a change says so when
 // items are leased meanwhile.
@@ -255,14 +266,13 @@ std::vector<queue::Item> StreamQueue::lease(std::size_t max, Duration lease)
     // A fetch on an empty queue waits its whole Expires (fetch_expires), so
     // the consumer is asked first: nothing undelivered and nothing leased
     // (to come back) means nothing to fetch, for one round trip.
-    if (auto const info = consumer_info();
-        info && info->NumPending == 0 && info->NumAckPending == 0)
+    if (auto const info = counts(); info && info->NumPending == 0 && info->NumAckPending == 0)
         return {};
     natsMsgList list {};
     fetch(list, max, fetch_expires);
     if (list.Count == 0) {
         // Empty, or the server was slower than fetch_expires: it says which.
-        if (auto const info = consumer_info(); info && info->NumPending > 0)
+        if (auto const info = counts(); info && info->NumPending > 0)
             fetch(list, max, slow_fetch_expires);
     }
     std::vector<queue::Item> items;

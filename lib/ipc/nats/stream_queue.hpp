@@ -74,6 +74,7 @@ private:
     void create_stream();
     void set_duplicates(Duration window);
     Owned<jsConsumerInfo> consumer_info();
+    Owned<jsConsumerInfo> counts();
     void subscribe(Duration lease);
     void fetch(natsMsgList& list, std::size_t max, Duration expires);
     natsMsg* leased(queue::Item const& item);
