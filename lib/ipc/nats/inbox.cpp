@@ -58,15 +58,17 @@ struct Inbox::Shared {
             signal(shared->event_fd.get());
     }
 
+    // The last callback of a subscription, on cnats' thread of it (after its
+    // last on_message). close() frees this once every subscription has
+    // completed, so nothing here may touch it after the mutex is released:
+    // the eventfd is written under the lock.
     static void on_complete(void* closure) noexcept
     {
         auto* shared = static_cast<Shared*>(closure);
-        {
-            std::lock_guard lock(shared->mutex);
-            ++shared->completed;
-            shared->changed.notify_all();
-        }
+        std::lock_guard lock(shared->mutex);
+        ++shared->completed;
         signal(shared->event_fd.get());
+        shared->changed.notify_all();
     }
 };
 
