@@ -185,7 +185,7 @@ pops_json() {
     spawn /dev/null bash -c 'exec ipc-queue push --id tail q <"$1" 4>&-' - "$BATS_TEST_TMPDIR/fifo"
     echo one >&4
     # A lock held would make pop wait for it (SQLite's two minutes).
-    run -0 timeout 10 ipc-queue pop --wait -n 1 q
+    run -0 timeout 10 ipc-queue pop --create --wait -n 1 q
     [ "$output" = one ]
     run -75 --separate-stderr ipc-queue push --id tail q other
     [ "$stderr" = "ipc-queue: q: --id tail: another push with this key is running (try again once it has finished)" ]
