@@ -192,11 +192,11 @@ Owned<jsConsumerInfo> StreamQueue::consumer_info()
 // a leader, say): the caller then fetches, which finds out.
 Owned<jsConsumerInfo> StreamQueue::counts()
 {
-    jsConsumerInfo* info = nullptr;
-    jsErrCode code {};
-    auto const status
-        = api().js_GetConsumerInfo(&info, m_js.get(), m_stream.c_str(), consumer, nullptr, &code);
-    return Owned<jsConsumerInfo>(status == NATS_OK ? info : nullptr);
+    try {
+        return consumer_info();
+    } catch (Error const&) {
+        return nullptr;
+    }
 }
 
 // Binds the pull subscription, first making the consumer's AckWait lease:
